@@ -1,0 +1,1 @@
+export const WEBHOOK_EVENT_TYPES = [] as const;

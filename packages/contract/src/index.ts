@@ -1,1 +1,24 @@
-export {};
+export {
+  DEFAULT_SECRET_HEADER,
+  DEFAULT_SUCCESS_RULE,
+  DELIVERY_TIMEOUT_MS,
+  isSuccessStatus,
+  MAX_ATTEMPTS,
+  RETRY_SCHEDULE,
+  retryDelayMs,
+  SUCCESS_RULES,
+  type SuccessRule,
+} from './delivery-contract.js';
+export { parseSecretList, verifySecret } from './secret.js';
+export {
+  createSignatureHeaders,
+  SIGNATURE_HEADERS,
+  SIGNATURE_TOLERANCE_SECONDS,
+  type SignatureErrorCode,
+  type SignatureHeadersInput,
+  type SignatureVerification,
+  type SignInput,
+  signWebhook,
+  type VerifySignatureInput,
+  verifyWebhookSignature,
+} from './signature.js';

@@ -1,0 +1,190 @@
+// one behavioural suite for every InboxStore adapter: sqlite runs it now, postgres reuses it unchanged
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboxStore, NewInboxEvent } from './inbox-store.js';
+
+export type InboxStoreFactory = () => Promise<InboxStore>;
+
+function newEvent(overrides: Partial<NewInboxEvent> = {}): NewInboxEvent {
+  return {
+    dedupeKey: `key-${Math.random().toString(36).slice(2)}`,
+    type: 'lead.created',
+    status: 'received',
+    payload: '{"event":"lead.created","data":{"leadId":"l1"}}',
+    receivedAt: new Date('2026-01-01T00:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+export function describeInboxStore(name: string, createStore: InboxStoreFactory): void {
+  describe(`InboxStore contract: ${name}`, () => {
+    let store: InboxStore;
+
+    beforeEach(async () => {
+      store = await createStore();
+      await store.migrate();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('migrates idempotently', async () => {
+      await store.migrate();
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('inserts an event and reads it back with every field', async () => {
+      const result = await store.insert(newEvent({ dedupeKey: 'k1' }));
+      expect(result).toMatchObject({ duplicate: false, deliveryCount: 1, status: 'received' });
+      const stored = await store.get(result.id);
+      expect(stored).toEqual({
+        id: result.id,
+        type: 'lead.created',
+        dedupeKey: 'k1',
+        status: 'received',
+        deliveryCount: 1,
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        processedAt: null,
+        handlerAttempts: 0,
+        lastError: null,
+        issues: null,
+        payload: '{"event":"lead.created","data":{"leadId":"l1"}}',
+      });
+    });
+
+    it('stores a duplicate once and counts its deliveries', async () => {
+      const first = await store.insert(newEvent({ dedupeKey: 'same' }));
+      const second = await store.insert(newEvent({ dedupeKey: 'same' }));
+      const third = await store.insert(newEvent({ dedupeKey: 'same' }));
+      expect(second).toMatchObject({ id: first.id, duplicate: true, deliveryCount: 2 });
+      expect(third).toMatchObject({ id: first.id, duplicate: true, deliveryCount: 3 });
+      expect((await store.list({ limit: 10 })).events).toHaveLength(1);
+    });
+
+    it('dedupes concurrent inserts of one key to one row', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.insert(newEvent({ dedupeKey: 'burst' }))),
+      );
+      expect(new Set(results.map((result) => result.id)).size).toBe(1);
+      expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+      expect(Math.max(...results.map((result) => result.deliveryCount))).toBe(20);
+      expect((await store.get(results[0]?.id ?? ''))?.deliveryCount).toBe(20);
+    });
+
+    it('keeps rejected events raw with their issues, and does not hand them to workers', async () => {
+      const issues = [{ path: ['data', 'leadId'], message: 'Required', code: 'invalid_type' }];
+      const { id } = await store.insert(
+        newEvent({ status: 'rejected', issues, payload: '{"event":"lead.created"}' }),
+      );
+      expect(await store.get(id)).toMatchObject({
+        status: 'rejected',
+        issues,
+        payload: '{"event":"lead.created"}',
+      });
+      await store.insert(newEvent({ status: 'ignored', type: 'lead.exploded' }));
+      expect(await store.claim({ limit: 10, leaseMs: 1000 })).toEqual([]);
+    });
+
+    it('claims each received event once until its lease expires', async () => {
+      const { id } = await store.insert(newEvent());
+      const now = new Date('2026-01-01T00:00:01.000Z');
+      const [claimed] = await store.claim({ limit: 10, leaseMs: 30_000, now });
+      expect(claimed).toMatchObject({ id, type: 'lead.created', handlerAttempts: 1 });
+      expect(await store.claim({ limit: 10, leaseMs: 30_000, now })).toEqual([]);
+      // a crashed worker never completes: its event comes back after the lease
+      const later = new Date(now.getTime() + 30_001);
+      const [again] = await store.claim({ limit: 10, leaseMs: 30_000, now: later });
+      expect(again).toMatchObject({ id, handlerAttempts: 2 });
+      expect(again?.leaseToken).not.toBe(claimed?.leaseToken);
+      // the stale lease can no longer complete it
+      expect(await store.complete(id, claimed?.leaseToken ?? '', later)).toBe(false);
+      expect(await store.complete(id, again?.leaseToken ?? '', later)).toBe(true);
+      expect(await store.get(id)).toMatchObject({ status: 'processed', processedAt: later.toISOString() });
+      expect(
+        await store.claim({ limit: 10, leaseMs: 30_000, now: new Date(later.getTime() + 60_000) }),
+      ).toEqual([]);
+    });
+
+    it('claims oldest first, up to the limit', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) ids.push((await store.insert(newEvent())).id);
+      const claimed = await store.claim({ limit: 3, leaseMs: 1000, now: new Date('2026-01-02T00:00:00Z') });
+      expect(claimed.map((event) => event.id)).toEqual(ids.slice(0, 3));
+    });
+
+    it('schedules a retry, then fails for good with the last error', async () => {
+      const { id } = await store.insert(newEvent());
+      const t0 = new Date('2026-01-02T00:00:00.000Z');
+      const [first] = await store.claim({ limit: 1, leaseMs: 1000, now: t0 });
+      const retryAt = new Date(t0.getTime() + 5000);
+      expect(await store.fail(id, first?.leaseToken ?? '', 'boom 1', retryAt, t0)).toBe(true);
+      expect(await store.claim({ limit: 1, leaseMs: 1000, now: new Date(t0.getTime() + 4999) })).toEqual([]);
+      const [second] = await store.claim({ limit: 1, leaseMs: 1000, now: retryAt });
+      expect(second?.handlerAttempts).toBe(2);
+      expect(await store.fail(id, second?.leaseToken ?? '', 'boom 2', null, retryAt)).toBe(true);
+      expect(await store.get(id)).toMatchObject({
+        status: 'failed',
+        lastError: 'boom 2',
+        handlerAttempts: 2,
+        processedAt: retryAt.toISOString(),
+      });
+      expect(await store.claim({ limit: 1, leaseMs: 1000, now: new Date(t0.getTime() + 3_600_000) })).toEqual(
+        [],
+      );
+    });
+
+    it('lists newest first with filters and a cursor that walks every page', async () => {
+      for (let i = 0; i < 7; i += 1) {
+        await store.insert(
+          newEvent({ dedupeKey: `p${i}`, type: i % 2 ? 'lead.created' : 'document.received' }),
+        );
+      }
+      await store.insert(newEvent({ dedupeKey: 'ignored', type: 'x.y', status: 'ignored' }));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.events.map((event) => event.dedupeKey));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(['ignored', 'p6', 'p5', 'p4', 'p3', 'p2', 'p1', 'p0']);
+      const leads = await store.list({ type: 'lead.created', limit: 100 });
+      expect(leads.events.map((event) => event.dedupeKey)).toEqual(['p5', 'p3', 'p1']);
+      expect(leads.nextCursor).toBeNull();
+      const ignored = await store.list({ status: 'ignored', limit: 100 });
+      expect(ignored.events.map((event) => event.dedupeKey)).toEqual(['ignored']);
+    });
+
+    it('refuses a malformed cursor', async () => {
+      await expect(store.list({ limit: 1, cursor: 'not-a-cursor' })).rejects.toThrow(/cursor/);
+    });
+
+    it('counts events by status', async () => {
+      await store.insert(newEvent());
+      await store.insert(newEvent());
+      await store.insert(newEvent({ status: 'ignored' }));
+      expect(await store.countByStatus()).toEqual({
+        received: 2,
+        processed: 0,
+        failed: 0,
+        rejected: 0,
+        ignored: 1,
+      });
+    });
+
+    it('stores hostile payload text byte for byte', async () => {
+      const payload = JSON.stringify({
+        event: 'x',
+        __proto__: { polluted: true },
+        s: "'; DROP TABLE inbox_events; --",
+      });
+      const { id } = await store.insert(newEvent({ payload, type: "'; DROP TABLE inbox_events; --" }));
+      expect((await store.get(id))?.payload).toBe(payload);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('answers get of an unknown id with undefined', async () => {
+      expect(await store.get('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,111 @@
+// the inbox: every accepted delivery, durable before the 200, claimed by workers afterwards.
+// async throughout so a network database (postgres) fits the same interface.
+
+export const INBOX_STATUSES = ['received', 'processed', 'failed', 'rejected', 'ignored'] as const;
+export type InboxStatus = (typeof INBOX_STATUSES)[number];
+
+export interface InboxIssue {
+  path: (string | number)[];
+  message: string;
+  code: string;
+}
+
+export interface NewInboxEvent {
+  dedupeKey: string;
+  /** the `event` field as sent; may be a name this version does not know */
+  type: string;
+  status: Extract<InboxStatus, 'received' | 'rejected' | 'ignored'>;
+  /** the body exactly as received (utf-8), kept raw so rejected events can be replayed */
+  payload: string;
+  issues?: readonly InboxIssue[];
+  receivedAt: Date;
+}
+
+export interface InsertResult {
+  id: string;
+  /** true when the dedupe key was already stored: no new row, the delivery count went up */
+  duplicate: boolean;
+  deliveryCount: number;
+  status: InboxStatus;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  dedupeKey: string;
+  status: InboxStatus;
+  deliveryCount: number;
+  receivedAt: string;
+  processedAt: string | null;
+  handlerAttempts: number;
+  lastError: string | null;
+  issues: InboxIssue[] | null;
+  payload: string;
+}
+
+export interface ClaimedEvent {
+  id: string;
+  type: string;
+  payload: string;
+  /** attempts including this one */
+  handlerAttempts: number;
+  leaseToken: string;
+}
+
+export interface ClaimOptions {
+  limit: number;
+  leaseMs: number;
+  now?: Date;
+}
+
+export interface ListOptions {
+  type?: string;
+  status?: InboxStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  nextCursor: string | null;
+}
+
+export interface InboxStore {
+  /** creates or upgrades the schema; idempotent */
+  migrate(): Promise<void>;
+  /** inserts, or counts a duplicate delivery of the same dedupe key; durable when it resolves */
+  insert(event: NewInboxEvent): Promise<InsertResult>;
+  /**
+   * leases up to `limit` received events whose retry time has come and whose lease (if any) expired;
+   * a crashed worker's events come back once its lease runs out
+   */
+  claim(options: ClaimOptions): Promise<ClaimedEvent[]>;
+  /** marks a claimed event processed; false when the lease was lost to another worker */
+  complete(id: string, leaseToken: string, now?: Date): Promise<boolean>;
+  /** records a handler failure: retried at `retryAt`, or `failed` for good when retryAt is null */
+  fail(id: string, leaseToken: string, error: string, retryAt: Date | null, now?: Date): Promise<boolean>;
+  get(id: string): Promise<StoredEvent | undefined>;
+  /** newest first; `nextCursor` is opaque, null on the last page */
+  list(options: ListOptions): Promise<EventPage>;
+  countByStatus(): Promise<Record<InboxStatus, number>>;
+  /** throws when the store cannot be reached */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('invalid cursor');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export function encodeCursor(sequence: number): string {
+  return Buffer.from(`s:${sequence}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const match = /^s:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1]) throw new InvalidCursorError();
+  return Number(match[1]);
+}

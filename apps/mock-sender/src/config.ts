@@ -1,0 +1,135 @@
+import {
+  DEFAULT_SECRET_HEADER,
+  DEFAULT_SUCCESS_RULE,
+  DELIVERY_TIMEOUT_MS,
+  SUCCESS_RULES,
+  type SuccessRule,
+} from '@omni-webhooks/contract';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+
+// one entry per variable: the zod schema, its default and what it does (the README table follows it)
+export const CONFIG_VARIABLES = {
+  PORT: { schema: z.coerce.number().int().min(0).max(65_535), default: '4000', doc: 'HTTP port' },
+  HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'HTTP host' },
+  WEBHOOK_SECRET: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: 'secret sent with each delivery to the default endpoint',
+  },
+  WEBHOOK_SECRET_HEADER: {
+    schema: headerName,
+    default: DEFAULT_SECRET_HEADER,
+    doc: 'header that carries the secret',
+  },
+  DATABASE_URL: {
+    schema: z.string().regex(/^file:.+/, 'must be file:<path> (or file::memory:)'),
+    default: 'file:./data/sender.sqlite',
+    doc: 'SQLite outbox',
+  },
+  TARGET_URL: {
+    schema: z.httpUrl().optional(),
+    default: undefined,
+    doc: 'default endpoint (events go to every endpoint)',
+  },
+  RETRY_TIME_SCALE: {
+    schema: z.coerce.number().positive().max(1000),
+    default: '1',
+    doc: 'multiplies retry waits (1 = real minutes; 0.01 for tests)',
+  },
+  DELIVERY_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(1).max(600_000),
+    default: String(DELIVERY_TIMEOUT_MS),
+    doc: 'per-attempt timeout',
+  },
+  SUCCESS_STATUS: {
+    schema: z.enum(SUCCESS_RULES as [SuccessRule, ...SuccessRule[]]),
+    default: DEFAULT_SUCCESS_RULE,
+    doc: '`200` (as documented) or `2xx`',
+  },
+  DELIVERY_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(10_000),
+    default: '64',
+    doc: 'attempts in flight at once, all endpoints together',
+  },
+  ENDPOINT_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(10_000),
+    default: '16',
+    doc: 'attempts in flight at once to one endpoint (a hanging endpoint cannot take every slot)',
+  },
+  WEBHOOK_SIGNING: {
+    schema: booleanFlag,
+    default: 'false',
+    doc: 'add Standard Webhooks signature headers, signed with the endpoint secret',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    doc: 'pino log level',
+  },
+} as const;
+
+type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+
+export interface SenderConfig {
+  port: number;
+  host: string;
+  webhookSecret: string | undefined;
+  secretHeader: string;
+  databaseUrl: string;
+  targetUrl: string | undefined;
+  retryTimeScale: number;
+  deliveryTimeoutMs: number;
+  successRule: SuccessRule;
+  concurrency: number;
+  endpointConcurrency: number;
+  signing: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`invalid ${variable}: ${detail}`);
+  }
+}
+
+function read<K extends ConfigVariable>(
+  env: Record<string, string | undefined>,
+  name: K,
+): z.output<(typeof CONFIG_VARIABLES)[K]['schema']> {
+  const variable = CONFIG_VARIABLES[name];
+  const raw = env[name] === '' ? undefined : env[name];
+  const result = variable.schema.safeParse(raw ?? variable.default);
+  if (!result.success) {
+    throw new ConfigError(name, result.error.issues.map((issue) => issue.message).join('; '));
+  }
+  return result.data as z.output<(typeof CONFIG_VARIABLES)[K]['schema']>;
+}
+
+/** validates the environment; a bad value throws a ConfigError naming the variable */
+export function loadConfig(env: Record<string, string | undefined> = process.env): SenderConfig {
+  return {
+    port: read(env, 'PORT'),
+    host: read(env, 'HOST'),
+    webhookSecret: read(env, 'WEBHOOK_SECRET'),
+    secretHeader: read(env, 'WEBHOOK_SECRET_HEADER'),
+    databaseUrl: read(env, 'DATABASE_URL'),
+    targetUrl: read(env, 'TARGET_URL'),
+    retryTimeScale: read(env, 'RETRY_TIME_SCALE'),
+    deliveryTimeoutMs: read(env, 'DELIVERY_TIMEOUT_MS'),
+    successRule: read(env, 'SUCCESS_STATUS'),
+    concurrency: read(env, 'DELIVERY_CONCURRENCY'),
+    endpointConcurrency: read(env, 'ENDPOINT_CONCURRENCY'),
+    signing: read(env, 'WEBHOOK_SIGNING'),
+    logLevel: read(env, 'LOG_LEVEL'),
+  };
+}

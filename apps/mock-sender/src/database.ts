@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+// append-only: a migration, once released, never changes; user_version counts the applied ones
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT,
+    secret_header TEXT NOT NULL,
+    events TEXT,
+    sign INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL REFERENCES events (id),
+    endpoint_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secret TEXT,
+    secret_header TEXT NOT NULL,
+    sign INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'succeeded', 'failed')),
+    attempt_count INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    redelivery_of TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_open ON deliveries (state) WHERE state IN ('pending', 'in_flight');
+  CREATE INDEX deliveries_state_seq ON deliveries (state, seq);
+  CREATE TABLE attempts (
+    delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+    n INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms INTEGER,
+    status INTEGER,
+    error TEXT,
+    response_body TEXT,
+    PRIMARY KEY (delivery_id, n)
+  );
+  `,
+];
+
+/** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */
+export function databasePath(databaseUrl: string): string {
+  if (!databaseUrl.startsWith('file:')) {
+    throw new Error(`DATABASE_URL must start with file:, got ${databaseUrl}`);
+  }
+  return databaseUrl.slice('file:'.length);
+}
+
+export function openDatabase(databaseUrl: string): SqliteDatabase {
+  const path = databasePath(databaseUrl);
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // normal is durable across a process kill in wal mode; only an os crash can lose the last commit
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  for (const [index, sql] of MIGRATIONS.entries()) {
+    if (index < applied) {
+      continue;
+    }
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+}

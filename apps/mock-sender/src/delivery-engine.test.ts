@@ -1,0 +1,235 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DELIVERY_TIMEOUT_MS, type SuccessRule } from '@omni-webhooks/contract';
+import { HttpResponse, http } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { DeliveryEngine } from './delivery-engine.js';
+import { type DeliveryTarget, Outbox } from './outbox.js';
+
+const URL_OK = 'http://receiver.test/hook';
+const T0 = Date.UTC(2025, 0, 1);
+
+interface Received {
+  at: number;
+  body: string;
+  headers: Headers;
+}
+
+const server = setupServer();
+let received: Received[] = [];
+
+function answer(respond: (n: number) => Response | Promise<Response>) {
+  server.use(
+    http.post(URL_OK, async ({ request }) => {
+      received.push({ at: Date.now() - T0, body: await request.text(), headers: request.headers });
+      return respond(received.length);
+    }),
+  );
+}
+
+const target: DeliveryTarget = {
+  endpointId: 'ep_test',
+  url: URL_OK,
+  secret: 's3cret',
+  secretHeader: 'x-webhook-secret',
+  sign: false,
+};
+
+let dir: string;
+let db: SqliteDatabase;
+
+function setup(options: { successRule?: SuccessRule; sign?: boolean } = {}) {
+  const outbox = new Outbox(db);
+  const engine = new DeliveryEngine({
+    outbox,
+    timeoutMs: DELIVERY_TIMEOUT_MS,
+    retryTimeScale: 1,
+    successRule: options.successRule ?? '200',
+    concurrency: 4,
+    endpointConcurrency: 2,
+  });
+  const [delivery] = outbox.enqueue(
+    [{ id: 'msg_1', type: 'lead.created', body: '{"event":"lead.created","n":1}' }],
+    () => [{ ...target, sign: options.sign ?? false }],
+    Date.now(),
+  );
+  if (!delivery) {
+    throw new Error('no delivery enqueued');
+  }
+  return { outbox, engine, id: delivery.id };
+}
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => server.close());
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  received = [];
+  dir = join(tmpdir(), `omni-sender-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  db = openDatabase(`file:${join(dir, 'sender.sqlite')}`);
+});
+afterEach(() => {
+  server.resetHandlers();
+  vi.useRealTimers();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('delivery engine', () => {
+  it('delivers a 200 in one attempt', async () => {
+    answer(() => new HttpResponse('ok', { status: 200 }));
+    const { outbox, engine, id } = setup();
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.headers.get('content-type')).toBe('application/json');
+    expect(received[0]?.headers.get('x-webhook-secret')).toBe('s3cret');
+    const view = outbox.get(id);
+    expect(view?.state).toBe('succeeded');
+    expect(view?.attempts).toMatchObject([{ n: 1, status: 200, error: null, responseBody: 'ok' }]);
+  });
+
+  it('retries a 500 at 0, 60, 180 and 420 s with the same bytes, then fails with no fifth attempt', async () => {
+    answer(() => new HttpResponse('boom', { status: 500 }));
+    const { outbox, engine, id } = setup();
+    const settled = vi.fn();
+    engine.on('settled', settled);
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.get(id)?.nextAttemptAt).toBe(new Date(T0 + 60_000).toISOString());
+    await vi.advanceTimersByTimeAsync(420_000);
+    await engine.idle();
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(received.map((request) => request.at)).toEqual([0, 60_000, 180_000, 420_000]);
+    expect(new Set(received.map((request) => request.body)).size).toBe(1);
+    const view = outbox.get(id);
+    expect(view?.state).toBe('failed');
+    expect(view?.nextAttemptAt).toBeNull();
+    expect(view?.attempts.map((attempt) => attempt.status)).toEqual([500, 500, 500, 500]);
+    expect(settled).toHaveBeenCalledWith({ deliveryId: id, state: 'failed', attempts: 4 });
+  });
+
+  it('retries after a network error', async () => {
+    answer((n) => (n === 1 ? HttpResponse.error() : new HttpResponse(null, { status: 200 })));
+    const { outbox, engine, id } = setup();
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await engine.idle();
+    expect(received.map((request) => request.at)).toEqual([0, 60_000]);
+    const attempts = outbox.get(id)?.attempts;
+    expect(attempts?.[0]).toMatchObject({
+      status: null,
+      error: expect.stringMatching(/failed to fetch|fetch failed/i),
+    });
+    expect(outbox.get(id)?.state).toBe('succeeded');
+  });
+
+  it('retries a 202 under the default rule', async () => {
+    answer((n) => new HttpResponse(null, { status: n === 1 ? 202 : 200 }));
+    const { outbox, engine, id } = setup();
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await engine.idle();
+    expect(outbox.get(id)?.attempts.map((attempt) => attempt.status)).toEqual([202, 200]);
+  });
+
+  it('accepts a 202 under the 2xx rule', async () => {
+    answer(() => new HttpResponse(null, { status: 202 }));
+    const { outbox, engine, id } = setup({ successRule: '2xx' });
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    expect(received).toHaveLength(1);
+    expect(outbox.get(id)?.state).toBe('succeeded');
+  });
+
+  it('aborts a hanging endpoint at 5 s and retries on schedule', async () => {
+    answer((n) =>
+      n === 1 ? new Promise<Response>(() => undefined) : new HttpResponse(null, { status: 200 }),
+    );
+    const { outbox, engine, id } = setup();
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(DELIVERY_TIMEOUT_MS - 1);
+    expect(outbox.get(id)?.state).toBe('in_flight');
+    await vi.advanceTimersByTimeAsync(1);
+    const [first] = outbox.get(id)?.attempts ?? [];
+    expect(first).toMatchObject({ status: null, error: 'timeout: no response within 5000 ms' });
+    expect(outbox.get(id)?.nextAttemptAt).toBe(new Date(T0 + DELIVERY_TIMEOUT_MS + 60_000).toISOString());
+    await vi.advanceTimersByTimeAsync(60_000);
+    await engine.idle();
+    expect(received.map((request) => request.at)).toEqual([0, DELIVERY_TIMEOUT_MS + 60_000]);
+    expect(outbox.get(id)?.state).toBe('succeeded');
+  });
+
+  it('sends standard webhooks headers with a stable id when signing', async () => {
+    answer((n) => new HttpResponse(null, { status: n === 1 ? 500 : 200 }));
+    const { engine, id } = setup({ sign: true });
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await engine.idle();
+    expect(received.map((request) => request.headers.get('webhook-id'))).toEqual(['msg_1', 'msg_1']);
+    expect(received.map((request) => request.headers.get('webhook-timestamp'))).toEqual([
+      String(T0 / 1000),
+      String(T0 / 1000 + 60),
+    ]);
+    expect(received[1]?.headers.get('webhook-signature')).toMatch(/^v1,/);
+  });
+
+  it('resumes a delivery stopped between attempts at its stored time, not from attempt 1', async () => {
+    answer((n) => new HttpResponse(null, { status: n < 3 ? 500 : 200 }));
+    const first = setup();
+    first.engine.schedule(first.id);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(received).toHaveLength(2);
+    await first.engine.stop();
+    expect(first.outbox.get(first.id)).toMatchObject({
+      state: 'pending',
+      nextAttemptAt: new Date(T0 + 180_000).toISOString(),
+    });
+
+    // a new engine on the same database, started 30 s later
+    await vi.advanceTimersByTimeAsync(30_000);
+    const restarted = new DeliveryEngine({
+      outbox: new Outbox(db),
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      retryTimeScale: 1,
+      successRule: '200',
+      concurrency: 4,
+      endpointConcurrency: 2,
+    });
+    expect(restarted.resume()).toBe(1);
+    await vi.advanceTimersByTimeAsync(89_999);
+    expect(received).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await restarted.idle();
+    expect(received.map((request) => request.at)).toEqual([0, 60_000, 180_000]);
+    expect(first.outbox.get(first.id)?.attempts.map((attempt) => attempt.n)).toEqual([1, 2, 3]);
+    expect(first.outbox.get(first.id)?.state).toBe('succeeded');
+  });
+
+  it('counts an attempt cut off by a crash and continues the schedule from its start', async () => {
+    answer(() => new HttpResponse(null, { status: 200 }));
+    const { outbox, id } = setup();
+    // what a SIGKILL during the first request leaves behind
+    outbox.beginAttempt(id, 1, T0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    const restarted = new DeliveryEngine({
+      outbox,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      retryTimeScale: 1,
+      successRule: '200',
+      concurrency: 4,
+      endpointConcurrency: 2,
+    });
+    restarted.resume();
+    expect(outbox.get(id)?.attempts[0]).toMatchObject({ n: 1, error: 'sender stopped during the attempt' });
+    await vi.advanceTimersByTimeAsync(50_000);
+    await restarted.idle();
+    expect(received.map((request) => request.at)).toEqual([60_000]);
+    expect(outbox.get(id)?.attempts.map((attempt) => attempt.status)).toEqual([null, 200]);
+  });
+});

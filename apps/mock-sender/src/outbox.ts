@@ -1,0 +1,323 @@
+import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
+import { newId } from './ids.js';
+
+export const DELIVERY_STATES = ['pending', 'in_flight', 'succeeded', 'failed'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** where and how one delivery is sent; copied onto the delivery so it survives endpoint changes */
+export interface DeliveryTarget {
+  endpointId: string;
+  url: string;
+  secret: string | undefined;
+  secretHeader: string;
+  sign: boolean;
+}
+
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  /** the exact bytes sent on every attempt */
+  body: string;
+}
+
+export interface DeliverySummary {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  url: string;
+  state: DeliveryState;
+}
+
+export interface AttemptView {
+  n: number;
+  startedAt: string;
+  durationMs: number | null;
+  status: number | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+export interface DeliveryView extends DeliverySummary {
+  event: string;
+  attempts: AttemptView[];
+  nextAttemptAt: string | null;
+  createdAt: string;
+  redeliveryOf: string | null;
+  payload: unknown;
+}
+
+/** what the engine needs to run one delivery */
+export interface DeliveryJob extends DeliveryTarget {
+  id: string;
+  eventId: string;
+  body: string;
+  state: DeliveryState;
+  attemptCount: number;
+  nextAttemptAt: number | null;
+}
+
+export interface AttemptOutcome {
+  durationMs: number;
+  status: number | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+export type NextStep = { state: 'pending'; nextAttemptAt: number } | { state: 'succeeded' | 'failed' };
+
+export interface DeliveryQuery {
+  state?: DeliveryState | undefined;
+  event?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+interface JobRow {
+  id: string;
+  event_id: string;
+  body: string;
+  endpoint_id: string;
+  url: string;
+  secret: string | null;
+  secret_header: string;
+  sign: number;
+  state: DeliveryState;
+  attempt_count: number;
+  next_attempt_at: number | null;
+}
+
+interface ViewRow {
+  seq: number;
+  id: string;
+  event_id: string;
+  type: string;
+  body: string;
+  endpoint_id: string;
+  url: string;
+  state: DeliveryState;
+  next_attempt_at: number | null;
+  created_at: number;
+  redelivery_of: string | null;
+  attempts: string;
+}
+
+const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d.secret_header, d.sign,
+  d.state, d.attempt_count, d.next_attempt_at`;
+
+// attempts folded into one json column so a page of deliveries is one query
+const VIEW_COLUMNS = `d.seq, d.id, d.event_id, e.type, e.body, d.endpoint_id, d.url, d.state, d.next_attempt_at,
+  d.created_at, d.redelivery_of,
+  (SELECT json_group_array(json_object('n', a.n, 'startedAt', a.started_at, 'durationMs', a.duration_ms,
+     'status', a.status, 'error', a.error, 'responseBody', a.response_body))
+   FROM (SELECT * FROM attempts WHERE delivery_id = d.id ORDER BY n) a) AS attempts`;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function toJob(row: JobRow): DeliveryJob {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    body: row.body,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    secret: row.secret ?? undefined,
+    secretHeader: row.secret_header,
+    sign: row.sign === 1,
+    state: row.state,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at,
+  };
+}
+
+function toView(row: ViewRow): DeliveryView {
+  const attempts = JSON.parse(row.attempts) as (Omit<AttemptView, 'startedAt'> & { startedAt: number })[];
+  return {
+    id: row.id,
+    event: row.type,
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    state: row.state,
+    attempts: attempts.map((attempt) => ({ ...attempt, startedAt: iso(attempt.startedAt) })),
+    nextAttemptAt: row.next_attempt_at === null ? null : iso(row.next_attempt_at),
+    createdAt: iso(row.created_at),
+    redeliveryOf: row.redelivery_of,
+    payload: JSON.parse(row.body) as unknown,
+  };
+}
+
+const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
+
+function decodeCursor(cursor: string): number {
+  const seq = Number(Buffer.from(cursor, 'base64url').toString());
+  if (!Number.isSafeInteger(seq) || seq < 1) {
+    throw new InvalidCursorError('cursor is not one this server returned');
+  }
+  return seq;
+}
+
+/** the durable record of events, deliveries and attempts: the truth the engine resumes from */
+export class Outbox {
+  readonly #db: SqliteDatabase;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  // statements are prepared once: every attempt writes twice, so this is the hot path
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** stores the events and one pending delivery per (event, target), all in one transaction */
+  enqueue(
+    events: readonly OutboxEvent[],
+    targetsFor: (event: OutboxEvent) => readonly DeliveryTarget[],
+    now: number,
+  ): DeliverySummary[] {
+    const insertEvent = this.#sql('INSERT INTO events (id, type, body, created_at) VALUES (?, ?, ?, ?)');
+    return this.#db.transaction(() => {
+      const deliveries: DeliverySummary[] = [];
+      for (const event of events) {
+        insertEvent.run(event.id, event.type, event.body, now);
+        for (const target of targetsFor(event)) {
+          deliveries.push(this.#insertDelivery(event.id, target, now, null));
+        }
+      }
+      return deliveries;
+    })();
+  }
+
+  /** a new delivery of the same event bytes to the same target, with a fresh schedule */
+  redeliver(id: string, now: number): DeliverySummary | undefined {
+    const original = this.job(id);
+    if (!original) {
+      return undefined;
+    }
+    return this.#insertDelivery(original.eventId, original, now, original.id);
+  }
+
+  #insertDelivery(
+    eventId: string,
+    target: DeliveryTarget,
+    now: number,
+    redeliveryOf: string | null,
+  ): DeliverySummary {
+    const id = newId('dlv');
+    this.#sql(
+      `INSERT INTO deliveries (id, event_id, endpoint_id, url, secret, secret_header, sign, state,
+           next_attempt_at, redelivery_of, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+    ).run(
+      id,
+      eventId,
+      target.endpointId,
+      target.url,
+      target.secret ?? null,
+      target.secretHeader,
+      target.sign ? 1 : 0,
+      now,
+      redeliveryOf,
+      now,
+      now,
+    );
+    return { id, eventId, endpointId: target.endpointId, url: target.url, state: 'pending' };
+  }
+
+  job(id: string): DeliveryJob | undefined {
+    const row = this.#sql(
+      `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
+    ).get(id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  /** deliveries not yet settled, soonest first */
+  openJobs(): DeliveryJob[] {
+    const rows = this.#sql(
+      `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
+         WHERE d.state IN ('pending', 'in_flight') ORDER BY d.next_attempt_at, d.seq`,
+    ).all() as JobRow[];
+    return rows.map(toJob);
+  }
+
+  /** the attempt is written before the request goes out, so a crash mid-attempt is visible on restart */
+  beginAttempt(id: string, n: number, startedAt: number): void {
+    this.#db.transaction(() => {
+      this.#sql('INSERT INTO attempts (delivery_id, n, started_at) VALUES (?, ?, ?)').run(id, n, startedAt);
+      this.#sql(
+        `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, updated_at = ?
+           WHERE id = ?`,
+      ).run(n, startedAt, id);
+    })();
+  }
+
+  finishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): void {
+    this.#db.transaction(() => {
+      this.#sql(
+        `UPDATE attempts SET duration_ms = ?, status = ?, error = ?, response_body = ?
+           WHERE delivery_id = ? AND n = ?`,
+      ).run(outcome.durationMs, outcome.status, outcome.error, outcome.responseBody, id, n);
+      this.#sql('UPDATE deliveries SET state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?').run(
+        next.state,
+        next.state === 'pending' ? next.nextAttemptAt : null,
+        now,
+        id,
+      );
+    })();
+  }
+
+  /** start time of an attempt that has no outcome yet (the sender stopped during it) */
+  attemptStartedAt(id: string, n: number): number | undefined {
+    const row = this.#sql('SELECT started_at FROM attempts WHERE delivery_id = ? AND n = ?').get(id, n) as
+      | { started_at: number }
+      | undefined;
+    return row?.started_at;
+  }
+
+  get(id: string): DeliveryView | undefined {
+    const row = this.#sql(
+      `SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
+    ).get(id) as ViewRow | undefined;
+    return row && toView(row);
+  }
+
+  /** newest first; `nextCursor` is set while older deliveries remain */
+  list(query: DeliveryQuery): { deliveries: DeliveryView[]; nextCursor: string | null } {
+    const conditions: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.state) {
+      conditions.push('d.state = ?');
+      params.push(query.state);
+    }
+    if (query.event) {
+      conditions.push('e.type = ?');
+      params.push(query.event);
+    }
+    if (query.cursor) {
+      conditions.push('d.seq < ?');
+      params.push(decodeCursor(query.cursor));
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const rows = this.#sql(
+      `SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id ${where}
+         ORDER BY d.seq DESC LIMIT ?`,
+    ).all(...params, query.limit + 1) as ViewRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      deliveries: page.map(toView),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null,
+    };
+  }
+}

@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    passWithNoTests: true,
+    typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },
   },
 });

@@ -1,1 +1,25 @@
-export const WEBHOOK_EVENT_TYPES = [] as const;
+export { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
+export * from './known-values.js';
+export {
+  type ParseOptions,
+  parseWebhookEvent,
+  type SafeParseResult,
+  safeParseWebhookEvent,
+} from './parse.js';
+export type { OpenEnum, ValidationMode } from './schema-builder.js';
+export {
+  actionLogCompletedSchema,
+  actionLogFailedSchema,
+  documentExtractedSchema,
+  documentReceivedSchema,
+  eventSchemasByMode,
+  leadCompletedSchema,
+  leadCreatedSchema,
+  leadUpdatedSchema,
+  strictWebhookEventSchema,
+  type WebhookEvent,
+  type WebhookEventInput,
+  type WebhookEventOf,
+  webhookEventSchema,
+} from './schemas.js';
+export { WebhookEventValidationError, type WebhookValidationIssue } from './validation-error.js';

@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+
+export interface WebhookValidationIssue {
+  path: (string | number)[];
+  message: string;
+  code: string;
+}
+
+const MAX_ISSUES_IN_MESSAGE = 3;
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.length ? path.join('.') : '(root)';
+}
+
+export class WebhookEventValidationError extends Error {
+  override readonly name = 'WebhookEventValidationError';
+  readonly issues: WebhookValidationIssue[];
+
+  constructor(issues: WebhookValidationIssue[]) {
+    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `${formatPath(i.path)}: ${i.message}`);
+    const more =
+      issues.length > MAX_ISSUES_IN_MESSAGE ? `; and ${issues.length - MAX_ISSUES_IN_MESSAGE} more` : '';
+    super(`[@omni-webhooks/schema] invalid webhook event: ${shown.join('; ')}${more}`);
+    this.issues = issues;
+  }
+
+  static fromZod(error: z.ZodError): WebhookEventValidationError {
+    return new WebhookEventValidationError(
+      error.issues.map((issue) => ({
+        // symbols never appear in parsed json; drop them rather than stringify
+        path: issue.path.filter((key): key is string | number => typeof key !== 'symbol'),
+        message: issue.message,
+        code: issue.code,
+      })),
+    );
+  }
+}

@@ -1,1 +1,29 @@
-export {};
+export {
+  ConfigError,
+  loadConfig,
+  type ReceiverConfig,
+  SIGNATURE_MODES,
+  type SignatureMode,
+} from './config.js';
+export { canonicalJson } from './ingest/canonical-json.js';
+export { type DedupeKeyFunction, type DedupeKeyInput, defaultDedupeKey } from './ingest/dedupe-key.js';
+export { INGEST_RESPONSES, type IngestCode } from './ingest/ingest-responses.js';
+export { createLogger } from './logger.js';
+export { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
+export type {
+  AnyEventHandler,
+  ErrorContext,
+  ErrorHandler,
+  EventHandler,
+  HandlerContext,
+} from './processing/handler-registry.js';
+export { createReceiverApp, WEBHOOK_PATH } from './receiver-app.js';
+export { type RunningReceiver, type StartReceiverOptions, startReceiver } from './receiver-server.js';
+export * from './store/inbox-store.js';
+export { openInboxStore } from './store/open-inbox-store.js';
+export { createSqliteInboxStore, type SqliteInboxStoreOptions } from './store/sqlite-inbox-store.js';
+export {
+  createWebhookReceiver,
+  type WebhookReceiver,
+  type WebhookReceiverOptions,
+} from './webhook-receiver.js';

@@ -1,0 +1,99 @@
+import type { Router } from '@koa/router';
+import { verifySecret } from '@omni-webhooks/contract';
+import type { Middleware } from 'koa';
+import { z } from 'zod';
+import {
+  INBOX_STATUSES,
+  type InboxStore,
+  InvalidCursorError,
+  type StoredEvent,
+} from '../store/inbox-store.js';
+
+const listQuery = z.object({
+  type: z.string().min(1).max(200).optional(),
+  status: z.enum(INBOX_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+/** bearer ADMIN_TOKEN, compared in constant time; without a configured token the read API is off */
+export function requireAdminToken(adminToken: string | undefined): Middleware {
+  return async (ctx, next) => {
+    if (!adminToken) {
+      ctx.status = 403;
+      ctx.body = { error: { code: 'admin_api_disabled', message: 'set ADMIN_TOKEN to enable the read API' } };
+      return;
+    }
+    const match = /^Bearer (.+)$/i.exec(ctx.get('authorization'));
+    if (!verifySecret(match?.[1], [adminToken])) {
+      ctx.status = 401;
+      ctx.set('www-authenticate', 'Bearer');
+      ctx.body = { error: { code: 'unauthorized', message: 'missing or invalid bearer token' } };
+      return;
+    }
+    await next();
+  };
+}
+
+export function mountEventsRoutes(router: Router, store: InboxStore, adminToken: string | undefined): void {
+  const auth = requireAdminToken(adminToken);
+
+  router.get('/events', auth, async (ctx) => {
+    const query = listQuery.safeParse(ctx.query);
+    if (!query.success) {
+      ctx.status = 400;
+      ctx.body = {
+        error: {
+          code: 'invalid_query',
+          message: 'invalid query parameters',
+          issues: query.error.issues.map((issue) => ({
+            path: issue.path,
+            message: issue.message,
+            code: issue.code,
+          })),
+        },
+      };
+      return;
+    }
+    try {
+      const page = await store.list(query.data);
+      ctx.body = { events: page.events.map(toApiEvent), nextCursor: page.nextCursor };
+    } catch (error) {
+      if (!(error instanceof InvalidCursorError)) throw error;
+      ctx.status = 400;
+      ctx.body = { error: { code: 'invalid_cursor', message: 'cursor is not one this API returned' } };
+    }
+  });
+
+  router.get('/events/:id', auth, async (ctx) => {
+    const event = await store.get(ctx.params.id ?? '');
+    if (!event) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'not_found', message: 'no stored event with this id' } };
+      return;
+    }
+    ctx.body = toApiEvent(event);
+  });
+}
+
+function toApiEvent(event: StoredEvent): Record<string, unknown> {
+  let payload: unknown = event.payload;
+  try {
+    payload = JSON.parse(event.payload);
+  } catch {
+    // kept raw; only json is ever stored, but never fail a read over it
+  }
+  return {
+    id: event.id,
+    type: event.type,
+    dedupeKey: event.dedupeKey,
+    status: event.status,
+    deliveryCount: event.deliveryCount,
+    receivedAt: event.receivedAt,
+    processedAt: event.processedAt,
+    handlerAttempts: event.handlerAttempts,
+    lastError: event.lastError,
+    ...(event.issues ? { issues: event.issues } : {}),
+    payload,
+  };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ WEBHOOK_SECRET: 's3cret' })).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      secrets: ['s3cret'],
+      secretHeader: 'x-webhook-secret',
+      databaseUrl: 'file:./data/receiver.sqlite',
+      adminToken: undefined,
+      bodyLimitBytes: 1_048_576,
+      validationMode: 'lenient',
+      signatureMode: 'optional',
+      handlerMaxRetries: 5,
+      handlerRetryBaseMs: 1000,
+      handlerLeaseMs: 60_000,
+      shutdownTimeoutMs: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('splits rotation secrets and lower-cases the header name', () => {
+    const config = loadConfig({ WEBHOOK_SECRET: 'new, old ,', WEBHOOK_SECRET_HEADER: 'X-Omni-Secret' });
+    expect(config.secrets).toEqual(['new', 'old']);
+    expect(config.secretHeader).toBe('x-omni-secret');
+  });
+
+  it.each([
+    [{ WEBHOOK_SECRET: 's', PORT: 'eighty' }, 'PORT'],
+    [{ WEBHOOK_SECRET: 's', PORT: '70000' }, 'PORT'],
+    [{}, 'WEBHOOK_SECRET'],
+    [{ WEBHOOK_SECRET: ' , ' }, 'WEBHOOK_SECRET'],
+    [{ WEBHOOK_SECRET: 'whsec_' }, 'WEBHOOK_SECRET'],
+    [{ WEBHOOK_SECRET: 's', WEBHOOK_SECRET_HEADER: 'bad header' }, 'WEBHOOK_SECRET_HEADER'],
+    [{ WEBHOOK_SECRET: 's', DATABASE_URL: 'postgres://x' }, 'DATABASE_URL'],
+    [{ WEBHOOK_SECRET: 's', ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    [{ WEBHOOK_SECRET: 's', VALIDATION_MODE: 'loose' }, 'VALIDATION_MODE'],
+    [{ WEBHOOK_SECRET: 's', SIGNATURE_MODE: 'sometimes' }, 'SIGNATURE_MODE'],
+    [{ WEBHOOK_SECRET: 's', BODY_LIMIT_BYTES: '1mb' }, 'BODY_LIMIT_BYTES'],
+    [{ WEBHOOK_SECRET: 's', HANDLER_MAX_RETRIES: '-1' }, 'HANDLER_MAX_RETRIES'],
+  ])('refuses %j naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));
+  });
+
+  it('never echoes a secret in its error', () => {
+    const message = (() => {
+      try {
+        loadConfig({ WEBHOOK_SECRET: 'whsec_', ADMIN_TOKEN: 'tiny-token' });
+        return 'no error';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    expect(message).toMatch(/ADMIN_TOKEN:/);
+    expect(message).not.toContain('tiny-token');
+  });
+});

@@ -1,0 +1,105 @@
+import { DEFAULT_SECRET_HEADER, parseSecretList } from '@omni-webhooks/contract';
+import { z } from 'zod';
+
+// the receiver's environment, validated once at start: a bad value stops start-up naming the variable
+
+export const SIGNATURE_MODES = ['off', 'optional', 'required'] as const;
+export type SignatureMode = (typeof SIGNATURE_MODES)[number];
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+export const receiverEnvSchema = z.object({
+  PORT: integer(0, 65_535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  WEBHOOK_SECRET: z
+    .string({ error: 'is required (one secret, or several comma-separated during a rotation)' })
+    .transform((value) => parseSecretList(value))
+    .pipe(
+      z
+        .array(z.string())
+        .min(1, 'must hold at least one non-blank secret')
+        .refine((secrets) => secrets.every(isUsableSecret), 'a whsec_ secret must carry a base64 key'),
+    ),
+  WEBHOOK_SECRET_HEADER: z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.string().regex(headerName, 'must be an HTTP header name'))
+    .default(DEFAULT_SECRET_HEADER),
+  DATABASE_URL: z
+    .string()
+    .regex(
+      /^file:.+/,
+      'must be a file: URL (e.g. file:./data/receiver.sqlite); postgres is not supported yet',
+    )
+    .default('file:./data/receiver.sqlite'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  VALIDATION_MODE: z.enum(['lenient', 'strict']).default('lenient'),
+  SIGNATURE_MODE: z.enum(SIGNATURE_MODES).default('optional'),
+  HANDLER_MAX_RETRIES: integer(0, 100).default(5),
+  HANDLER_RETRY_BASE_MS: integer(1, 3_600_000).default(1000),
+  HANDLER_LEASE_MS: integer(100, 3_600_000).default(60_000),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ReceiverEnv = z.output<typeof receiverEnvSchema>;
+
+export interface ReceiverConfig {
+  port: number;
+  host: string;
+  secrets: string[];
+  secretHeader: string;
+  databaseUrl: string;
+  adminToken: string | undefined;
+  bodyLimitBytes: number;
+  validationMode: 'lenient' | 'strict';
+  signatureMode: SignatureMode;
+  handlerMaxRetries: number;
+  handlerRetryBaseMs: number;
+  handlerLeaseMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: ReceiverEnv['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid receiver configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function isUsableSecret(secret: string): boolean {
+  if (!secret.startsWith('whsec_')) return true;
+  return Buffer.from(secret.slice('whsec_'.length), 'base64').length > 0;
+}
+
+/** reads the environment; throws ConfigError naming every bad variable (never echoing a secret) */
+export function loadConfig(env: Record<string, string | undefined>): ReceiverConfig {
+  // blank variables count as unset, so `PORT=` falls back to the default
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = receiverEnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    secrets: e.WEBHOOK_SECRET,
+    secretHeader: e.WEBHOOK_SECRET_HEADER,
+    databaseUrl: e.DATABASE_URL,
+    adminToken: e.ADMIN_TOKEN,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    validationMode: e.VALIDATION_MODE,
+    signatureMode: e.SIGNATURE_MODE,
+    handlerMaxRetries: e.HANDLER_MAX_RETRIES,
+    handlerRetryBaseMs: e.HANDLER_RETRY_BASE_MS,
+    handlerLeaseMs: e.HANDLER_LEASE_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

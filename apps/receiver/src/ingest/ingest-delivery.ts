@@ -1,0 +1,114 @@
+import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
+import { isWebhookEventType, safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
+import type { SignatureMode } from '../config.js';
+import type { InboxIssue, InboxStore } from '../store/inbox-store.js';
+import type { DedupeKeyFunction } from './dedupe-key.js';
+import type { IngestOutcome } from './ingest-responses.js';
+import { parseJsonBody } from './json-body.js';
+
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+export interface IngestSettings {
+  store: InboxStore;
+  secrets: readonly string[];
+  /** lower-case header name */
+  secretHeader: string;
+  signatureMode: SignatureMode;
+  validationMode: ValidationMode;
+  dedupeKey: DedupeKeyFunction;
+  now?: () => Date;
+}
+
+export interface DeliveryRequest {
+  headers: RequestHeaders;
+  rawBody: Buffer;
+}
+
+/** the ingest pipeline after the body is read: media type, auth, json, schema, dedupe, durable insert */
+export async function ingestDelivery(
+  settings: IngestSettings,
+  request: DeliveryRequest,
+): Promise<IngestOutcome> {
+  const { headers, rawBody } = request;
+  if (!isJsonMediaType(single(headers['content-type']))) return { code: 'unsupported_media_type' };
+  if (!verifySecret(single(headers[settings.secretHeader]), settings.secrets))
+    return { code: 'unauthorized' };
+  const signature = checkSignature(settings, headers, rawBody);
+  if (signature) return { code: 'invalid_signature', detail: signature };
+
+  const parsed = parseJsonBody(rawBody);
+  if (!parsed.ok) return { code: parsed.reason };
+  const type = parsed.eventName;
+
+  let status: 'received' | 'rejected' | 'ignored' = 'received';
+  let issues: InboxIssue[] | undefined;
+  if (!isWebhookEventType(type)) {
+    status = 'ignored';
+  } else {
+    const validation = safeParseWebhookEvent(parsed.body, { mode: settings.validationMode });
+    if (!validation.success) {
+      status = 'rejected';
+      issues = validation.error.issues.map((issue) => ({
+        path: [...issue.path],
+        message: issue.message,
+        code: issue.code,
+      }));
+    }
+  }
+
+  let dedupeKey: string;
+  try {
+    dedupeKey = settings.dedupeKey({ body: parsed.body, rawBody, headers });
+  } catch {
+    // a custom key function that cannot key this body: refuse it rather than store it unkeyed
+    return { code: 'invalid_json', detail: 'no dedupe key could be derived' };
+  }
+
+  let result: Awaited<ReturnType<InboxStore['insert']>>;
+  try {
+    result = await settings.store.insert({
+      dedupeKey,
+      type,
+      status,
+      payload: parsed.text,
+      receivedAt: (settings.now ?? (() => new Date()))(),
+      ...(issues ? { issues } : {}),
+    });
+  } catch {
+    return { code: 'store_unavailable' };
+  }
+  const stored = { id: result.id, type, deliveryCount: result.deliveryCount };
+  if (status === 'rejected') return { code: 'schema_validation_failed', ...stored, issues: issues ?? [] };
+  if (result.duplicate) return { code: 'duplicate', ...stored };
+  return { code: status === 'ignored' ? 'ignored' : 'accepted', ...stored };
+}
+
+/** application/json or any +json type, in utf-8 (the only charset json allows between systems) */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) return false;
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='));
+  return charset === undefined || /^charset="?utf-8"?$/.test(charset);
+}
+
+/** undefined when the signature passes or is not asked for; else why it failed */
+function checkSignature(
+  settings: IngestSettings,
+  headers: RequestHeaders,
+  rawBody: Buffer,
+): string | undefined {
+  if (settings.signatureMode === 'off') return undefined;
+  const sent = Object.values(SIGNATURE_HEADERS).some((name) => headers[name] !== undefined);
+  if (settings.signatureMode === 'optional' && !sent) return undefined;
+  const verification = verifyWebhookSignature({
+    headers: { ...headers },
+    body: rawBody,
+    secrets: settings.secrets,
+  });
+  return verification.ok ? undefined : verification.code;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? undefined : value;
+}

@@ -1,0 +1,82 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ReceiverConfig } from './config.js';
+import { exampleHandlers } from './example-handlers.js';
+import { createLogger } from './logger.js';
+import { createReceiverApp } from './receiver-app.js';
+import type { InboxStore } from './store/inbox-store.js';
+import { openInboxStore } from './store/open-inbox-store.js';
+import { createWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+
+export interface RunningReceiver {
+  url: string;
+  server: Server;
+  store: InboxStore;
+  receiver: WebhookReceiver;
+  logger: Logger;
+  /** stop accepting, finish in-flight requests, let handlers finish (bounded), close the store */
+  shutdown(): Promise<void>;
+}
+
+export interface StartReceiverOptions {
+  logger?: Logger;
+  /** register handlers before the worker starts; default: the one-line example handlers */
+  configure?: (receiver: WebhookReceiver, logger: Logger) => void;
+  pollIntervalMs?: number;
+}
+
+export async function startReceiver(
+  config: ReceiverConfig,
+  options: StartReceiverOptions = {},
+): Promise<RunningReceiver> {
+  const logger =
+    options.logger ?? createLogger({ level: config.logLevel, secretHeader: config.secretHeader });
+  const store = await openInboxStore(config.databaseUrl);
+  const receiver = createWebhookReceiver({
+    store,
+    logger,
+    secrets: config.secrets,
+    secretHeader: config.secretHeader,
+    signatureMode: config.signatureMode,
+    validationMode: config.validationMode,
+    bodyLimitBytes: config.bodyLimitBytes,
+    handlerMaxRetries: config.handlerMaxRetries,
+    handlerRetryBaseMs: config.handlerRetryBaseMs,
+    handlerLeaseMs: config.handlerLeaseMs,
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  });
+  (options.configure ?? exampleHandlers)(receiver, logger);
+  const app = createReceiverApp({ receiver, store, logger, adminToken: config.adminToken });
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 5000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  receiver.start();
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = () => {
+    closing ??= (async () => {
+      const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearTimeout(deadline);
+      await receiver.stop(config.shutdownTimeoutMs);
+      await store.close();
+    })();
+    return closing;
+  };
+  return { url, server, store, receiver, logger, shutdown };
+}

@@ -1,0 +1,333 @@
+import { createSignatureHeaders } from '@omni-webhooks/contract';
+import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
+import { ADMIN_TOKEN, type Harness, SECRETS, startHarness } from './test-support/receiver-harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+async function storedCount(): Promise<number> {
+  const { json } = await harness.admin('/events?limit=10000');
+  return json.events.length;
+}
+
+describe('POST /webhooks/omniai: the response table', () => {
+  it.each(
+    fixtures.map((fixture) => [`${fixture.origin} ${fixture.type}: ${fixture.name}`, fixture.event] as const),
+  )('stores %s and answers 200', async (_name, event) => {
+    const { status, json } = await harness.post(JSON.stringify(event));
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ ok: true, status: 'accepted', deliveryCount: 1 });
+    const stored = await harness.admin(`/events/${json.id}`);
+    expect(stored.json).toMatchObject({ type: event.event, deliveryCount: 1, payload: event });
+    expect(['received', 'processed']).toContain(stored.json.status);
+  });
+
+  it.each(WEBHOOK_EVENT_TYPES.map((type) => [type]))('stores a fake %s and answers 200', async (type) => {
+    const event = createFakeEvent(type, undefined, { seed: 42 });
+    const { status, json } = await harness.post(JSON.stringify(event));
+    expect(status).toBe(200);
+    expect((await harness.admin(`/events/${json.id}`)).json).toMatchObject({ type, payload: event });
+  });
+
+  it('stores a duplicate once, counting deliveries, whatever the key order and whitespace', async () => {
+    const event = createFakeEvent('document.extracted', undefined, { seed: 7 });
+    const first = await harness.post(JSON.stringify(event));
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(event).reverse()), null, 2);
+    const again = await harness.post(JSON.stringify(event));
+    const reserialized = await harness.post(`\n ${reordered} \n`);
+    expect([first.status, again.status, reserialized.status]).toEqual([200, 200, 200]);
+    expect(first.json.status).toBe('accepted');
+    expect(again.json).toMatchObject({ id: first.json.id, status: 'duplicate', deliveryCount: 2 });
+    expect(reserialized.json).toMatchObject({ id: first.json.id, status: 'duplicate', deliveryCount: 3 });
+    expect((await harness.admin(`/events/${first.json.id}`)).json.deliveryCount).toBe(3);
+  });
+
+  it('stores 20 identical concurrent deliveries as one row with a delivery count of 20', async () => {
+    const body = JSON.stringify(createFakeEvent('lead.created', undefined, { seed: 20 }));
+    const before = await storedCount();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => harness.post(body)));
+    expect(responses.every((response) => response.status === 200)).toBe(true);
+    expect(new Set(responses.map((response) => response.json.id)).size).toBe(1);
+    expect(responses.filter((response) => response.json.status === 'accepted')).toHaveLength(1);
+    expect(await storedCount()).toBe(before + 1);
+    expect((await harness.admin(`/events/${responses[0]?.json.id}`)).json.deliveryCount).toBe(20);
+  });
+
+  it('accepts each rotation secret', async () => {
+    for (const secret of SECRETS) {
+      const event = createFakeEvent('lead.updated');
+      expect((await harness.post(JSON.stringify(event), { 'x-webhook-secret': secret })).status).toBe(200);
+    }
+  });
+
+  it.each([
+    ['no secret header', {}],
+    ['a wrong secret', { 'x-webhook-secret': 'wrong' }],
+    ['a prefix of a secret', { 'x-webhook-secret': SECRETS[0].slice(0, -1) }],
+    ['a secret plus a suffix', { 'x-webhook-secret': `${SECRETS[1]}x` }],
+    ['both secrets joined', { 'x-webhook-secret': SECRETS.join(',') }],
+    ['the admin token', { 'x-webhook-secret': ADMIN_TOKEN }],
+  ])('answers 401 to %s and stores nothing', async (_name, headers) => {
+    const before = await storedCount();
+    const response = await fetch(`${harness.url}/webhooks/omniai`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(createFakeEvent('lead.created')),
+    });
+    const json = await response.json();
+    expect(response.status).toBe(401);
+    expect(json).toEqual({ error: { code: 'unauthorized', message: INGEST_RESPONSES.unauthorized.message } });
+    expect(JSON.stringify(json)).not.toContain(SECRETS[0]);
+    expect(await storedCount()).toBe(before);
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['form data', 'application/x-www-form-urlencoded'],
+    ['json in latin-1', 'application/json; charset=iso-8859-1'],
+  ])('answers 415 to %s', async (_name, contentType) => {
+    const { status, json } = await harness.post(JSON.stringify(createFakeEvent('lead.created')), {
+      'content-type': contentType,
+    });
+    expect(status).toBe(415);
+    expect(json.error.code).toBe('unsupported_media_type');
+  });
+
+  it('accepts application/json with a utf-8 charset and +json types', async () => {
+    for (const contentType of ['application/json; charset=UTF-8', 'application/vnd.omni+json']) {
+      const body = JSON.stringify(createFakeEvent('lead.created'));
+      expect((await harness.post(body, { 'content-type': contentType })).status).toBe(200);
+    }
+  });
+
+  it('answers 415 to a compressed body', async () => {
+    const { status, json } = await harness.post('{}', { 'content-encoding': 'gzip' });
+    expect([status, json.error.code]).toEqual([415, 'unsupported_content_encoding']);
+  });
+
+  it.each([
+    ['not json', 'event=lead.created', 'invalid_json'],
+    ['truncated json', '{"event":"lead.created"', 'invalid_json'],
+    ['an empty body', '', 'invalid_json'],
+    ['an array', '[{"event":"lead.created"}]', 'not_an_object'],
+    ['a string', '"lead.created"', 'not_an_object'],
+    ['no event', '{"data":{"leadId":"x"}}', 'missing_event'],
+    ['a numeric event', '{"event":42}', 'missing_event'],
+    [
+      'deep nesting',
+      `{"event":"lead.created","data":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      'too_deep',
+    ],
+  ])('answers 400 to %s and stores nothing', async (_name, body, code) => {
+    const before = await storedCount();
+    const { status, json } = await harness.post(body);
+    expect(status).toBe(400);
+    expect(json.error.code).toBe(code);
+    expect(await storedCount()).toBe(before);
+  });
+
+  it('stores a known event that fails the schema raw as rejected, answering 400 with the issues', async () => {
+    const body = '{"event":"document.received","workspaceId":"w1","document":{"id":"d1"}}';
+    const { status, json } = await harness.post(body);
+    expect(status).toBe(400);
+    expect(json.error.code).toBe('schema_validation_failed');
+    expect(json.error.issues.length).toBeGreaterThan(0);
+    expect(json.error.issues[0]).toEqual({
+      path: expect.any(Array),
+      message: expect.any(String),
+      code: expect.any(String),
+    });
+    const stored = await harness.admin(`/events/${json.id}`);
+    expect(stored.json).toMatchObject({
+      status: 'rejected',
+      type: 'document.received',
+      payload: JSON.parse(body),
+    });
+    expect(stored.json.issues).toEqual(json.error.issues);
+    // the sender retries a 400: the same body is counted, not stored twice
+    const retried = await harness.post(body);
+    expect([retried.status, retried.json.id]).toEqual([400, json.id]);
+    expect((await harness.admin(`/events/${json.id}`)).json.deliveryCount).toBe(2);
+  });
+
+  it('stores an unknown event name as ignored and answers 200', async () => {
+    const body = JSON.stringify({ event: 'lead.archived', data: { leadId: 'l-9' } });
+    const { status, json } = await harness.post(body);
+    expect(status).toBe(200);
+    expect(json.status).toBe('ignored');
+    expect((await harness.admin(`/events/${json.id}`)).json).toMatchObject({
+      status: 'ignored',
+      type: 'lead.archived',
+    });
+  });
+
+  it('answers 405 to other methods on the ingest path', async () => {
+    const response = await fetch(`${harness.url}/webhooks/omniai`);
+    expect(response.status).toBe(405);
+  });
+
+  it('keeps hostile keys as data without polluting any prototype', async () => {
+    const event = createFakeEvent('lead.created');
+    const body = JSON.stringify(event).replace(
+      /^\{/,
+      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"x":1}},',
+    );
+    const { status, json } = await harness.post(body);
+    expect(status).toBe(200);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('x');
+    const stored = await harness.admin(`/events/${json.id}`);
+    expect(stored.json.type).toBe('lead.created');
+  });
+
+  it('stores a huge string under the limit', async () => {
+    const event = createFakeEvent('lead.created', { data: { businessName: 'x'.repeat(900_000) } });
+    const { status } = await harness.post(JSON.stringify(event));
+    expect(status).toBe(200);
+  });
+});
+
+describe('POST /webhooks/omniai: limits, signatures, storage failure', () => {
+  it('answers 413 over the default 1 MiB and stores nothing', async () => {
+    const event = createFakeEvent('lead.created', { data: { businessName: 'x'.repeat(1024 * 1024) } });
+    const before = await storedCount();
+    const { status, json } = await harness.post(JSON.stringify(event));
+    expect([status, json.error.code]).toEqual([413, 'payload_too_large']);
+    expect(await storedCount()).toBe(before);
+  });
+
+  it('answers 413 over a configured limit, also without a content-length', async () => {
+    const small = await startHarness({ BODY_LIMIT_BYTES: '2048' });
+    try {
+      const event = JSON.stringify(
+        createFakeEvent('lead.created', { data: { businessName: 'x'.repeat(3000) } }),
+      );
+      expect((await small.post(event)).status).toBe(413);
+      const chunked = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(event));
+          controller.close();
+        },
+      });
+      const response = await fetch(`${small.url}/webhooks/omniai`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRETS[0] },
+        body: chunked,
+        duplex: 'half',
+      } as RequestInit);
+      expect(response.status).toBe(413);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('verifies standard webhooks signatures when sent, keys on webhook-id, refuses replays', async () => {
+    const body = JSON.stringify(createFakeEvent('document.received'));
+    const signed = createSignatureHeaders({ secret: SECRETS[1], body, id: 'msg_signed_1' });
+    const first = await harness.post(body, signed);
+    expect(first.status).toBe(200);
+    expect((await harness.admin(`/events/${first.json.id}`)).json.dedupeKey).toBe('webhook-id:msg_signed_1');
+    const replay = await harness.post(body, signed);
+    expect(replay.json).toMatchObject({ id: first.json.id, status: 'duplicate' });
+
+    const tampered = await harness.post(body.replace('"document.received"', ' "document.received"'), signed);
+    expect([tampered.status, tampered.json.error.code]).toEqual([401, 'invalid_signature']);
+    const old = createSignatureHeaders({
+      secret: SECRETS[0],
+      body,
+      timestamp: Math.floor(Date.now() / 1000) - 301,
+    });
+    const stale = await harness.post(body, old);
+    expect([stale.status, stale.json.error.message]).toEqual([
+      401,
+      expect.stringContaining('timestamp_too_old'),
+    ]);
+  });
+
+  it('requires a signature in required mode', async () => {
+    const strict = await startHarness({ SIGNATURE_MODE: 'required' });
+    try {
+      const body = JSON.stringify(createFakeEvent('lead.created'));
+      expect((await strict.post(body)).status).toBe(401);
+      expect((await strict.post(body, createSignatureHeaders({ secret: SECRETS[0], body }))).status).toBe(
+        200,
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('answers 503 when the store fails, and readyz says so', async () => {
+    const broken = await startHarness();
+    await broken.store.close();
+    const { status, json } = await broken.post(JSON.stringify(createFakeEvent('lead.created')));
+    expect([status, json.error.code]).toEqual([503, 'store_unavailable']);
+    expect((await fetch(`${broken.url}/readyz`)).status).toBe(503);
+    await broken.receiver.stop(100);
+    await new Promise<void>((resolve) => broken.server.close(() => resolve()));
+  });
+});
+
+describe('operations routes', () => {
+  it('answers healthz, readyz and metrics', async () => {
+    expect(await (await fetch(`${harness.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${harness.url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /omni_receiver_events_received_total\{type="lead.created",outcome="accepted"\} \d+/,
+    );
+    expect(metrics).toMatch(/omni_receiver_duplicates_total\{type="lead.created"\} 19/);
+    expect(metrics).toMatch(/omni_receiver_rejected_total\{type="document.received"\} 2/);
+    expect(metrics).toMatch(/omni_receiver_ack_duration_seconds_bucket/);
+    expect(metrics).toMatch(/omni_receiver_inbox_events\{status="received"\} \d+/);
+    expect(metrics).toMatch(/omni_receiver_events_received_total\{type="none",outcome="unauthorized"\} \d+/);
+  });
+
+  it('guards the read API with the bearer token', async () => {
+    expect((await fetch(`${harness.url}/events`)).status).toBe(401);
+    const wrong = await fetch(`${harness.url}/events`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}x` },
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('lists newest first with filters, limits and cursors', async () => {
+    const all = await harness.admin('/events?limit=10000');
+    const times = all.json.events.map((event: { receivedAt: string }) => event.receivedAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const page = await harness.admin('/events?limit=2');
+    expect(page.json.events).toHaveLength(2);
+    const next = await harness.admin(`/events?limit=2&cursor=${page.json.nextCursor}`);
+    expect(next.json.events[0].id).toBe(all.json.events[2].id);
+    const rejected = await harness.admin('/events?status=rejected');
+    expect(rejected.json.events.every((event: { status: string }) => event.status === 'rejected')).toBe(true);
+    const byType = await harness.admin('/events?type=lead.archived');
+    expect(byType.json.events.map((event: { type: string }) => event.type)).toEqual(['lead.archived']);
+    expect(Object.keys(byType.json.events[0]).sort()).toEqual(
+      [
+        'id',
+        'type',
+        'dedupeKey',
+        'status',
+        'deliveryCount',
+        'receivedAt',
+        'processedAt',
+        'handlerAttempts',
+        'lastError',
+        'payload',
+      ].sort(),
+    );
+    for (const query of ['limit=0', 'limit=10001', 'limit=x', 'status=done', 'cursor=bogus']) {
+      expect((await harness.admin(`/events?${query}`)).status).toBe(400);
+    }
+    expect((await harness.admin('/events/no-such-id')).status).toBe(404);
+  });
+});

@@ -1,0 +1,84 @@
+import { isWebhookEventType, safeParseWebhookEvent, type WebhookEventType } from '@omni-webhooks/schema';
+import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { HttpError } from './http-error.js';
+import { newId } from './ids.js';
+import type { OutboxEvent } from './outbox.js';
+
+export const MAX_EVENTS_PER_REQUEST = 10_000;
+
+export interface EventRequest {
+  /** the event type name */
+  event: string;
+  /** sent as given; without it a realistic event is generated */
+  payload?: Record<string, unknown> | undefined;
+  /** deep-merged into a generated event */
+  overrides?: Record<string, unknown> | undefined;
+  count?: number | undefined;
+  /** send a payload that fails the schema, to test how receivers reject */
+  allowInvalid?: boolean | undefined;
+}
+
+type FakeOverrides = Parameters<typeof createFakeEvent>[1];
+
+function generate(type: WebhookEventType, overrides: Record<string, unknown> | undefined): unknown {
+  // overrides come from json: the schema check below (or allowInvalid) decides what they may be
+  return createFakeEvent(type, overrides as FakeOverrides);
+}
+
+function validate(payload: unknown, allowInvalid: boolean, index: number): void {
+  if (allowInvalid) {
+    return;
+  }
+  const result = safeParseWebhookEvent(payload);
+  if (!result.success) {
+    throw new HttpError(
+      400,
+      'invalid_payload',
+      'the payload fails the event schema; send "allowInvalid": true to deliver it anyway',
+      result.error.issues.map((issue) => ({ ...issue, path: indexedPath(index, issue.path) })),
+    );
+  }
+}
+
+// the index is only worth showing when several events were generated
+function indexedPath(index: number, path: (string | number)[]): (string | number)[] {
+  return index === 0 ? path : [index, ...path];
+}
+
+/** the events one `POST /events` asks for, serialised once: these bytes go out on every attempt */
+export function buildEvents(request: EventRequest): OutboxEvent[] {
+  const total = request.count ?? 1;
+  const allowInvalid = request.allowInvalid ?? false;
+  if (request.payload !== undefined && request.overrides !== undefined) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      '"overrides" apply to generated events; with "payload", send the whole event instead',
+    );
+  }
+  if (request.payload !== undefined) {
+    if (request.payload.event !== request.event && !allowInvalid) {
+      throw new HttpError(
+        400,
+        'invalid_payload',
+        `"event" is ${JSON.stringify(request.event)} but payload.event is ${JSON.stringify(request.payload.event)}`,
+      );
+    }
+    validate(request.payload, allowInvalid, 0);
+    const body = JSON.stringify(request.payload);
+    return Array.from({ length: total }, () => ({ id: newId('msg'), type: request.event, body }));
+  }
+  const type = request.event;
+  if (!isWebhookEventType(type)) {
+    throw new HttpError(
+      400,
+      'unknown_event',
+      `cannot generate ${JSON.stringify(type)}: not an OmniAI event type; send a "payload" to deliver it as is`,
+    );
+  }
+  return Array.from({ length: total }, (_, index) => {
+    const payload = generate(type, request.overrides);
+    validate(payload, allowInvalid, index);
+    return { id: newId('msg'), type, body: JSON.stringify(payload) };
+  });
+}

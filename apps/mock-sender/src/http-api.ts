@@ -1,0 +1,194 @@
+import Router from '@koa/router';
+import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import getRawBody from 'raw-body';
+import { z } from 'zod';
+import type { DeliveryEngine } from './delivery-engine.js';
+import { type EndpointRegistry, endpointView } from './endpoint-registry.js';
+import { buildEvents, MAX_EVENTS_PER_REQUEST } from './event-factory.js';
+import { HttpError, toIssues } from './http-error.js';
+import { DELIVERY_STATES, InvalidCursorError, type Outbox } from './outbox.js';
+
+export const REQUEST_BODY_LIMIT = '1mb';
+export const MAX_PAGE_SIZE = 10_000;
+
+export interface HttpApiOptions {
+  outbox: Outbox;
+  endpoints: EndpointRegistry;
+  engine: DeliveryEngine;
+  logger?: Logger | undefined;
+  clock?: () => number;
+}
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+const postEventsBody = z.strictObject({
+  event: z.string().min(1),
+  payload: jsonObject.optional(),
+  overrides: jsonObject.optional(),
+  count: z.number().int().min(1).max(MAX_EVENTS_PER_REQUEST).optional(),
+  allowInvalid: z.boolean().optional(),
+});
+
+const listDeliveriesQuery = z.object({
+  state: z.enum(DELIVERY_STATES).optional(),
+  event: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100),
+  cursor: z.string().min(1).optional(),
+});
+
+const postEndpointBody = z
+  .strictObject({
+    url: z.httpUrl(),
+    secret: z.string().min(1).optional(),
+    secretHeader: z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')
+      .optional(),
+    events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).optional(),
+    sign: z.boolean().optional(),
+  })
+  .refine((body) => !body.sign || body.secret !== undefined, {
+    message: 'signing needs a secret',
+    path: ['sign'],
+  });
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new HttpError(400, 'invalid_request', `invalid ${what}`, toIssues(result.error.issues));
+  }
+  return result.data;
+}
+
+async function readJson(ctx: Koa.Context): Promise<unknown> {
+  if (!ctx.is('application/json')) {
+    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+  }
+  let raw: string;
+  try {
+    raw = await getRawBody(ctx.req, { limit: REQUEST_BODY_LIMIT, encoding: 'utf8' });
+  } catch (error) {
+    const status = (error as { status?: number }).status === 413 ? 413 : 400;
+    throw new HttpError(status, status === 413 ? 'payload_too_large' : 'invalid_body', String(error));
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the body is not valid JSON');
+  }
+}
+
+/** the mock sender's HTTP API (see the README); answers JSON, errors as `{ error: { code, message } }` */
+export function createHttpApi(options: HttpApiOptions): Koa {
+  const { outbox, endpoints, engine, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const app = new Koa();
+  const router = new Router();
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new HttpError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+      }
+      if (ctx.status === 405) {
+        throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
+      }
+    } catch (error) {
+      const httpError =
+        error instanceof HttpError ? error : new HttpError(500, 'internal_error', 'internal error');
+      if (!(error instanceof HttpError)) {
+        logger?.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+      }
+      ctx.status = httpError.status;
+      ctx.body = httpError.toBody();
+    }
+  });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok', running: engine.runningCount };
+  });
+
+  router.post('/events', async (ctx) => {
+    const request = parse(postEventsBody, await readJson(ctx), 'POST /events body');
+    const registered = endpoints.list();
+    if (registered.length === 0) {
+      throw new HttpError(
+        409,
+        'no_endpoints',
+        'no endpoint to deliver to: set TARGET_URL or register one with POST /endpoints',
+      );
+    }
+    const events = buildEvents(request);
+    const deliveries = outbox.enqueue(
+      events,
+      (event) => endpoints.targetsFor(event.type, registered),
+      clock(),
+    );
+    for (const delivery of deliveries) {
+      engine.schedule(delivery.id);
+    }
+    ctx.status = 202;
+    ctx.body = {
+      events: events.map((event) => ({
+        id: event.id,
+        event: event.type,
+        payload: JSON.parse(event.body) as unknown,
+      })),
+      deliveries,
+    };
+  });
+
+  router.get('/deliveries', (ctx) => {
+    const query = parse(listDeliveriesQuery, ctx.query, 'query');
+    try {
+      ctx.body = outbox.list(query);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) {
+        throw new HttpError(400, 'invalid_cursor', error.message);
+      }
+      throw error;
+    }
+  });
+
+  router.get('/deliveries/:id', (ctx) => {
+    const delivery = outbox.get(ctx.params.id ?? '');
+    if (!delivery) {
+      throw new HttpError(404, 'not_found', `no delivery ${ctx.params.id}`);
+    }
+    ctx.body = delivery;
+  });
+
+  router.post('/deliveries/:id/redeliver', (ctx) => {
+    const delivery = outbox.redeliver(ctx.params.id ?? '', clock());
+    if (!delivery) {
+      throw new HttpError(404, 'not_found', `no delivery ${ctx.params.id}`);
+    }
+    engine.schedule(delivery.id);
+    ctx.status = 202;
+    ctx.body = { delivery };
+  });
+
+  router.get('/endpoints', (ctx) => {
+    ctx.body = { endpoints: endpoints.list().map(endpointView) };
+  });
+
+  router.post('/endpoints', async (ctx) => {
+    const input = parse(postEndpointBody, await readJson(ctx), 'POST /endpoints body');
+    ctx.status = 201;
+    ctx.body = endpointView(endpoints.add(input, clock()));
+  });
+
+  router.delete('/endpoints/:id', (ctx) => {
+    if (!endpoints.remove(ctx.params.id ?? '')) {
+      throw new HttpError(404, 'not_found', `no endpoint ${ctx.params.id}`);
+    }
+    ctx.status = 204;
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  return app;
+}

@@ -1,0 +1,3 @@
+import { loadConfigOrExit, startService } from './service.js';
+
+await startService(loadConfigOrExit());

@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import type { SenderConfig } from './config.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { DeliveryEngine } from './delivery-engine.js';
+import { EndpointRegistry } from './endpoint-registry.js';
+import { createHttpApi } from './http-api.js';
+import { Outbox } from './outbox.js';
+
+export interface MockSenderOptions {
+  logger?: Logger | undefined;
+  clock?: () => number;
+}
+
+export interface MockSender {
+  config: SenderConfig;
+  app: Koa;
+  engine: DeliveryEngine;
+  outbox: Outbox;
+  endpoints: EndpointRegistry;
+  db: SqliteDatabase;
+  /** listens on `port`/`host` (config by default) and answers the base url */
+  listen(port?: number, host?: string): Promise<string>;
+  /** stops listening, lets requests in flight finish, closes the database */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the outbox, registers TARGET_URL as the default endpoint and resumes every unsettled delivery
+ * at its stored time. Nothing listens until `listen()`.
+ */
+export function createMockSender(config: SenderConfig, options: MockSenderOptions = {}): MockSender {
+  const { logger } = options;
+  const clock = options.clock ?? Date.now;
+  const db = openDatabase(config.databaseUrl);
+  const outbox = new Outbox(db);
+  const endpoints = new EndpointRegistry(db, { secretHeader: config.secretHeader, sign: config.signing });
+  endpoints.syncDefault(config.targetUrl, config.webhookSecret, clock());
+  const engine = new DeliveryEngine({
+    outbox,
+    timeoutMs: config.deliveryTimeoutMs,
+    retryTimeScale: config.retryTimeScale,
+    successRule: config.successRule,
+    concurrency: config.concurrency,
+    endpointConcurrency: config.endpointConcurrency,
+    logger,
+    clock,
+  });
+  const resumed = engine.resume();
+  if (resumed > 0) {
+    logger?.info({ resumed }, 'resumed unsettled deliveries from the outbox');
+  }
+  const app = createHttpApi({ outbox, endpoints, engine, logger, clock });
+  let server: Server | undefined;
+
+  return {
+    config,
+    app,
+    engine,
+    outbox,
+    endpoints,
+    db,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        const listening = createServer(app.callback());
+        listening.once('error', reject);
+        listening.listen(port, host, () => {
+          server = listening;
+          const address = listening.address() as AddressInfo;
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+        });
+      });
+    },
+    async close() {
+      if (server) {
+        const closing = server;
+        server = undefined;
+        await new Promise<void>((resolve) => closing.close(() => resolve()));
+      }
+      await engine.stop();
+      db.close();
+    },
+  };
+}

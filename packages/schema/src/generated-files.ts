@@ -1,0 +1,27 @@
+import { WEBHOOK_EVENT_TYPES } from './event-types.js';
+import { eventJsonSchema, jsonSchemaFileName, webhookEventJsonSchema } from './json-schema.js';
+import { webhooksOpenApiDocument } from './openapi.js';
+import type { ValidationMode } from './schema-builder.js';
+
+export const GENERATE_COMMAND = 'pnpm --filter @omni-webhooks/schema generate';
+export const GENERATED_DIRS = ['json-schema', 'openapi'] as const;
+
+function render(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** every generated file, keyed by its path relative to the package root */
+export function renderGeneratedFiles(packageVersion: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const mode of ['lenient', 'strict'] as const satisfies readonly ValidationMode[]) {
+    files.set(
+      `json-schema/${jsonSchemaFileName('webhook-event', mode)}`,
+      render(webhookEventJsonSchema(mode)),
+    );
+    for (const type of WEBHOOK_EVENT_TYPES) {
+      files.set(`json-schema/${jsonSchemaFileName(type, mode)}`, render(eventJsonSchema(type, mode)));
+    }
+  }
+  files.set('openapi/webhooks.openapi.json', render(webhooksOpenApiDocument(packageVersion)));
+  return files;
+}

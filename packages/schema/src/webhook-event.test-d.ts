@@ -1,0 +1,46 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { WebhookEventType } from './event-types.js';
+import { createFakeEvent } from './fixtures/index.js';
+import { parseWebhookEvent, safeParseWebhookEvent } from './parse.js';
+import type { WebhookEvent, WebhookEventOf } from './schemas.js';
+
+describe('WebhookEvent', () => {
+  it('narrows by event', () => {
+    const event = parseWebhookEvent({});
+    if (event.event === 'document.received') {
+      expectTypeOf(event).toEqualTypeOf<WebhookEventOf<'document.received'>>();
+      expectTypeOf(event.document.size).toEqualTypeOf<number | undefined>();
+      expectTypeOf(event.document.messageId).toEqualTypeOf<string | null | undefined>();
+    }
+    if (event.event === 'lead.updated') {
+      expectTypeOf(event.data.externalId).toEqualTypeOf<string | null>();
+      expectTypeOf(event).not.toHaveProperty('workspaceId');
+    }
+    if (event.event === 'document.extracted') {
+      expectTypeOf(event.status).toExtend<string>();
+      expectTypeOf<'completed'>().toExtend<typeof event.status>();
+    }
+  });
+
+  it('keeps known enum values while staying open', () => {
+    type ActionLogType = WebhookEventOf<'action_log.completed'>['actionLog']['type'];
+    expectTypeOf<'MESSAGE'>().toExtend<ActionLogType>();
+    expectTypeOf<'SOMETHING_NEW'>().toExtend<ActionLogType>();
+    // the known literals survive: the union did not collapse to plain string
+    expectTypeOf<ActionLogType>().not.toEqualTypeOf<string>();
+  });
+
+  it('rejects typos in field names', () => {
+    const event = createFakeEvent('lead.created');
+    // @ts-expect-error: no such field
+    event.data.fistName;
+  });
+
+  it('maps every type to its own event', () => {
+    expectTypeOf<WebhookEvent['event']>().toEqualTypeOf<WebhookEventType>();
+    expectTypeOf(createFakeEvent('action_log.failed')).toEqualTypeOf<WebhookEventOf<'action_log.failed'>>();
+    const result = safeParseWebhookEvent(null);
+    if (result.success) expectTypeOf(result.data).toEqualTypeOf<WebhookEvent>();
+    else expectTypeOf(result.error.issues[0]?.path).toEqualTypeOf<(string | number)[] | undefined>();
+  });
+});

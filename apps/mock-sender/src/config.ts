@@ -11,7 +11,12 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
-const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+/** an absolute http(s) url; zod's httpUrl() would refuse 127.0.0.1 and localhost */
+export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
+
+export const headerNameSchema = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
 
 // one entry per variable: the zod schema, its default and what it does (the README table follows it)
 export const CONFIG_VARIABLES = {
@@ -23,7 +28,7 @@ export const CONFIG_VARIABLES = {
     doc: 'secret sent with each delivery to the default endpoint',
   },
   WEBHOOK_SECRET_HEADER: {
-    schema: headerName,
+    schema: headerNameSchema,
     default: DEFAULT_SECRET_HEADER,
     doc: 'header that carries the secret',
   },
@@ -33,7 +38,7 @@ export const CONFIG_VARIABLES = {
     doc: 'SQLite outbox',
   },
   TARGET_URL: {
-    schema: z.httpUrl().optional(),
+    schema: httpUrlSchema.optional(),
     default: undefined,
     doc: 'default endpoint (events go to every endpoint)',
   },

@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
+import { headerNameSchema, httpUrlSchema } from './config.js';
 import type { DeliveryEngine } from './delivery-engine.js';
 import { type EndpointRegistry, endpointView } from './endpoint-registry.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST } from './event-factory.js';
@@ -40,12 +41,9 @@ const listDeliveriesQuery = z.object({
 
 const postEndpointBody = z
   .strictObject({
-    url: z.httpUrl(),
+    url: httpUrlSchema,
     secret: z.string().min(1).optional(),
-    secretHeader: z
-      .string()
-      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')
-      .optional(),
+    secretHeader: headerNameSchema.optional(),
     events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).optional(),
     sign: z.boolean().optional(),
   })

@@ -1,0 +1,174 @@
+// property-based fuzzing of POST /webhooks/omniai over real http: never a 5xx, never a crash, never a
+// polluted prototype, nothing stored without the secret. FUZZ_RUNS=10000 via `pnpm fuzz`.
+import { createSignatureHeaders, SIGNATURE_HEADERS } from '@omni-webhooks/contract';
+import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, SECRETS, startHarness } from '../test-support/receiver-harness.js';
+
+const runs = Number(process.env.FUZZ_RUNS ?? 300);
+const ALLOWED = new Set([200, 400, 401, 413, 415]);
+const BODY_LIMIT = 64 * 1024;
+
+const fakeEvent = fc
+  .tuple(fc.constantFrom(...WEBHOOK_EVENT_TYPES), fc.nat())
+  .map(([type, seed]) => createFakeEvent(type, undefined, { seed }) as unknown as Record<string, unknown>);
+
+const mutatedEvent = fc
+  .tuple(fakeEvent, fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 3 }))
+  .map(([event, key, value]) => ({ ...event, [key]: value }));
+
+const hostileKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'event',
+);
+
+const hostileText = fc.oneof(
+  fc
+    .nat({ max: 5000 })
+    .map((depth) => `{"event":"lead.created","data":${'['.repeat(depth)}${']'.repeat(depth)}}`),
+  fc.nat({ max: 200 }).map((depth) => `${'{"a":'.repeat(depth)}{"event":"lead.created"}${'}'.repeat(depth)}`),
+  fc
+    .tuple(hostileKey, fc.jsonValue({ maxDepth: 2 }), fakeEvent)
+    .map(([key, value, event]) =>
+      JSON.stringify(event).replace(/^\{/, `{${JSON.stringify(key)}:${JSON.stringify(value)},`),
+    ),
+  fc
+    .integer({ min: 0, max: BODY_LIMIT + 1024 })
+    .map((size) => `{"event":"lead.created","x":"${'a'.repeat(size)}"}`),
+  fc.constantFrom(
+    '',
+    ' ',
+    'null',
+    '[]',
+    '{}',
+    '{"event":null}',
+    '{"event":"lead.created"',
+    '\u0000',
+    '{"event":"\\ud800"}',
+  ),
+);
+
+const body: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  { weight: 3, arbitrary: fakeEvent.map((event) => JSON.stringify(event)) },
+  { weight: 2, arbitrary: mutatedEvent.map((event) => JSON.stringify(event)) },
+  { weight: 2, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value) ?? '') },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record(
+        { event: fc.oneof(fc.constantFrom(...WEBHOOK_EVENT_TYPES), fc.string(), fc.jsonValue()) },
+        { requiredKeys: [] },
+      )
+      .chain((base) =>
+        fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 })).map((rest) => ({ ...rest, ...base })),
+      )
+      .map((value) => JSON.stringify(value)),
+  },
+  { weight: 2, arbitrary: hostileText },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+);
+
+const printable = fc.string({ unit: 'grapheme-ascii', maxLength: 60 });
+
+const secretHeader = fc.oneof(
+  fc.constantFrom(...SECRETS).map((secret) => ({ value: secret, valid: true })),
+  fc
+    .constantFrom(...SECRETS)
+    .chain((secret) =>
+      fc.nat({ max: secret.length - 1 }).map((n) => ({ value: secret.slice(0, n), valid: false })),
+    ),
+  printable.map((value) => ({ value, valid: SECRETS.includes(value as (typeof SECRETS)[number]) })),
+  fc.constant({ value: undefined, valid: false }),
+);
+
+const contentType = fc.oneof(
+  fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/xml', ''),
+  printable,
+);
+
+const extraHeaders = fc.dictionary(
+  fc.constantFrom(
+    SIGNATURE_HEADERS.id,
+    SIGNATURE_HEADERS.timestamp,
+    SIGNATURE_HEADERS.signature,
+    'x-forwarded-for',
+  ),
+  printable,
+  { maxKeys: 3 },
+);
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ BODY_LIMIT_BYTES: String(BODY_LIMIT), SIGNATURE_MODE: 'optional' });
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+async function storedTotal(): Promise<number> {
+  const counts = await harness.store.countByStatus();
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+async function send(payload: string | Uint8Array, headers: Record<string, string>) {
+  const response = await fetch(`${harness.url}/webhooks/omniai`, { method: 'POST', headers, body: payload });
+  const text = await response.text();
+  return { status: response.status, text };
+}
+
+describe(`ingest fuzzing (${runs} cases per property)`, () => {
+  it('never answers 5xx, never stores without the secret, never pollutes a prototype', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        body,
+        secretHeader,
+        contentType,
+        extraHeaders,
+        async (payload, secret, type, extra) => {
+          const headers: Record<string, string> = { ...extra };
+          if (type !== '') headers['content-type'] = type;
+          if (secret.value !== undefined) headers['x-webhook-secret'] = secret.value;
+          const before = await storedTotal();
+          const { status, text } = await send(payload, headers);
+          expect(ALLOWED.has(status), `status ${status}: ${text.slice(0, 200)}`).toBe(true);
+          expect(JSON.parse(text)).toEqual(expect.any(Object));
+          if (!secret.valid) {
+            expect(status).not.toBe(200);
+            expect(await storedTotal()).toBe(before);
+          }
+          for (const value of SECRETS) expect(text).not.toContain(value);
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+          expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+        },
+      ),
+      { numRuns: runs },
+    );
+    // still alive and serving
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+  });
+
+  it('stores every authenticated, correctly signed fake event', async () => {
+    await fc.assert(
+      fc.asyncProperty(fakeEvent, fc.constantFrom(...SECRETS), async (event, secret) => {
+        const payload = JSON.stringify(event);
+        const headers = {
+          'content-type': 'application/json',
+          'x-webhook-secret': secret,
+          ...createSignatureHeaders({ secret, body: payload }),
+        };
+        const { status, text } = await send(payload, headers);
+        expect(status, text).toBe(200);
+        const id = (JSON.parse(text) as { id: string }).id;
+        expect((await harness.store.get(id))?.payload).toBe(payload);
+      }),
+      { numRuns: Math.max(50, Math.floor(runs / 10)) },
+    );
+  });
+});

@@ -1,0 +1,159 @@
+import type { WebhookEventOf } from '@omni-webhooks/schema';
+import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { type Harness, startHarness } from '../test-support/receiver-harness.js';
+import type { WebhookReceiver } from '../webhook-receiver.js';
+import { handlerRetryDelayMs } from './retry-backoff.js';
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 3000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function withHarness(
+  env: Record<string, string>,
+  configure: (receiver: WebhookReceiver) => void,
+  body: (harness: Harness) => Promise<void>,
+) {
+  const harness = await startHarness(env, { configure });
+  try {
+    await body(harness);
+  } finally {
+    await harness.close();
+  }
+}
+
+describe('event worker', () => {
+  it('calls the typed handler and the catch-all ones, then marks the event processed', async () => {
+    const seen: string[] = [];
+    await withHarness(
+      {},
+      (receiver) =>
+        receiver
+          .on('document.extracted', async (event, context) => {
+            expectTypeOf(event).toEqualTypeOf<WebhookEventOf<'document.extracted'>>();
+            seen.push(`typed ${event.documentId} attempt ${context.attempt}`);
+          })
+          .on('lead.created', () => {
+            seen.push('wrong type');
+          })
+          .onAny((event) => {
+            seen.push(`any ${event.event}`);
+          }),
+      async (harness) => {
+        const event = createFakeEvent('document.extracted');
+        const { json } = await harness.post(JSON.stringify(event));
+        const stored = await eventually(
+          async () => (await harness.admin(`/events/${json.id}`)).json,
+          (value) => value.status === 'processed',
+        );
+        expect(stored).toMatchObject({ status: 'processed', handlerAttempts: 1, lastError: null });
+        expect(stored.processedAt).toEqual(expect.any(String));
+        expect(seen).toEqual([`typed ${event.documentId} attempt 1`, 'any document.extracted']);
+      },
+    );
+  });
+
+  it('retries a failing handler with backoff, then fails the event with its last error', async () => {
+    const errors: { attempt: number; final: boolean }[] = [];
+    const attemptsAt: number[] = [];
+    await withHarness(
+      { HANDLER_MAX_RETRIES: '2', HANDLER_RETRY_BASE_MS: '40' },
+      (receiver) =>
+        receiver
+          .on('lead.created', (_event, { attempt }) => {
+            attemptsAt.push(Date.now());
+            throw new Error(`downstream refused (attempt ${attempt})`);
+          })
+          .onError((_error, _event, context) => {
+            errors.push({ attempt: context.attempt, final: context.final });
+          }),
+      async (harness) => {
+        const { json } = await harness.post(JSON.stringify(createFakeEvent('lead.created')));
+        const stored = await eventually(
+          async () => (await harness.admin(`/events/${json.id}`)).json,
+          (value) => value.status === 'failed',
+        );
+        expect(stored).toMatchObject({
+          status: 'failed',
+          handlerAttempts: 3,
+          lastError: 'Error: downstream refused (attempt 3)',
+        });
+        expect(errors).toEqual([
+          { attempt: 1, final: false },
+          { attempt: 2, final: false },
+          { attempt: 3, final: true },
+        ]);
+        const [a = 0, b = 0, c = 0] = attemptsAt;
+        expect(b - a).toBeGreaterThanOrEqual(40);
+        expect(c - b).toBeGreaterThanOrEqual(80);
+        const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+        expect(metrics).toMatch(/omni_receiver_handler_failures_total\{type="lead.created"\} 3/);
+      },
+    );
+  });
+
+  it('recovers when a later attempt succeeds', async () => {
+    let calls = 0;
+    await withHarness(
+      {},
+      (receiver) =>
+        receiver.on('lead.updated', () => {
+          calls += 1;
+          if (calls === 1) throw new Error('flaky');
+        }),
+      async (harness) => {
+        const { json } = await harness.post(JSON.stringify(createFakeEvent('lead.updated')));
+        const stored = await eventually(
+          async () => (await harness.admin(`/events/${json.id}`)).json,
+          (value) => value.status === 'processed',
+        );
+        expect(stored).toMatchObject({ status: 'processed', handlerAttempts: 2, lastError: 'Error: flaky' });
+      },
+    );
+  });
+
+  it('answers 200 without waiting for handlers, and shutdown lets a running handler finish', async () => {
+    let release: () => void = () => {};
+    let started = false;
+    let finished = false;
+    const harness = await startHarness(
+      {},
+      {
+        configure: (receiver) =>
+          receiver.onAny(async () => {
+            started = true;
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+            finished = true;
+          }),
+      },
+    );
+    const { status, json } = await harness.post(JSON.stringify(createFakeEvent('lead.completed')));
+    expect(status).toBe(200);
+    await eventually(async () => started, Boolean);
+    expect(started).toBe(true);
+    expect(finished).toBe(false);
+    expect(json.status).toBe('accepted');
+    const closing = harness.close();
+    setTimeout(() => release(), 50);
+    await closing;
+    expect(finished).toBe(true);
+  });
+});
+
+describe('handlerRetryDelayMs', () => {
+  it('doubles from the base and caps at one hour', () => {
+    expect([1, 2, 3, 4].map((n) => handlerRetryDelayMs(n, 1000))).toEqual([1000, 2000, 4000, 8000]);
+    expect(handlerRetryDelayMs(40, 1000)).toBe(3_600_000);
+  });
+});

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
+import { toJUnitXml } from './verify/junit.js';
+import { formatResult, formatSummary } from './verify/report-line.js';
+import { DEFAULT_OVERSIZE_BYTES } from './verify/target.js';
+import { verifyReceiver } from './verify/verify-receiver.js';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError('expected a positive integer');
+  }
+  return parsed;
+}
+
+function httpUrl(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidArgumentError('expected an http(s) URL, e.g. http://127.0.0.1:3000/webhooks/omniai');
+  }
+  return value;
+}
+
+interface VerifyFlags {
+  url: string;
+  secret?: string;
+  header: string;
+  sign?: boolean;
+  strict?: boolean;
+  junit?: string;
+  timeoutMs: number;
+  oversizeBytes: number;
+}
+
+const program = new Command('omni-contract')
+  .description("Checks that a webhook receiver survives OmniAI's documented delivery contract.")
+  .showHelpAfterError();
+
+program
+  .command('verify')
+  .description(
+    'Send the conformance checks to a receiver: every event type answered 200 within the timeout, ' +
+      'bad secrets and bad bodies refused with a 4xx, duplicates answered 200. Exits 1 on any failure.',
+  )
+  .requiredOption('--url <url>', 'the receiver endpoint', httpUrl)
+  .option('--secret <secret>', 'the secret the receiver accepts (default: env WEBHOOK_SECRET)')
+  .option('--header <name>', 'the secret header', process.env.WEBHOOK_SECRET_HEADER ?? DEFAULT_SECRET_HEADER)
+  .option('--sign', 'also send Standard Webhooks signature headers signed with the secret')
+  .option('--strict', 'expect the exact status codes of the omni-webhooks receiver (401, 400, 413, 415)')
+  .option('--junit <file>', 'also write the results as JUnit XML to this file')
+  .option('--timeout-ms <ms>', 'per-request timeout', positiveInteger, DELIVERY_TIMEOUT_MS)
+  .option(
+    '--oversize-bytes <bytes>',
+    'body size of the oversized-body check',
+    positiveInteger,
+    DEFAULT_OVERSIZE_BYTES,
+  )
+  .action(async (flags: VerifyFlags) => {
+    // the secret is read from the environment here, not as an option default, so --help never prints it
+    const secret = flags.secret ?? process.env.WEBHOOK_SECRET;
+    process.stdout.write(`omni-contract verify ${flags.url}\n`);
+    const report = await verifyReceiver(
+      {
+        url: flags.url,
+        secretHeader: flags.header,
+        sign: !!flags.sign,
+        strict: !!flags.strict,
+        timeoutMs: flags.timeoutMs,
+        oversizeBytes: flags.oversizeBytes,
+        ...(secret ? { secret } : {}),
+      },
+      { onResult: (result) => process.stdout.write(`${formatResult(result)}\n`) },
+    );
+    if (flags.junit) {
+      await writeFile(flags.junit, toJUnitXml(report));
+      process.stdout.write(`JUnit XML written to ${flags.junit}\n`);
+    }
+    process.stdout.write(`${formatSummary(report)} in ${report.durationMs} ms\n`);
+    process.exitCode = report.failed > 0 ? 1 : 0;
+  });
+
+await program.parseAsync();

@@ -1,0 +1,135 @@
+import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
+import { SIGNATURE_TOLERANCE_SECONDS } from '../signature.js';
+import { type CheckOutcome, expectDelivered, expectRefused } from './expectations.js';
+import { DEFAULT_OVERSIZE_BYTES, type Sender, type VerifyTarget } from './target.js';
+
+export interface Check {
+  name: string;
+  run(send: Sender, target: VerifyTarget): Promise<CheckOutcome>;
+}
+
+const AUTH_REFUSALS = [401, 403];
+
+function skipped(reason: string): CheckOutcome {
+  return { status: 'skip', durationMs: 0, reason };
+}
+
+function deliveryChecks(): Check[] {
+  const published = fixtures.map((fixture) => ({
+    name: `delivers ${fixture.type} (${fixture.origin} example: ${fixture.name})`,
+    run: async (send: Sender) => expectDelivered(await send(JSON.stringify(fixture.event))),
+  }));
+  const fakes = WEBHOOK_EVENT_TYPES.map((type) => ({
+    name: `delivers ${type} (generated event)`,
+    run: async (send: Sender) => expectDelivered(await send(JSON.stringify(createFakeEvent(type)))),
+  }));
+  return [...published, ...fakes];
+}
+
+function authChecks(): Check[] {
+  const needsSecret =
+    (run: (send: Sender, secret: string, strict: boolean) => Promise<CheckOutcome>) =>
+    async (send: Sender, target: VerifyTarget) =>
+      target.secret === undefined ? skipped('no --secret given') : run(send, target.secret, !!target.strict);
+  const body = () => JSON.stringify(createFakeEvent('lead.created'));
+  return [
+    {
+      name: 'refuses a delivery without the secret',
+      run: needsSecret(async (send, _secret, strict) =>
+        expectRefused(await send(body(), { secret: null }), AUTH_REFUSALS, strict ? 401 : undefined),
+      ),
+    },
+    {
+      name: 'refuses a delivery with a wrong secret',
+      run: needsSecret(async (send, secret, strict) =>
+        expectRefused(
+          await send(body(), { secret: `${secret}-wrong` }),
+          AUTH_REFUSALS,
+          strict ? 401 : undefined,
+        ),
+      ),
+    },
+    {
+      name: 'refuses a delivery with a prefix of the secret',
+      run: needsSecret(async (send, secret, strict) =>
+        secret.length < 2
+          ? skipped('the secret is too short to have a prefix')
+          : expectRefused(
+              await send(body(), { secret: secret.slice(0, -1) }),
+              AUTH_REFUSALS,
+              strict ? 401 : undefined,
+            ),
+      ),
+    },
+    {
+      name: 'refuses a replayed delivery (signature timestamp outside the tolerance)',
+      run: async (send, target) => {
+        if (!target.sign || target.secret === undefined) {
+          return skipped('signatures not enabled (--sign)');
+        }
+        const stale = Math.floor(Date.now() / 1000) - 2 * SIGNATURE_TOLERANCE_SECONDS;
+        return expectRefused(
+          await send(body(), { signedAt: stale }),
+          AUTH_REFUSALS,
+          target.strict ? 401 : undefined,
+        );
+      },
+    },
+  ];
+}
+
+function inputChecks(): Check[] {
+  return [
+    {
+      name: 'refuses malformed JSON',
+      run: async (send, target) =>
+        expectRefused(
+          await send('{"event": "lead.created", "data": {'),
+          'any-4xx',
+          target.strict ? 400 : undefined,
+        ),
+    },
+    {
+      name: 'refuses a content type that is not JSON',
+      run: async (send, target) =>
+        expectRefused(
+          await send(JSON.stringify(createFakeEvent('lead.created')), { contentType: 'text/plain' }),
+          'any-4xx',
+          target.strict ? 415 : undefined,
+        ),
+    },
+    {
+      name: 'refuses an oversized body',
+      run: async (send, target) => {
+        const size = target.oversizeBytes ?? DEFAULT_OVERSIZE_BYTES;
+        const event = { ...createFakeEvent('lead.created'), padding: 'x'.repeat(size) };
+        return expectRefused(await send(JSON.stringify(event)), 'any-4xx', target.strict ? 413 : undefined);
+      },
+    },
+    {
+      name: 'refuses a known event that fails the schema',
+      run: async (send, target) => {
+        const invalid = { event: 'document.received', workspaceId: 'ws_contract', document: { id: 42 } };
+        return expectRefused(await send(JSON.stringify(invalid)), 'any-4xx', target.strict ? 400 : undefined);
+      },
+    },
+    {
+      name: 'answers 200 to a duplicate delivery',
+      run: async (send) => {
+        const body = JSON.stringify(createFakeEvent('document.extracted'));
+        const first = expectDelivered(await send(body));
+        if (first.status !== 'pass') {
+          return { ...first, reason: `first delivery: ${first.reason}` };
+        }
+        const second = expectDelivered(await send(body));
+        return second.status === 'pass' ? second : { ...second, reason: `second delivery: ${second.reason}` };
+      },
+    },
+  ];
+}
+
+/** every check, in the order they run */
+export function conformanceChecks(): Check[] {
+  return [...deliveryChecks(), ...authChecks(), ...inputChecks()];
+}

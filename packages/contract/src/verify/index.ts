@@ -1,0 +1,12 @@
+export type { Check } from './checks.js';
+export { conformanceChecks } from './checks.js';
+export type { CheckOutcome, CheckStatus } from './expectations.js';
+export { toJUnitXml } from './junit.js';
+export { formatResult, formatSummary } from './report-line.js';
+export { DEFAULT_OVERSIZE_BYTES, type VerifyTarget } from './target.js';
+export {
+  type CheckResult,
+  type VerificationReport,
+  type VerifyOptions,
+  verifyReceiver,
+} from './verify-receiver.js';

@@ -1,0 +1,43 @@
+import type { VerificationReport } from './verify-receiver.js';
+
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+function escapeXml(value: string): string {
+  // characters xml 1.0 cannot carry at all are dropped rather than escaped
+  return value
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/[&<>"']/g, (char) => XML_ESCAPES[char] ?? char);
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+/** the report as a JUnit XML document, one testcase per check, for CI test reporters */
+export function toJUnitXml(report: VerificationReport, suiteName = 'omni-contract verify'): string {
+  const cases = report.results.map((result) => {
+    const open = `    <testcase classname="${escapeXml(report.url)}" name="${escapeXml(result.name)}" time="${seconds(result.durationMs)}"`;
+    const reason = escapeXml(result.reason ?? '');
+    if (result.status === 'fail') {
+      return `${open}>\n      <failure message="${reason}" type="ContractViolation">${reason}</failure>\n    </testcase>`;
+    }
+    if (result.status === 'skip') {
+      return `${open}>\n      <skipped message="${reason}"/>\n    </testcase>`;
+    }
+    return `${open}/>`;
+  });
+  const tests = report.results.length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${escapeXml(suiteName)}" tests="${tests}" failures="${report.failed}" skipped="${report.skipped}" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="${escapeXml(suiteName)}" tests="${tests}" failures="${report.failed}" skipped="${report.skipped}" errors="0" time="${seconds(report.durationMs)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { safeParseWebhookEvent } from '@omni-webhooks/schema';
+import { DEFAULT_SECRET_HEADER } from '../../delivery-contract.js';
+import { verifySecret } from '../../secret.js';
+import { verifyWebhookSignature } from '../../signature.js';
+
+// a small receiver that follows the contract, with one flaw switched on per test
+
+export interface Flaws {
+  acceptsAnySecret?: boolean;
+  answersStatus?: number;
+  answersAfterMs?: number;
+  acceptsSchemaInvalid?: boolean;
+}
+
+export interface TestReceiver {
+  url: string;
+  /** bodies it answered with a 2xx */
+  accepted: string[];
+  close(): Promise<void>;
+}
+
+const LIMIT_BYTES = 1024 * 1024;
+
+async function readBody(request: IncomingMessage): Promise<string | 'too-large'> {
+  if (Number(request.headers['content-length'] ?? 0) > LIMIT_BYTES) {
+    return 'too-large';
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIMIT_BYTES) {
+      return 'too-large';
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function judge(request: IncomingMessage, body: string, secret: string, sign: boolean, flaws: Flaws): number {
+  if (!request.headers['content-type']?.startsWith('application/json')) {
+    return 415;
+  }
+  const received = request.headers[DEFAULT_SECRET_HEADER];
+  if (
+    !flaws.acceptsAnySecret &&
+    !verifySecret(typeof received === 'string' ? received : undefined, [secret])
+  ) {
+    return 401;
+  }
+  if (sign && !verifyWebhookSignature({ headers: request.headers, body, secrets: [secret] }).ok) {
+    return 401;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return 400;
+  }
+  if (!flaws.acceptsSchemaInvalid && !safeParseWebhookEvent(parsed).success) {
+    return 400;
+  }
+  return flaws.answersStatus ?? 200;
+}
+
+export async function startTestReceiver(options: {
+  secret: string;
+  sign?: boolean;
+  flaws?: Flaws;
+}): Promise<TestReceiver> {
+  const flaws = options.flaws ?? {};
+  const accepted: string[] = [];
+  const server = createServer(async (request, response) => {
+    const body = await readBody(request);
+    const status = body === 'too-large' ? 413 : judge(request, body, options.secret, !!options.sign, flaws);
+    if (status < 300 && body !== 'too-large') {
+      accepted.push(body);
+    }
+    if (flaws.answersAfterMs) {
+      await new Promise((resolve) => setTimeout(resolve, flaws.answersAfterMs));
+    }
+    response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/omniai`,
+    accepted,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

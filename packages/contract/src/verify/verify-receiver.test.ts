@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { type Flaws, startTestReceiver, type TestReceiver } from './test-support/flawed-receiver.js';
+import { type CheckResult, verifyReceiver } from './verify-receiver.js';
+
+const secret = 'contract-test-secret';
+let receiver: TestReceiver | undefined;
+
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+});
+
+async function verifyAgainst(flaws: Flaws, options: { sign?: boolean; timeoutMs?: number } = {}) {
+  receiver = await startTestReceiver({ secret, flaws, sign: !!options.sign });
+  return verifyReceiver({
+    url: receiver.url,
+    secret,
+    sign: !!options.sign,
+    timeoutMs: options.timeoutMs ?? 5000,
+  });
+}
+
+const failedNames = (results: CheckResult[]) =>
+  results.filter((result) => result.status === 'fail').map((result) => result.name);
+
+describe('verifyReceiver', () => {
+  test('passes a receiver that follows the contract', async () => {
+    const report = await verifyAgainst({});
+    expect(failedNames(report.results)).toEqual([]);
+    expect(report.passed).toBeGreaterThanOrEqual(20);
+    expect(report.results.filter((result) => result.status === 'skip').map((result) => result.name)).toEqual([
+      'refuses a replayed delivery (signature timestamp outside the tolerance)',
+    ]);
+  });
+
+  test('passes a signing receiver, replay check included', async () => {
+    const report = await verifyAgainst({}, { sign: true });
+    expect(report.failed).toBe(0);
+    expect(report.skipped).toBe(0);
+  });
+
+  test('fails a receiver that accepts any secret', async () => {
+    const report = await verifyAgainst({ acceptsAnySecret: true });
+    expect(failedNames(report.results)).toEqual([
+      'refuses a delivery without the secret',
+      'refuses a delivery with a wrong secret',
+      'refuses a delivery with a prefix of the secret',
+    ]);
+    const wrong = report.results.find((result) => result.name === 'refuses a delivery with a wrong secret');
+    expect(wrong?.reason).toBe('answered 200, expected 401 or 403: the request was accepted');
+  });
+
+  test('fails a receiver that answers 202, explaining the duplicate deliveries', async () => {
+    const report = await verifyAgainst({ answersStatus: 202 });
+    const deliveries = report.results.filter((result) => result.name.startsWith('delivers '));
+    expect(deliveries.length).toBeGreaterThanOrEqual(7);
+    for (const result of deliveries) {
+      expect(result).toMatchObject({ status: 'fail', httpStatus: 202 });
+      expect(result.reason).toContain('OmniAI counts only 200 as delivered');
+    }
+    expect(failedNames(report.results)).toContain('answers 200 to a duplicate delivery');
+  });
+
+  test('fails a receiver slower than the timeout (time-scaled: 6 s against 5 s)', async () => {
+    const scale = 0.04;
+    const report = await verifyAgainst({ answersAfterMs: 6000 * scale }, { timeoutMs: 5000 * scale });
+    const deliveries = report.results.filter((result) => result.name.startsWith('delivers '));
+    for (const result of deliveries) {
+      expect(result).toMatchObject({ status: 'fail', reason: 'no answer within 200 ms' });
+    }
+    expect(report.failed).toBe(report.results.length - report.skipped);
+  }, 20_000);
+
+  test('fails a receiver that accepts schema-invalid events', async () => {
+    const report = await verifyAgainst({ acceptsSchemaInvalid: true });
+    expect(failedNames(report.results)).toEqual(['refuses a known event that fails the schema']);
+  });
+
+  test('reports an unreachable receiver as failed checks, not a crash', async () => {
+    receiver = await startTestReceiver({ secret });
+    const { url } = receiver;
+    await receiver.close();
+    receiver = undefined;
+    const report = await verifyReceiver({ url, secret, timeoutMs: 1000 });
+    expect(report.passed).toBe(0);
+    expect(report.results[0]?.reason).toMatch(/fetch failed/);
+  });
+});

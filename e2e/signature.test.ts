@@ -1,0 +1,73 @@
+import { createSignatureHeaders, DEFAULT_SECRET_HEADER } from '@omni-webhooks/contract';
+import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { afterEach, expect, test } from 'vitest';
+import type { ServiceProcess } from './support/service-process.js';
+import {
+  getDelivery,
+  postEvents,
+  settledDeliveries,
+  startReceiver,
+  startSender,
+  storedEvents,
+  WEBHOOK_PATH,
+} from './support/stack.js';
+import { withTempDir } from './support/temp-dir.js';
+
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const services: ServiceProcess[] = [];
+let removeDir: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((service) => service.stop()));
+  await removeDir?.();
+});
+
+test('signature mode end to end: signed deliveries accepted, a replayed request refused', async () => {
+  const { dir, remove } = await withTempDir();
+  removeDir = remove;
+  const receiver = await startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } });
+  services.push(receiver);
+  const sender = await startSender({
+    dir,
+    secret,
+    targetUrl: `${receiver.url}${WEBHOOK_PATH}`,
+    timeScale: 0.01,
+    env: { WEBHOOK_SIGNING: 'true' },
+  });
+  services.push(sender);
+
+  for (const event of WEBHOOK_EVENT_TYPES) {
+    await postEvents(sender, { event });
+  }
+  const deliveries = await settledDeliveries(sender, WEBHOOK_EVENT_TYPES.length);
+  expect(deliveries.map((delivery) => delivery.attempts.map((attempt) => attempt.status))).toEqual(
+    WEBHOOK_EVENT_TYPES.map(() => [200]),
+  );
+
+  // an attacker who captured a delivery replays it ten minutes later: the signature is genuine,
+  // but its timestamp is outside the 5-minute tolerance
+  const captured = await getDelivery(sender, deliveries[0]?.id ?? '');
+  const body = JSON.stringify(captured.payload);
+  const replay = (timestamp: number, id: string) =>
+    fetch(`${receiver.url}${WEBHOOK_PATH}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [DEFAULT_SECRET_HEADER]: secret,
+        ...createSignatureHeaders({ secret, body, id, timestamp }),
+      },
+      body,
+    });
+  const now = Math.floor(Date.now() / 1000);
+  const stale = await replay(now - 600, 'msg_replayed');
+  expect(stale.status).toBe(401);
+  expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
+
+  // the same message id within the tolerance is a duplicate delivery: answered 200, stored once
+  const again = await replay(now, 'msg_fresh');
+  expect(again.status).toBe(200);
+  expect(await (await replay(now, 'msg_fresh')).status).toBe(200);
+  const stored = await storedEvents(receiver);
+  expect(stored).toHaveLength(WEBHOOK_EVENT_TYPES.length + 1);
+  expect(stored.find((event) => event.dedupeKey.includes('msg_fresh'))?.deliveryCount).toBe(2);
+});

@@ -1,0 +1,147 @@
+import type { DeliveryView } from '@omni-webhooks/mock-sender';
+import type { EventPage, StoredEvent } from '@omni-webhooks/receiver';
+import { ServiceProcess } from './service-process.js';
+
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+export const WEBHOOK_PATH = '/webhooks/omniai';
+
+export interface ReceiverOptions {
+  dir: string;
+  secret: string;
+  port?: number;
+  env?: Record<string, string>;
+}
+
+/** the real receiver, on its own SQLite file in `dir` unless `env.DATABASE_URL` says otherwise */
+export function startReceiver(options: ReceiverOptions): Promise<ServiceProcess> {
+  return ServiceProcess.start({
+    name: 'receiver',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    env: {
+      WEBHOOK_SECRET: options.secret,
+      ADMIN_TOKEN,
+      DATABASE_URL: `file:${options.dir}/receiver.sqlite`,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  });
+}
+
+export interface SenderOptions {
+  dir: string;
+  targetUrl: string;
+  secret: string;
+  /** multiplies the 1/2/4-minute retry waits */
+  timeScale: number;
+  env?: Record<string, string>;
+}
+
+export function startSender(options: SenderOptions): Promise<ServiceProcess> {
+  return ServiceProcess.start({
+    name: 'sender',
+    env: {
+      TARGET_URL: options.targetUrl,
+      WEBHOOK_SECRET: options.secret,
+      RETRY_TIME_SCALE: String(options.timeScale),
+      DATABASE_URL: `file:${options.dir}/sender.sqlite`,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  });
+}
+
+async function json<T>(response: Response): Promise<T> {
+  if (!response.ok) {
+    throw new Error(`${response.url} answered ${response.status}: ${await response.text()}`);
+  }
+  return (await response.json()) as T;
+}
+
+export interface PostedEvents {
+  events: unknown[];
+  deliveries: { id: string; endpointId: string; url: string; state: string }[];
+}
+
+export async function postEvents(
+  sender: ServiceProcess,
+  body: Record<string, unknown>,
+): Promise<PostedEvents> {
+  return json(
+    await fetch(`${sender.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+export async function getDelivery(sender: ServiceProcess, id: string): Promise<DeliveryView> {
+  return json(await fetch(`${sender.url}/deliveries/${id}`));
+}
+
+/** every delivery of the sender, following the cursor */
+export async function allDeliveries(sender: ServiceProcess): Promise<DeliveryView[]> {
+  const deliveries: DeliveryView[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page: { deliveries: DeliveryView[]; nextCursor: string | null } = await json(
+      await fetch(`${sender.url}/deliveries?limit=10000${query}`),
+    );
+    deliveries.push(...page.deliveries);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return deliveries;
+}
+
+/** every event the receiver stored, through its admin API */
+export async function storedEvents(receiver: ServiceProcess): Promise<StoredEvent[]> {
+  const events: StoredEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const page: EventPage = await json(
+      await fetch(`${receiver.url}/events?limit=10000${query}`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
+    );
+    events.push(...page.events);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return events;
+}
+
+/** polls until `probe` returns something other than undefined */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) {
+        return value;
+      }
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** resolves once every delivery has settled (succeeded or failed) */
+export function settledDeliveries(sender: ServiceProcess, expected: number, timeoutMs = 60_000) {
+  return waitFor(
+    `${expected} settled deliveries`,
+    async () => {
+      const deliveries = await allDeliveries(sender);
+      const settled = deliveries.filter((d) => d.state === 'succeeded' || d.state === 'failed');
+      return deliveries.length === expected && settled.length === expected ? deliveries : undefined;
+    },
+    timeoutMs,
+  );
+}

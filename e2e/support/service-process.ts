@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.js';
+import { assertPortFree, freePort } from './free-port.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,6 +44,8 @@ export class ServiceProcess {
 
   /** starts (again) and resolves when `/healthz` answers 200 */
   async start(): Promise<void> {
+    // a service already on the port would answer the health check in this one's place
+    await assertPortFree(this.port);
     const child = spawn(process.execPath, [SERVICE_ENTRIES[this.options.name]], {
       cwd: repoRoot,
       env: {

@@ -95,14 +95,17 @@ export async function allDeliveries(sender: ServiceProcess): Promise<DeliveryVie
 }
 
 /** every event the receiver stored, through its admin API */
-export async function storedEvents(receiver: ServiceProcess): Promise<StoredEvent[]> {
+export async function storedEvents(
+  receiver: ServiceProcess,
+  adminToken = ADMIN_TOKEN,
+): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
     const page: EventPage = await json(
       await fetch(`${receiver.url}/events?limit=10000${query}`, {
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        headers: { authorization: `Bearer ${adminToken}` },
       }),
     );
     events.push(...page.events);

@@ -4,7 +4,7 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { ConcurrencyLimit, KeyedConcurrencyLimit } from './concurrency-limit.js';
 import { sendAttempt } from './delivery-attempt.js';
-import type { AttemptOutcome, DeliveryJob, DeliveryState, Outbox } from './outbox.js';
+import type { AttemptOutcome, DeliverySchedule, DeliveryState, Outbox } from './outbox.js';
 import { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';
 
 export interface DeliveryEngineOptions {
@@ -60,8 +60,9 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
   readonly #clock: () => number;
   readonly #limit: ConcurrencyLimit;
   readonly #endpointLimit: KeyedConcurrencyLimit;
-  readonly #running = new Map<string, Promise<void>>();
-  #stop = new AbortController();
+  // one controller per run: a single shared signal would collect a listener per waiting delivery
+  readonly #running = new Map<string, { done: Promise<void>; controller: AbortController }>();
+  #stopping = false;
 
   constructor(options: DeliveryEngineOptions) {
     super();
@@ -78,11 +79,11 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
 
   /** picks up every unsettled delivery from the outbox, each at its stored time */
   resume(): number {
-    const jobs = this.#options.outbox.openJobs();
-    for (const job of jobs) {
-      this.#start(job.state === 'in_flight' ? this.#recoverInterrupted(job) : job);
+    const schedules = this.#options.outbox.openSchedules();
+    for (const schedule of schedules) {
+      this.#start(schedule.state === 'in_flight' ? this.#recoverInterrupted(schedule) : schedule);
     }
-    return jobs.length;
+    return schedules.length;
   }
 
   /** starts a delivery that is in the outbox; a delivery already running is left alone */
@@ -92,14 +93,15 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       throw new Error(`unknown delivery ${deliveryId}`);
     }
     if (job.state === 'pending') {
-      this.#start(job);
+      const { id, endpointId, state, attemptCount, nextAttemptAt } = job;
+      this.#start({ id, endpointId, state, attemptCount, nextAttemptAt });
     }
   }
 
   /** resolves when every running delivery settled or parked for a restart */
   async idle(): Promise<void> {
     while (this.#running.size > 0) {
-      await Promise.all(this.#running.values());
+      await Promise.all(Array.from(this.#running.values(), (run) => run.done));
     }
   }
 
@@ -108,25 +110,30 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
    * attempt is cut off; rows stay pending in the outbox and resume on the next start.
    */
   async stop(): Promise<void> {
-    this.#stop.abort(new StoppedError('delivery engine stopped'));
+    this.#stopping = true;
+    const reason = new StoppedError('delivery engine stopped');
+    for (const run of this.#running.values()) {
+      run.controller.abort(reason);
+    }
     await this.idle();
-    this.#stop = new AbortController();
+    this.#stopping = false;
   }
 
-  #start(job: DeliveryJob): void {
-    if (this.#running.has(job.id) || this.#stop.signal.aborted) {
+  #start(job: DeliverySchedule): void {
+    if (this.#running.has(job.id) || this.#stopping) {
       return;
     }
-    const run = this.#run(job)
+    const controller = new AbortController();
+    const done = this.#run(job, controller.signal)
       .catch((error: unknown) => {
         this.#options.logger?.error({ err: error, deliveryId: job.id }, 'delivery run crashed');
       })
       .finally(() => this.#running.delete(job.id));
-    this.#running.set(job.id, run);
+    this.#running.set(job.id, { done, controller });
   }
 
   /** the sender died during attempt n: count it as failed and continue the schedule from its start */
-  #recoverInterrupted(job: DeliveryJob): DeliveryJob {
+  #recoverInterrupted(job: DeliverySchedule): DeliverySchedule {
     const { outbox, retryTimeScale } = this.#options;
     const n = job.attemptCount;
     const startedAt = outbox.attemptStartedAt(job.id, n) ?? this.#clock();
@@ -148,12 +155,11 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     return { ...job, state: 'pending', nextAttemptAt };
   }
 
-  async #run(job: DeliveryJob): Promise<void> {
+  async #run(job: DeliverySchedule, signal: AbortSignal): Promise<void> {
     if (job.state !== 'pending') {
       return;
     }
     const { retryTimeScale } = this.#options;
-    const signal = this.#stop.signal;
     try {
       // a resumed delivery first waits out the time stored before the restart
       await sleepUntil(job.nextAttemptAt ?? 0, this.#clock, signal);
@@ -179,13 +185,18 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  async #attempt(job: DeliveryJob, n: number, signal: AbortSignal): Promise<void> {
+  async #attempt(schedule: DeliverySchedule, n: number, signal: AbortSignal): Promise<void> {
     const { outbox, timeoutMs, successRule, retryTimeScale } = this.#options;
-    const outcome = await this.#endpointLimit.run(job.endpointId, () =>
+    const { job, outcome } = await this.#endpointLimit.run(schedule.endpointId, () =>
       this.#limit.run(async () => {
         signal.throwIfAborted();
+        // read once a slot is free, never held through a wait: queued and scheduled retries stay light
+        const job = outbox.job(schedule.id);
+        if (!job) {
+          throw new Error(`delivery ${schedule.id} is gone from the outbox`);
+        }
         outbox.beginAttempt(job.id, n, this.#clock());
-        return sendAttempt(
+        const outcome = await sendAttempt(
           {
             url: job.url,
             body: job.body,
@@ -196,6 +207,7 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
           },
           this.#clock,
         );
+        return { job, outcome };
       }),
     );
     const succeeded = outcome.status !== null && isSuccessStatus(outcome.status, successRule);

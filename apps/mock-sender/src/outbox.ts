@@ -47,14 +47,19 @@ export interface DeliveryView extends DeliverySummary {
   payload: unknown;
 }
 
-/** what the engine needs to run one delivery */
-export interface DeliveryJob extends DeliveryTarget {
+/** where a delivery stands in its schedule: all the engine keeps in memory between attempts */
+export interface DeliverySchedule {
   id: string;
-  eventId: string;
-  body: string;
+  endpointId: string;
   state: DeliveryState;
   attemptCount: number;
   nextAttemptAt: number | null;
+}
+
+/** what one attempt needs, read from the outbox when the attempt starts */
+export interface DeliveryJob extends DeliveryTarget, DeliverySchedule {
+  eventId: string;
+  body: string;
 }
 
 export interface AttemptOutcome {
@@ -242,13 +247,19 @@ export class Outbox {
     return row && toJob(row);
   }
 
-  /** deliveries not yet settled, soonest first */
-  openJobs(): DeliveryJob[] {
+  /** deliveries not yet settled, soonest first, without their bodies (those are read per attempt) */
+  openSchedules(): DeliverySchedule[] {
     const rows = this.#sql(
-      `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-         WHERE d.state IN ('pending', 'in_flight') ORDER BY d.next_attempt_at, d.seq`,
-    ).all() as JobRow[];
-    return rows.map(toJob);
+      `SELECT id, endpoint_id, state, attempt_count, next_attempt_at FROM deliveries
+       WHERE state IN ('pending', 'in_flight') ORDER BY next_attempt_at, seq`,
+    ).all() as Pick<JobRow, 'id' | 'endpoint_id' | 'state' | 'attempt_count' | 'next_attempt_at'>[];
+    return rows.map((row) => ({
+      id: row.id,
+      endpointId: row.endpoint_id,
+      state: row.state,
+      attemptCount: row.attempt_count,
+      nextAttemptAt: row.next_attempt_at,
+    }));
   }
 
   /** the attempt is written before the request goes out, so a crash mid-attempt is visible on restart */

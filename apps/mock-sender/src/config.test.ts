@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -55,5 +56,15 @@ describe('loadConfig', () => {
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}: `));
+  });
+});
+
+describe('README', () => {
+  it('documents every variable with its default', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [name, variable] of Object.entries(CONFIG_VARIABLES)) {
+      const shown = variable.default === undefined ? '-' : `\`${variable.default}\``;
+      expect(readme, name).toContain(`| \`${name}\` | ${shown} |`);
+    }
   });
 });

@@ -36,7 +36,7 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   const retryBaseMs = options.retryBaseMs ?? 1000;
   const leaseMs = options.leaseMs ?? 60_000;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  const batchSize = options.batchSize ?? 10;
+  const batchSize = options.batchSize ?? 32;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;

@@ -18,16 +18,23 @@ import {
   type StoredEvent,
 } from './inbox-store.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { timeOrderedId } from './time-ordered-id.js';
+import { createWalSync, type WalSync } from './wal-sync.js';
 
 export interface SqliteInboxStoreOptions {
   /** file path, or ':memory:' */
   filename: string;
   /**
-   * FULL (default) fsyncs the WAL on every commit, so a 200 survives power loss, which is what the
-   * sender relies on when it stops retrying; NORMAL survives process crashes only
+   * FULL (default): a write resolves only once its wal frames are fsynced, so a 200 survives power
+   * loss, which is what the sender relies on when it stops retrying. with group commit this is done
+   * off the event loop (see wal-sync.ts); without, by sqlite's own synchronous=FULL.
+   * NORMAL: survives a process crash, not a power cut; faster, for tests and throwaway setups.
    */
   synchronous?: 'FULL' | 'NORMAL';
-  /** batch inserts arriving in the same tick into one transaction (one fsync); default true */
+  /**
+   * run the writes (inserts, claims, completions) arriving in the same tick in one transaction, so
+   * concurrent requests share one fsync; default true
+   */
   groupCommit?: boolean;
 }
 
@@ -46,9 +53,9 @@ interface EventRow {
   last_error: string | null;
 }
 
-interface PendingInsert {
-  event: NewInboxEvent;
-  resolve: (result: InsertResult) => void;
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (result: never) => void;
   reject: (error: unknown) => void;
 }
 
@@ -59,11 +66,16 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
   const db = new Database(options.filename);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
+  // fewer, larger checkpoints: each one syncs on the event loop
+  db.pragma('wal_autocheckpoint = 4000');
   const groupCommit = options.groupCommit ?? true;
+  const durable = (options.synchronous ?? 'FULL') === 'FULL' && options.filename !== ':memory:';
+  // with group commit the wal is fsynced asynchronously by walSync instead of inside each commit
+  db.pragma(`synchronous = ${durable && !groupCommit ? 'FULL' : 'NORMAL'}`);
+  let walSync: WalSync | undefined;
   let closed = false;
-  let pending: PendingInsert[] = [];
+  let pending: PendingWrite[] = [];
   let flushScheduled = false;
 
   // prepared after migration, so the table exists
@@ -118,7 +130,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   function insertOne(event: NewInboxEvent): InsertResult {
     const iso = event.receivedAt.toISOString();
     const row = ready().upsert.get(
-      randomUUID(),
+      timeOrderedId(),
       event.dedupeKey,
       event.type,
       event.status,
@@ -137,32 +149,57 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     };
   }
 
-  const insertBatch = db.transaction((batch: readonly PendingInsert[]) =>
-    batch.map((item) => insertOne(item.event)),
-  );
+  const runBatch = db.transaction((batch: readonly PendingWrite[]) => batch.map((item) => item.run()));
 
   function flush(): void {
     flushScheduled = false;
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      const results = insertBatch(batch);
-      batch.forEach((item, index) => {
-        const result = results[index];
-        if (result) item.resolve(result);
-        else item.reject(new Error('insert lost its result'));
-      });
+      for (const value of runBatch(batch)) outcomes.push({ ok: true, value });
     } catch {
-      // one bad row must not fail its batch-mates: retry each in its own transaction
+      // one bad write must not fail its batch-mates: retry each in its own transaction
+      outcomes.length = 0;
       for (const item of batch) {
         try {
-          item.resolve(db.transaction(() => insertOne(item.event))());
+          outcomes.push({ ok: true, value: db.transaction(item.run)() });
         } catch (error) {
-          item.reject(error);
+          outcomes.push({ ok: false, error });
         }
       }
     }
+    const settle = (syncError?: unknown) =>
+      batch.forEach((item, index) => {
+        const outcome = outcomes[index];
+        if (syncError !== undefined) item.reject(syncError);
+        else if (outcome?.ok) item.resolve(outcome.value as never);
+        else item.reject(outcome?.error ?? new Error('write lost its result'));
+      });
+    if (walSync) walSync.afterCommit().then(() => settle(), settle);
+    else settle();
+  }
+
+  /** runs `run` inside the next group transaction (or its own one without group commit) */
+  function write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      try {
+        ready();
+        if (!groupCommit) {
+          resolve(db.transaction(run)());
+          return;
+        }
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      pending.push({ run, resolve: resolve as (result: never) => void, reject });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
   }
 
   return {
@@ -170,28 +207,16 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       if (closed) throw new Error('inbox store is closed');
       migrateSqlite(db);
       statements ??= prepare();
+      if (durable && groupCommit) walSync ??= createWalSync(`${options.filename}-wal`);
     },
 
     insert(event) {
-      if (!groupCommit) return Promise.resolve().then(() => db.transaction(() => insertOne(event))());
-      return new Promise<InsertResult>((resolve, reject) => {
-        try {
-          ready();
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        pending.push({ event, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      });
+      return write(() => insertOne(event));
     },
 
     async claim({ limit, leaseMs, now = new Date() }: ClaimOptions): Promise<ClaimedEvent[]> {
       const at = now.getTime();
-      const rows = ready().claim.all(randomUUID(), at + leaseMs, at, at, limit);
+      const rows = await write(() => ready().claim.all(randomUUID(), at + leaseMs, at, at, limit));
       return rows.map((row) => ({
         id: row.id,
         type: row.type,
@@ -201,16 +226,18 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       }));
     },
 
-    async complete(id, leaseToken, now = new Date()) {
-      return ready().complete.run(now.toISOString(), id, leaseToken).changes === 1;
+    complete(id, leaseToken, now = new Date()) {
+      return write(() => ready().complete.run(now.toISOString(), id, leaseToken).changes === 1);
     },
 
-    async fail(id, leaseToken, error, retryAt, now = new Date()) {
-      const s = ready();
-      const result = retryAt
-        ? s.retry.run(error, retryAt.getTime(), id, leaseToken)
-        : s.giveUp.run(error, now.toISOString(), id, leaseToken);
-      return result.changes === 1;
+    fail(id, leaseToken, error, retryAt, now = new Date()) {
+      return write(() => {
+        const s = ready();
+        const result = retryAt
+          ? s.retry.run(error, retryAt.getTime(), id, leaseToken)
+          : s.giveUp.run(error, now.toISOString(), id, leaseToken);
+        return result.changes === 1;
+      });
     },
 
     async get(id) {
@@ -262,6 +289,11 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       if (closed) return;
       flush();
       closed = true;
+      if (walSync) {
+        // let in-flight syncs finish before their descriptor goes away
+        await walSync.afterCommit().catch(() => undefined);
+        walSync.close();
+      }
       db.close();
     },
   };

@@ -42,10 +42,18 @@ function httpUrl(value: string): string {
   return value;
 }
 
+// exit 1 means "a delivery failed", so bad input exits 2
+const INPUT_ERROR_EXIT_CODE = 2;
+
+function fail(message: string): never {
+  process.stderr.write(`omni-mock: ${message}\n`);
+  process.exit(INPUT_ERROR_EXIT_CODE);
+}
+
 const program = new Command('omni-mock')
   .description('Mock OmniAI webhook sender: delivers events exactly as OmniAI documents')
-  .showHelpAfterError()
-  .configureHelp({ showGlobalOptions: true });
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : INPUT_ERROR_EXIT_CODE));
 
 program
   .command('send')
@@ -88,7 +96,7 @@ program
       },
     ) => {
       if (options.sign && options.secret === undefined) {
-        program.error('error: --sign needs --secret (the signing key)', { exitCode: 2 });
+        fail('--sign needs --secret (the signing key)');
       }
       try {
         const delivered = await runSend(
@@ -111,7 +119,7 @@ program
         process.exitCode = delivered ? 0 : 1;
       } catch (error) {
         if (error instanceof SendInputError) {
-          program.error(`error: ${error.message}`, { exitCode: 2 });
+          fail(error.message);
         }
         throw error;
       }

@@ -34,7 +34,7 @@ function validate(payload: unknown, allowInvalid: boolean, index: number): void 
     throw new HttpError(
       400,
       'invalid_payload',
-      'the payload fails the event schema; send "allowInvalid": true to deliver it anyway',
+      'the payload fails the event schema (allowInvalid, --allow-invalid in the CLI, sends it anyway)',
       result.error.issues.map((issue) => ({ ...issue, path: indexedPath(index, issue.path) })),
     );
   }

@@ -1,0 +1,74 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runSend, SendInputError } from './send-command.js';
+import { startTestReceiver, type TestReceiver } from './test-support/test-receiver.js';
+
+let receiver: TestReceiver | undefined;
+
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+});
+
+async function send(options: Omit<Parameters<typeof runSend>[0], 'url'> & { url?: string }) {
+  const out = new PassThrough();
+  let printed = '';
+  out.on('data', (chunk: Buffer) => {
+    printed += chunk.toString();
+  });
+  const delivered = await runSend({ url: receiver?.url ?? '', timeScale: 0.0005, ...options }, out);
+  return { delivered, lines: printed.trim().split('\n') };
+}
+
+describe('omni-mock send', () => {
+  it('prints each attempt and reports failure after exactly 4 attempts', async () => {
+    receiver = await startTestReceiver(() => 500);
+    const { delivered, lines } = await send({ eventType: 'action_log.failed', secret: 's' });
+    expect(delivered).toBe(false);
+    expect(receiver.requests).toHaveLength(4);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^attempt 1\/4 {2}HTTP 500 {2}\d+ ms {2}next attempt in 30 ms$/),
+      expect.stringMatching(/^attempt 2\/4 {2}HTTP 500 {2}\d+ ms {2}next attempt in 60 ms$/),
+      expect.stringMatching(/^attempt 3\/4 {2}HTTP 500 {2}\d+ ms {2}next attempt in 120 ms$/),
+      expect.stringMatching(/^attempt 4\/4 {2}HTTP 500 {2}\d+ ms {2}failed: no attempts left$/),
+      'failed: 1 of 1 not delivered after 4 attempts',
+    ]);
+    expect(receiver.requests.every((request) => request.headers['x-webhook-secret'] === 's')).toBe(true);
+  });
+
+  it('reports success, sends a payload file as is and signs on request', async () => {
+    receiver = await startTestReceiver();
+    const file = join(tmpdir(), `omni-mock-payload-${process.pid}.json`);
+    const payload = { event: 'lead.created', data: { unexpected: true } };
+    await writeFile(file, JSON.stringify(payload));
+    const { delivered, lines } = await send({
+      eventType: 'lead.created',
+      payloadFile: file,
+      allowInvalid: true,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      header: 'x-omni-secret',
+      sign: true,
+      count: 2,
+    });
+    expect(delivered).toBe(true);
+    expect(lines.at(-1)).toBe('delivered 2/2');
+    expect(receiver.requests.map((request) => request.body)).toEqual([
+      JSON.stringify(payload),
+      JSON.stringify(payload),
+    ]);
+    expect(receiver.requests[0]?.headers['x-omni-secret']).toBe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    expect(receiver.requests[0]?.headers['webhook-signature']).toMatch(/^v1,/);
+  });
+
+  it('refuses input it cannot send, naming what is wrong', async () => {
+    await expect(send({ eventType: 'lead.exploded', url: 'http://127.0.0.1:9/' })).rejects.toThrow(
+      SendInputError,
+    );
+    await expect(
+      send({ eventType: 'lead.created', url: 'http://127.0.0.1:9/', payloadFile: '/nonexistent.json' }),
+    ).rejects.toThrow(/cannot read --payload/);
+  });
+});

@@ -3,17 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { receiverEnvSchema } from './config.js';
 import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+// table rows as trimmed cells, so the formatter's column padding does not matter
+const rows = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => line.startsWith('|'))
+  .map((line) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
 
 describe('README', () => {
   it('lists every row of the response table as the code has it', () => {
     for (const [code, entry] of Object.entries(INGEST_RESPONSES)) {
-      expect(readme).toContain(`| \`${code}\` | ${entry.status} | ${entry.stored} |`);
+      expect(rows).toContainEqual([`\`${code}\``, String(entry.status), entry.stored]);
     }
   });
 
   it('documents every environment variable', () => {
+    const documented = rows.map((cells) => cells[0]);
     for (const variable of Object.keys(receiverEnvSchema.shape))
-      expect(readme).toContain(`| \`${variable}\` |`);
+      expect(documented).toContain(`\`${variable}\``);
   });
 });

@@ -7,11 +7,23 @@ import { fileURLToPath } from 'node:url';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
-import { spawnNode } from './test-support/child-process.js';
+import { type ChildReceiver, spawnNode as spawnChild } from './test-support/child-process.js';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'receiver-main-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const children: ChildReceiver[] = [];
+afterAll(() => {
+  // a failed assertion must not leave a receiver running
+  for (const run of children)
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function spawnNode(args: string[], env: Record<string, string>): ChildReceiver {
+  const run = spawnChild(args, env);
+  children.push(run);
+  return run;
+}
 const secret = 'child-secret-0123456789';
 
 describe('dist/main.js', () => {

@@ -271,8 +271,7 @@ describe('POST /webhooks/omniai: limits, signatures, storage failure', () => {
     const { status, json } = await broken.post(JSON.stringify(createFakeEvent('lead.created')));
     expect([status, json.error.code]).toEqual([503, 'store_unavailable']);
     expect((await fetch(`${broken.url}/readyz`)).status).toBe(503);
-    await broken.receiver.stop(100);
-    await new Promise<void>((resolve) => broken.server.close(() => resolve()));
+    await broken.close();
   });
 });
 

@@ -2,6 +2,7 @@ export {
   ConfigError,
   loadConfig,
   type ReceiverConfig,
+  receiverEnvSchema,
   SIGNATURE_MODES,
   type SignatureMode,
 } from './config.js';

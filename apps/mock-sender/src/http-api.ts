@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { safeParseWebhookEvent, WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
@@ -20,6 +20,8 @@ export interface HttpApiOptions {
   engine: DeliveryEngine;
   logger?: Logger | undefined;
   clock?: () => number;
+  /** mounted before the API routes: the web console's page, assets and live feed */
+  console?: Koa.Middleware | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -30,7 +32,10 @@ const postEventsBody = z.strictObject({
   overrides: jsonObject.optional(),
   count: z.number().int().min(1).max(MAX_EVENTS_PER_REQUEST).optional(),
   allowInvalid: z.boolean().optional(),
+  endpointId: z.string().min(1).optional(),
 });
+
+const validateEventBody = z.strictObject({ event: z.string().min(1), payload: jsonObject });
 
 const listDeliveriesQuery = z.object({
   state: z.enum(DELIVERY_STATES).optional(),
@@ -109,14 +114,30 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     ctx.body = { status: 'ok', running: engine.runningCount };
   });
 
+  if (options.console) {
+    app.use(options.console);
+  }
+
   router.post('/events', async (ctx) => {
     const request = parse(postEventsBody, await readJson(ctx), 'POST /events body');
-    const registered = endpoints.list();
+    const registered = endpoints
+      .list()
+      .filter((endpoint) => request.endpointId === undefined || endpoint.id === request.endpointId);
+    if (request.endpointId !== undefined && registered.length === 0) {
+      throw new HttpError(404, 'not_found', `no endpoint ${request.endpointId}`);
+    }
     if (registered.length === 0) {
       throw new HttpError(
         409,
         'no_endpoints',
         'no endpoint to deliver to: set TARGET_URL or register one with POST /endpoints',
+      );
+    }
+    if (request.endpointId !== undefined && endpoints.targetsFor(request.event, registered).length === 0) {
+      throw new HttpError(
+        409,
+        'not_subscribed',
+        `endpoint ${request.endpointId} does not take ${request.event}`,
       );
     }
     const events = buildEvents(request);
@@ -137,6 +158,24 @@ export function createHttpApi(options: HttpApiOptions): Koa {
       })),
       deliveries,
     };
+  });
+
+  // what POST /events would say of this payload, without sending it (same schema mode)
+  router.post('/events/validate', async (ctx) => {
+    const { event, payload } = parse(validateEventBody, await readJson(ctx), 'POST /events/validate body');
+    const result = safeParseWebhookEvent(payload);
+    const mismatch =
+      payload.event === event
+        ? []
+        : [
+            {
+              path: ['event'],
+              message: `is ${JSON.stringify(payload.event)} but the event type sent is ${JSON.stringify(event)}`,
+              code: 'event_mismatch',
+            },
+          ];
+    const issues = [...mismatch, ...(result.success ? [] : result.error.issues)];
+    ctx.body = { valid: issues.length === 0, issues };
   });
 
   router.get('/deliveries', (ctx) => {

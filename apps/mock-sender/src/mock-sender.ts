@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import type { SenderConfig } from './config.js';
+import { createWebConsole, type WebConsole } from './console/web-console.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { DeliveryEngine } from './delivery-engine.js';
 import { EndpointRegistry } from './endpoint-registry.js';
@@ -12,6 +13,8 @@ import { Outbox } from './outbox.js';
 export interface MockSenderOptions {
   logger?: Logger | undefined;
   clock?: () => number;
+  /** the built web console; `dist/console/assets` by default */
+  consoleAssetsDir?: string | undefined;
 }
 
 export interface MockSender {
@@ -21,6 +24,7 @@ export interface MockSender {
   outbox: Outbox;
   endpoints: EndpointRegistry;
   db: SqliteDatabase;
+  webConsole: WebConsole;
   /** listens on `port`/`host` (config by default) and answers the base url */
   listen(port?: number, host?: string): Promise<string>;
   /** stops listening, lets requests in flight finish, closes the database */
@@ -52,7 +56,8 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
   if (resumed > 0) {
     logger?.info({ resumed }, 'resumed unsettled deliveries from the outbox');
   }
-  const app = createHttpApi({ outbox, endpoints, engine, logger, clock });
+  const webConsole = createWebConsole({ engine, logger, assetsDir: options.consoleAssetsDir });
+  const app = createHttpApi({ outbox, endpoints, engine, logger, clock, console: webConsole.middleware });
   let server: Server | undefined;
 
   return {
@@ -62,6 +67,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     outbox,
     endpoints,
     db,
+    webConsole,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const listening = createServer(app.callback());
@@ -74,11 +80,12 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       });
     },
     async close() {
-      if (server) {
-        const closing = server;
-        server = undefined;
-        await new Promise<void>((resolve) => closing.close(() => resolve()));
-      }
+      const closing = server;
+      server = undefined;
+      const closed = new Promise<void>((resolve) => (closing ? closing.close(() => resolve()) : resolve()));
+      // live streams never end by themselves: the server would wait for them forever
+      webConsole.close();
+      await closed;
       await engine.stop();
       db.close();
     },

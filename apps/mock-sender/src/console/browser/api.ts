@@ -1,0 +1,132 @@
+// the JSON the sender's HTTP API answers (see DeliveryView in outbox.ts; a type test keeps them in step)
+
+export type DeliveryState = 'pending' | 'in_flight' | 'succeeded' | 'failed';
+
+export interface Attempt {
+  n: number;
+  startedAt: string;
+  durationMs: number | null;
+  status: number | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+export interface Delivery {
+  id: string;
+  event: string;
+  eventId: string;
+  endpointId: string;
+  url: string;
+  state: DeliveryState;
+  attempts: Attempt[];
+  nextAttemptAt: string | null;
+  createdAt: string;
+  redeliveryOf: string | null;
+  payload: unknown;
+}
+
+export interface DeliverySummary {
+  id: string;
+  endpointId: string;
+  url: string;
+  state: DeliveryState;
+}
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  secretHeader: string;
+  events: string[] | null;
+  sign: boolean;
+  hasSecret: boolean;
+  createdAt: string;
+}
+
+export interface Issue {
+  path: (string | number)[];
+  message: string;
+  code?: string;
+}
+
+export interface EndpointInput {
+  url: string;
+  secret?: string;
+  events?: string[];
+  sign?: boolean;
+}
+
+export interface SendInput {
+  event: string;
+  payload?: Record<string, unknown>;
+  endpointId?: string;
+}
+
+/** one message of GET /deliveries/stream */
+export type FeedEvent =
+  | { type: 'attempt'; data: { deliveryId: string; n: number; status: number | null; succeeded: boolean } }
+  | { type: 'settled'; data: { deliveryId: string; state: 'succeeded' | 'failed'; attempts: number } }
+  | { type: 'change'; data: { method: string; path: string } };
+
+export interface DeliveryFilters {
+  state: string;
+  event: string;
+}
+
+/** an error answer of the API, with its schema issues when it has some */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: Issue[],
+  ) {
+    super(message);
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; issues?: Issue[] };
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const json: unknown = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    const error = (json as ErrorBody | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'http_error',
+      error?.message ?? `HTTP ${response.status}`,
+      error?.issues ?? [],
+    );
+  }
+  return json as T;
+}
+
+export const api = {
+  settings: () => request<{ eventTypes: string[]; maxAttempts: number }>('GET', '/console/settings'),
+  sample: (event: string) =>
+    request<{ payload: Record<string, unknown> }>('GET', `/events/sample?event=${encodeURIComponent(event)}`),
+  validate: (event: string, payload: Record<string, unknown>) =>
+    request<{ valid: boolean; issues: Issue[] }>('POST', '/events/validate', { event, payload }),
+  send: (input: SendInput) => request<{ deliveries: DeliverySummary[] }>('POST', '/events', input),
+  deliveries: (filters: DeliveryFilters, limit: number) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (filters.state) query.set('state', filters.state);
+    if (filters.event) query.set('event', filters.event);
+    return request<{ deliveries: Delivery[] }>('GET', `/deliveries?${query}`);
+  },
+  delivery: (id: string) => request<Delivery>('GET', `/deliveries/${encodeURIComponent(id)}`),
+  redeliver: (id: string) =>
+    request<{ delivery: DeliverySummary }>('POST', `/deliveries/${encodeURIComponent(id)}/redeliver`),
+  endpoints: () => request<{ endpoints: Endpoint[] }>('GET', '/endpoints'),
+  addEndpoint: (input: EndpointInput) => request<Endpoint>('POST', '/endpoints', input),
+  removeEndpoint: (id: string) => request<undefined>('DELETE', `/endpoints/${encodeURIComponent(id)}`),
+};

@@ -1,0 +1,238 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { createMockSender, type MockSender } from '../mock-sender.js';
+import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
+import { startHeldTarget } from './test-support/held-target.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
+// generous per step: the machine is shared; every wait is for a condition, never a fixed time
+const STEP_MS = 8000;
+
+let browser: Browser;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+interface Console {
+  sender: MockSender;
+  base: string;
+  page: Page;
+  /** uncaught errors in the page: a passing test has none */
+  pageErrors: string[];
+  /** POST /events requests the page made */
+  sends: string[];
+}
+
+async function openConsole(): Promise<Console> {
+  const sender = createMockSender(
+    loadConfig({
+      DATABASE_URL: 'file::memory:',
+      RETRY_TIME_SCALE: '0.005',
+      // attempts are held open by the test, which answers them in turn
+      DELIVERY_TIMEOUT_MS: '20000',
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  const base = await sender.listen(0, '127.0.0.1');
+  cleanups.push(() => sender.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  cleanups.push(() => context.close());
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  const pageErrors: string[] = [];
+  const sends: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/events') {
+      sends.push(request.postData() ?? '');
+    }
+  });
+  await page.goto(base);
+  await page.locator('#feed-status[data-connected="true"]').waitFor();
+  return { sender, base, page, pageErrors, sends };
+}
+
+async function receiver(respond?: Parameters<typeof startTestReceiver>[0]): Promise<TestReceiver> {
+  const started = await startTestReceiver(respond);
+  cleanups.push(() => started.close());
+  return started;
+}
+
+async function addEndpoint(base: string, url: string): Promise<void> {
+  const response = await fetch(`${base}/endpoints`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  expect(response.status).toBe(201);
+}
+
+function endpointIdOf(sender: MockSender, url: string): string {
+  const endpoint = sender.endpoints.list().find((candidate) => candidate.url === url);
+  if (!endpoint) throw new Error(`no endpoint for ${url}`);
+  return endpoint.id;
+}
+
+const failedAttempts = (page: Page) => page.locator('#timeline li.attempt--failed');
+
+describe('web console in Chromium', { timeout: 30_000 }, () => {
+  it('adds an endpoint, sends a generated event to it alone, shows it succeed, removes the endpoint', async () => {
+    const { sender, page, pageErrors } = await openConsole();
+    const chosen = await receiver();
+    const other = await receiver();
+    sender.endpoints.add({ url: other.url }, Date.now());
+
+    await page.getByLabel('URL').fill(chosen.url);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#endpoint-list li', { hasText: chosen.url }).waitFor();
+    const chosenId = endpointIdOf(sender, chosen.url);
+
+    await page.getByLabel('Event type', { exact: true }).first().selectOption('lead.created');
+    await page.getByLabel('Endpoint', { exact: true }).selectOption(chosenId);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+
+    const row = page.locator('#delivery-rows tr', { hasText: 'lead.created' });
+    await row.locator('.state', { hasText: 'succeeded' }).waitFor();
+    await page.locator('#timeline li.attempt--succeeded', { hasText: 'HTTP 200' }).waitFor();
+    await expect(page.locator('#send-result').textContent()).resolves.toContain('1 delivery created');
+    expect(chosen.requests).toHaveLength(1);
+    expect(JSON.parse(chosen.requests[0]?.body ?? '{}')).toMatchObject({ event: 'lead.created' });
+    expect(other.requests).toHaveLength(0);
+
+    await page.getByRole('button', { name: `Remove endpoint ${chosen.url}` }).click();
+    await page.locator('#endpoint-list li', { hasText: chosen.url }).waitFor({ state: 'detached' });
+    expect(sender.endpoints.get(chosenId)).toBeUndefined();
+    await expect(page.locator('#send-endpoint option').allTextContents()).resolves.not.toContainEqual(
+      expect.stringContaining(chosen.url),
+    );
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows a failing delivery attempt by attempt as it happens, then redelivers it', async () => {
+    const { sender, base, page, pageErrors } = await openConsole();
+    const target = await startHeldTarget();
+    cleanups.push(() => target.close());
+    // added through the API by someone else: the open page learns of it from the live feed
+    await addEndpoint(base, target.url);
+    await page.locator('#send-endpoint option', { hasText: target.url }).waitFor({ state: 'attached' });
+
+    await page.getByLabel('Event type', { exact: true }).first().selectOption('document.received');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+
+    const answers: ((request: Awaited<ReturnType<typeof target.next>>) => void)[] = [
+      (request) => request.respond(500, 'upstream exploded'),
+      (request) => request.respond(503, 'down for maintenance'),
+      (request) => request.reset(),
+    ];
+    for (const [index, answer] of answers.entries()) {
+      answer(await target.next());
+      // the next attempt is held by the target, so the page can show exactly this many failures
+      await failedAttempts(page).nth(index).waitFor();
+      await expect(failedAttempts(page).count()).resolves.toBe(index + 1);
+      await page.locator('#timeline [data-next-attempt]').waitFor();
+    }
+    const attempts = failedAttempts(page);
+    await expect(attempts.nth(0).textContent()).resolves.toMatch(/HTTP 500.*upstream exploded/s);
+    await expect(attempts.nth(1).textContent()).resolves.toMatch(/HTTP 503.*down for maintenance/s);
+    await expect(attempts.nth(2).textContent()).resolves.toMatch(/no response.*Error/s);
+    await expect(page.locator('#timeline [data-next-attempt]').textContent()).resolves.toMatch(
+      /Next attempt at \d\d:\d\d:\d\d/,
+    );
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}console-timeline.png`, fullPage: true });
+
+    (await target.next()).respond(500, 'still broken');
+    await failedAttempts(page).nth(3).waitFor();
+    await page.locator('#timeline h2 + dl .state', { hasText: 'failed' }).waitFor();
+    await expect(page.locator('#timeline [data-next-attempt]').count()).resolves.toBe(0);
+    const [failed] = sender.outbox.list({ limit: 10 }).deliveries;
+    expect(failed).toMatchObject({ state: 'failed' });
+    expect(failed?.attempts).toHaveLength(4);
+
+    await page.locator('#timeline').getByRole('button', { name: 'Redeliver' }).click();
+    (await target.next()).respond(200, 'ok');
+    await page.locator('#timeline li.attempt--succeeded', { hasText: 'HTTP 200' }).waitFor();
+    await page.locator('#timeline', { hasText: `Redelivery of${failed?.id}` }).waitFor();
+    await expect(page.locator('#delivery-rows tr').count()).resolves.toBe(2);
+
+    await page.getByRole('search').getByLabel('State').selectOption('failed');
+    await page.locator('#delivery-rows tr').nth(1).waitFor({ state: 'detached' });
+    await expect(page.locator('#delivery-rows tr').getAttribute('data-delivery-id')).resolves.toBe(
+      failed?.id,
+    );
+    await page.getByRole('search').getByLabel('State').selectOption('');
+    await page.getByRole('search').getByLabel('Event type').selectOption('lead.created');
+    await page.locator('#deliveries-empty').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows schema errors of an edited payload at their paths and sends nothing', async () => {
+    const { sender, base, page, pageErrors, sends } = await openConsole();
+    const target = await receiver();
+    await addEndpoint(base, target.url);
+    await page.locator('#send-endpoint option', { hasText: target.url }).waitFor({ state: 'attached' });
+
+    await page.getByLabel('Event type', { exact: true }).first().selectOption('document.received');
+    await page.getByLabel('Edit a payload').check();
+    const editor = page.getByLabel('Payload JSON');
+    await expect.poll(() => editor.inputValue(), { timeout: STEP_MS }).toContain('"document.received"');
+    const sample = JSON.parse(await editor.inputValue()) as { document: Record<string, unknown> };
+
+    await editor.fill('{ "event": "document.received", ');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page
+      .locator('#payload-issue-list li[data-path="(payload)"]', { hasText: 'not valid JSON' })
+      .waitFor();
+
+    const { workspaceId: _dropped, ...withoutWorkspace } = sample as Record<string, unknown>;
+    await editor.fill(JSON.stringify({ ...withoutWorkspace, document: { ...sample.document, size: 'big' } }));
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const sizeIssue = page.locator('#payload-issue-list li[data-path="document.size"]');
+    await sizeIssue.waitFor();
+    await expect(sizeIssue.textContent()).resolves.toContain('expected number');
+    await page.locator('#payload-issue-list li[data-path="workspaceId"]').waitFor();
+    await expect(editor.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.locator('#send-result').textContent()).resolves.toContain('Nothing was sent');
+    expect(sends).toEqual([]);
+    expect(sender.outbox.list({ limit: 10 }).deliveries).toEqual([]);
+    expect(target.requests).toEqual([]);
+
+    await editor.fill(
+      JSON.stringify({ ...sample, document: { ...sample.document, filename: 'edited.pdf' } }),
+    );
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('#delivery-rows tr .state', { hasText: 'succeeded' }).waitFor();
+    await expect(page.locator('#payload-issues').isHidden()).resolves.toBe(true);
+    expect(sends).toHaveLength(1);
+    expect(JSON.parse(target.requests[0]?.body ?? '{}')).toMatchObject({
+      document: { filename: 'edited.pdf' },
+    });
+    expect(pageErrors).toEqual([]);
+  });
+});

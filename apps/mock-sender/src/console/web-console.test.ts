@@ -1,0 +1,204 @@
+import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { safeParseWebhookEvent } from '@omni-webhooks/schema';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import type { EndpointView } from '../endpoint-registry.js';
+import { createMockSender, type MockSender, type MockSenderOptions } from '../mock-sender.js';
+import type { DeliveryView } from '../outbox.js';
+import { startTestReceiver } from '../test-support/test-receiver.js';
+import type { Delivery, Endpoint, FeedEvent } from './browser/api.js';
+import { loadConsoleAssets } from './console-assets.js';
+import type { FeedMessage } from './delivery-feed.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    await cleanup();
+  }
+});
+
+async function sender(options: MockSenderOptions = {}): Promise<{ sender: MockSender; base: string }> {
+  const started = createMockSender(
+    loadConfig({ DATABASE_URL: 'file::memory:', RETRY_TIME_SCALE: '0.001', LOG_LEVEL: 'silent' }),
+    options,
+  );
+  const base = await started.listen(0, '127.0.0.1');
+  cleanups.push(() => started.close());
+  return { sender: started, base };
+}
+
+async function post(base: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+/** a GET with the path sent byte for byte (fetch would normalise `..`) */
+function rawGet(base: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    request({ hostname, port, path }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('web console routes', () => {
+  it('serves the page and its assets with their content types and a strict CSP', async () => {
+    const { base } = await sender();
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<main');
+    for (const [name, type] of [
+      ['console.js', 'text/javascript; charset=utf-8'],
+      ['console.css', 'text/css; charset=utf-8'],
+    ]) {
+      const asset = await fetch(`${base}/assets/${name}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toBe(type);
+    }
+  });
+
+  it('answers 404 to anything outside the asset folder, however the path is spelled', async () => {
+    const { base } = await sender();
+    for (const path of [
+      '/assets/../../package.json',
+      '/assets/..%2F..%2Fpackage.json',
+      '/assets/%2e%2e%2fconsole-assets.js',
+      '/assets/..%5C..%5Cpackage.json',
+      '/assets/nope.js',
+      '/assets/',
+    ]) {
+      expect(await rawGet(base, path), path).toBe(404);
+    }
+  });
+
+  it('reads only servable files, and answers 503 with how to build when the console is missing', async () => {
+    const assets = loadConsoleAssets();
+    expect([...assets.keys()]).toEqual(expect.arrayContaining(['index.html', 'console.css', 'console.js']));
+    expect([...assets.keys()].every((name) => /\.(html|css|js|map)$/.test(name))).toBe(true);
+
+    const { base } = await sender({ consoleAssetsDir: mkdtempSync(join(tmpdir(), 'no-console-')) });
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(503);
+    expect(await page.json()).toMatchObject({ error: { code: 'console_not_built' } });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('generates a schema-valid sample of the asked type', async () => {
+    const { base } = await sender();
+    const sample = (await (await fetch(`${base}/events/sample?event=lead.created`)).json()) as {
+      payload: unknown;
+    };
+    expect(safeParseWebhookEvent(sample.payload).success).toBe(true);
+    expect(sample.payload).toMatchObject({ event: 'lead.created' });
+    expect((await fetch(`${base}/events/sample?event=nope`)).status).toBe(400);
+  });
+});
+
+describe('POST /events/validate', () => {
+  it('answers the schema issues with their paths and stores nothing', async () => {
+    const { sender: started, base } = await sender();
+    const sample = (await (await fetch(`${base}/events/sample?event=document.received`)).json()) as {
+      payload: { document: Record<string, unknown> };
+    };
+    expect(await post(base, '/events/validate', { event: 'document.received', ...sample })).toEqual({
+      status: 200,
+      json: { valid: true, issues: [] },
+    });
+    const broken = { ...sample.payload, document: { ...sample.payload.document, size: 'big' } };
+    const answer = await post(base, '/events/validate', { event: 'lead.created', payload: broken });
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      valid: false,
+      issues: [
+        { path: ['event'], code: 'event_mismatch' },
+        { path: ['document', 'size'], message: expect.stringContaining('expected number') },
+      ],
+    });
+    expect(started.outbox.list({ limit: 10 }).deliveries).toEqual([]);
+    expect((await post(base, '/events/validate', { event: 'lead.created' })).status).toBe(400);
+  });
+});
+
+describe('POST /events with endpointId', () => {
+  it('delivers to that endpoint only; unknown or unsubscribed endpoints are refused', async () => {
+    const { sender: started, base } = await sender();
+    const chosen = await startTestReceiver();
+    const other = await startTestReceiver();
+    cleanups.push(
+      () => chosen.close(),
+      () => other.close(),
+    );
+    const target = started.endpoints.add({ url: chosen.url }, Date.now());
+    started.endpoints.add({ url: other.url }, Date.now());
+    const leadsOnly = started.endpoints.add({ url: other.url, events: ['lead.created'] }, Date.now());
+
+    const sent = await post(base, '/events', { event: 'document.received', endpointId: target.id });
+    expect(sent.status).toBe(202);
+    expect((sent.json as { deliveries: { endpointId: string }[] }).deliveries).toEqual([
+      expect.objectContaining({ endpointId: target.id }),
+    ]);
+    expect((await post(base, '/events', { event: 'lead.created', endpointId: 'ep_nope' })).status).toBe(404);
+    expect(
+      await post(base, '/events', { event: 'document.received', endpointId: leadsOnly.id }),
+    ).toMatchObject({ status: 409, json: { error: { code: 'not_subscribed' } } });
+  });
+});
+
+describe('GET /deliveries/stream', () => {
+  it('streams attempts, settlements and API writes, and lets the sender stop while a client listens', async () => {
+    const { sender: started, base } = await sender();
+    const target = await startTestReceiver();
+    cleanups.push(() => target.close());
+    const response = await fetch(`${base}/deliveries/stream`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+    if (!reader) throw new Error('no stream body');
+    let text = '';
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${pattern}: ${text}`);
+        text += value;
+      }
+    };
+    await readUntil(/retry: 2000/);
+    expect(started.webConsole.feed.clientCount).toBe(1);
+
+    await post(base, '/endpoints', { url: target.url });
+    const sent = await post(base, '/events', { event: 'lead.updated' });
+    const [delivery] = (sent.json as { deliveries: { id: string }[] }).deliveries;
+    await readUntil(/event: settled\n/);
+    expect(text).toContain(`event: change\ndata: {"method":"POST","path":"/endpoints"}`);
+    expect(text).toContain(`event: change\ndata: {"method":"POST","path":"/events"}`);
+    expect(text).toContain(
+      `event: attempt\ndata: {"deliveryId":"${delivery?.id}","n":1,"status":200,"succeeded":true}`,
+    );
+    expect(text).toContain(`event: settled\ndata: {"deliveryId":"${delivery?.id}","state":"succeeded"`);
+
+    await started.close();
+    await expect(reader.read()).resolves.toMatchObject({ done: true });
+    expect(started.webConsole.feed.clientCount).toBe(0);
+  });
+});
+
+describe('browser wire types', () => {
+  it('match what the API answers', () => {
+    expectTypeOf<DeliveryView>().toExtend<Delivery>();
+    expectTypeOf<EndpointView>().toExtend<Endpoint>();
+    expectTypeOf<FeedMessage>().toEqualTypeOf<FeedEvent>();
+  });
+});

@@ -1,0 +1,107 @@
+import Router from '@koa/router';
+import { MAX_ATTEMPTS } from '@omni-webhooks/contract';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import type Koa from 'koa';
+import type { Logger } from 'pino';
+import type { DeliveryEngine } from '../delivery-engine.js';
+import { HttpError } from '../http-error.js';
+import { CONSOLE_ASSETS_DIR, type ConsoleAsset, loadConsoleAssets } from './console-assets.js';
+import { DeliveryFeed } from './delivery-feed.js';
+
+export interface WebConsoleOptions {
+  engine: DeliveryEngine;
+  logger?: Logger | undefined;
+  /** the built page and browser code; `dist/console/assets` by default */
+  assetsDir?: string | undefined;
+}
+
+export interface WebConsole {
+  /** mount before the API routes */
+  middleware: Koa.Middleware;
+  feed: DeliveryFeed;
+  /** ends the live streams: run before closing the server */
+  close(): void;
+}
+
+// the page loads only its own files: no inline script or style, nothing from elsewhere
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
+
+// a write answered 201/202/204 changed deliveries or endpoints: open consoles refresh
+const WRITE_STATUSES = new Set([201, 202, 204]);
+
+/** the web console at `GET /`: the page, its assets, event samples and the live delivery feed */
+export function createWebConsole(options: WebConsoleOptions): WebConsole {
+  const assetsDir = options.assetsDir ?? CONSOLE_ASSETS_DIR;
+  const assets = loadConsoleAssets(assetsDir);
+  if (!assets.has('index.html')) {
+    options.logger?.warn({ assetsDir }, 'web console not built: GET / answers 503');
+  }
+  const feed = new DeliveryFeed(options.engine);
+  const router = new Router();
+
+  const serve = (ctx: Koa.Context, asset: ConsoleAsset | undefined) => {
+    if (!asset) {
+      throw new HttpError(404, 'not_found', `no console asset ${ctx.path}`);
+    }
+    ctx.set(PAGE_HEADERS);
+    ctx.type = asset.contentType;
+    ctx.body = asset.body;
+  };
+
+  router.get('/', (ctx) => {
+    if (!assets.has('index.html')) {
+      throw new HttpError(
+        503,
+        'console_not_built',
+        `the web console is not built (${assetsDir}): run pnpm --filter @omni-webhooks/mock-sender build`,
+      );
+    }
+    serve(ctx, assets.get('index.html'));
+  });
+
+  router.get('/assets/:name', (ctx) => serve(ctx, assets.get(ctx.params.name ?? '')));
+
+  router.get('/console/settings', (ctx) => {
+    ctx.body = { eventTypes: WEBHOOK_EVENT_TYPES, maxAttempts: MAX_ATTEMPTS };
+  });
+
+  router.get('/events/sample', (ctx) => {
+    const type = ctx.query.event;
+    if (!isWebhookEventType(type)) {
+      throw new HttpError(400, 'unknown_event', `?event= must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    }
+    ctx.body = { payload: createFakeEvent(type) };
+  });
+
+  // registered ahead of the API router, so `stream` is never read as a delivery id
+  router.get('/deliveries/stream', (ctx) => {
+    const stream = feed.open();
+    if (!stream) {
+      throw new HttpError(503, 'shutting_down', 'the sender is stopping');
+    }
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.req.on('close', () => stream.end());
+    // not kept alive: when close() ends the stream the socket goes too, so the server can stop
+    ctx.set({ 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'close' });
+    ctx.type = 'text/event-stream';
+    ctx.body = stream;
+  });
+
+  const routes = router.routes();
+  const middleware: Koa.Middleware = async (ctx, next) => {
+    // the router sets ctx.params itself; its type only asks for them up front
+    await routes(ctx as Parameters<typeof routes>[0], next);
+    if (ctx.method !== 'GET' && WRITE_STATUSES.has(ctx.status)) {
+      feed.publish({ type: 'change', data: { method: ctx.method, path: ctx.path } });
+    }
+  };
+  return { middleware, feed, close: () => feed.close() };
+}

@@ -51,6 +51,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (delivery_id, n)
   );
   `,
+  // parked = 1: a pending delivery no run holds in memory; the due-queue wakes it at next_attempt_at
+  `
+  ALTER TABLE deliveries ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX deliveries_parked_due ON deliveries (parked, next_attempt_at, seq) WHERE state = 'pending';
+  `,
 ];
 
 /** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */

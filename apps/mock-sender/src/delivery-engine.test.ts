@@ -233,3 +233,175 @@ describe('delivery engine', () => {
     expect(outbox.get(id)?.attempts.map((attempt) => attempt.status)).toEqual([null, 200]);
   });
 });
+
+describe('delivery engine: parked retries', () => {
+  function createEngine(outbox: Outbox, options: { retryHorizonMs?: number } = {}) {
+    return new DeliveryEngine({
+      outbox,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      retryTimeScale: 1,
+      successRule: '200',
+      concurrency: 4,
+      endpointConcurrency: 2,
+      ...options,
+    });
+  }
+
+  /** a delivery whose first attempt failed and that waits in the outbox until `dueAt` */
+  function enqueueParked(outbox: Outbox, n: number, dueAt: number): string {
+    const [delivery] = outbox.enqueue(
+      [{ id: `msg_parked_${n}`, type: 'lead.created', body: `{"event":"lead.created","n":${n}}` }],
+      () => [target],
+      T0,
+    );
+    if (!delivery) {
+      throw new Error('no delivery enqueued');
+    }
+    outbox.beginAttempt(delivery.id, 1, T0);
+    const outcome = { durationMs: 1, status: 500, error: null, responseBody: null };
+    outbox.finishAttempt(
+      delivery.id,
+      1,
+      outcome,
+      { state: 'pending', nextAttemptAt: dueAt, parked: true },
+      T0,
+    );
+    return delivery.id;
+  }
+
+  const bodyNumber = (request: Received) => (JSON.parse(request.body) as { n: number }).n;
+
+  it('parks a failing delivery between attempts: no run and only the due-queue timer while it waits', async () => {
+    answer(() => new HttpResponse('boom', { status: 500 }));
+    const { outbox, engine, id } = setup();
+    const settled = vi.fn();
+    engine.on('settled', settled);
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(0);
+    for (const [elapsed, nextAttemptAt] of [
+      [0, 60_000],
+      [60_000, 180_000],
+      [180_000, 420_000],
+    ] as const) {
+      await vi.advanceTimersByTimeAsync(elapsed - (Date.now() - T0));
+      expect(received.at(-1)?.at).toBe(elapsed);
+      expect(engine.runningCount).toBe(0);
+      expect(vi.getTimerCount()).toBe(1);
+      expect(outbox.get(id)).toMatchObject({
+        state: 'pending',
+        nextAttemptAt: new Date(T0 + nextAttemptAt).toISOString(),
+      });
+    }
+    await vi.advanceTimersByTimeAsync(240_000);
+    await engine.idle();
+    expect(received.map((request) => request.at)).toEqual([0, 60_000, 180_000, 420_000]);
+    expect(outbox.get(id)?.state).toBe('failed');
+    expect(settled).toHaveBeenCalledWith({ deliveryId: id, state: 'failed', attempts: 4 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('holds a wait within the horizon in the run, with p-retry', async () => {
+    answer((n) => new HttpResponse(null, { status: n === 1 ? 500 : 200 }));
+    const outbox = new Outbox(db);
+    const engine = createEngine(outbox, { retryHorizonMs: 60_000 });
+    const [delivery] = outbox.enqueue(
+      [{ id: 'msg_h', type: 'lead.created', body: '{}' }],
+      () => [target],
+      T0,
+    );
+    engine.schedule(delivery?.id ?? '');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(engine.runningCount).toBe(1);
+    expect(outbox.get(delivery?.id ?? '')?.state).toBe('pending');
+    await vi.advanceTimersByTimeAsync(60_000);
+    await engine.idle();
+    expect(received.map((request) => request.at)).toEqual([0, 60_000]);
+    expect(engine.runningCount).toBe(0);
+  });
+
+  it('wakes 1 000 parked deliveries in due order, each at its time, with one timer', async () => {
+    answer(() => new HttpResponse(null, { status: 200 }));
+    const outbox = new Outbox(db);
+    // due times 37 ms apart, enqueued in a scrambled order
+    const dueAt = (n: number) => T0 + 1000 + ((n * 7919) % 1000) * 37;
+    for (let n = 0; n < 1000; n++) {
+      enqueueParked(outbox, n, dueAt(n));
+    }
+    const engine = createEngine(outbox);
+    expect(engine.resume()).toBe(1000);
+    expect(engine.runningCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(1);
+    while (received.length < 1000 && Date.now() - T0 < 60_000) {
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(vi.getTimerCount()).toBeLessThanOrEqual(1);
+    }
+    await engine.idle();
+    const expected = Array.from({ length: 1000 }, (_, n) => n).sort((a, b) => dueAt(a) - dueAt(b));
+    expect(received.map(bodyNumber)).toEqual(expected);
+    expect(received.every((request) => request.at === dueAt(bodyNumber(request)) - T0)).toBe(true);
+    expect(outbox.list({ state: 'succeeded', limit: 1000 }).deliveries).toHaveLength(1000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('re-arms the timer for a park earlier than the one it is armed for', async () => {
+    answer((n) => new HttpResponse(null, { status: n === 1 ? 500 : 200 }));
+    const outbox = new Outbox(db);
+    const late = enqueueParked(outbox, 1, T0 + 240_000);
+    const engine = createEngine(outbox);
+    engine.resume();
+    expect(vi.getTimerCount()).toBe(1);
+    const [early] = outbox.enqueue(
+      [{ id: 'msg_early', type: 'lead.created', body: '{"event":"lead.created","n":2}' }],
+      () => [target],
+      T0,
+    );
+    engine.schedule(early?.id ?? '');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(outbox.get(early?.id ?? '')?.nextAttemptAt).toBe(new Date(T0 + 60_000).toISOString());
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(received.map((request) => [bodyNumber(request), request.at])).toEqual([
+      [2, 0],
+      [2, 60_000],
+    ]);
+    await vi.advanceTimersByTimeAsync(180_000);
+    await engine.idle();
+    expect(received.map((request) => [bodyNumber(request), request.at])).toEqual([
+      [2, 0],
+      [2, 60_000],
+      [1, 240_000],
+    ]);
+    expect(outbox.get(late)?.state).toBe('succeeded');
+    expect(outbox.get(early?.id ?? '')?.state).toBe('succeeded');
+  });
+
+  it('parks a delivery scheduled before its time instead of waiting for it in a run', async () => {
+    answer(() => new HttpResponse(null, { status: 200 }));
+    const outbox = new Outbox(db);
+    const id = enqueueParked(outbox, 1, T0 + 90_000);
+    const engine = createEngine(outbox);
+    engine.schedule(id);
+    expect(engine.runningCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(90_000);
+    await engine.idle();
+    expect(received.map((request) => request.at)).toEqual([90_000]);
+  });
+
+  it('stop() cancels the due-queue timer and leaves the parked delivery pending in the outbox', async () => {
+    answer(() => new HttpResponse(null, { status: 500 }));
+    const { outbox, engine, id } = setup();
+    engine.schedule(id);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(1);
+    await engine.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(received).toHaveLength(1);
+    expect(outbox.get(id)).toMatchObject({
+      state: 'pending',
+      nextAttemptAt: new Date(T0 + 60_000).toISOString(),
+    });
+    await engine.idle();
+  });
+});

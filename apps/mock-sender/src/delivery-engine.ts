@@ -4,6 +4,7 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { ConcurrencyLimit, KeyedConcurrencyLimit } from './concurrency-limit.js';
 import { sendAttempt } from './delivery-attempt.js';
+import { DueQueue } from './due-queue.js';
 import type { AttemptOutcome, DeliverySchedule, DeliveryState, Outbox } from './outbox.js';
 import { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';
 
@@ -16,9 +17,20 @@ export interface DeliveryEngineOptions {
   concurrency: number;
   /** attempts in flight at once to one endpoint */
   endpointConcurrency: number;
+  /**
+   * Longest retry wait (ms of real time) a run holds in memory; a longer wait ends the run and the
+   * delivery parks in the outbox until the due-queue wakes it. Default 5000: at test time scales
+   * (0.01, 0.02) every wait is held, at the real scale (1 to 4 minutes) every wait is parked.
+   */
+  retryHorizonMs?: number | undefined;
   logger?: Logger | undefined;
   clock?: () => number;
 }
+
+export const DEFAULT_RETRY_HORIZON_MS = 5000;
+
+// parked deliveries claimed per outbox query when many come due at once
+const WAKE_BATCH_SIZE = 500;
 
 export interface AttemptReport {
   deliveryId: string;
@@ -43,6 +55,13 @@ interface EngineEvents {
 
 class FailedAttemptError extends Error {
   override readonly name = 'FailedAttemptError';
+  /** set when the delivery parked in the outbox until then instead of waiting in this run */
+  readonly parkedUntil: number | undefined;
+
+  constructor(message: string, parkedUntil: number | undefined) {
+    super(message);
+    this.parkedUntil = parkedUntil;
+  }
 }
 
 class StoppedError extends Error {
@@ -52,8 +71,9 @@ class StoppedError extends Error {
 /**
  * Runs deliveries on the contract schedule. The outbox row (attempt count, next attempt time) is the
  * truth: it is written before every wait, and a delivery picked up after a restart continues from it.
- * p-retry drives the attempts and waits of one run; a slot of the concurrency limits is held only
- * while a request is in flight, never during a wait.
+ * A run (p-retry) drives a delivery's attempts and its short waits; a wait beyond the horizon ends the
+ * run and parks the delivery in the outbox, where one due-queue timer wakes it, so a distant retry
+ * costs a row, not a promise. A slot of the concurrency limits is held only during a request.
  */
 export class DeliveryEngine extends EventEmitter<EngineEvents> {
   readonly #options: DeliveryEngineOptions;
@@ -62,6 +82,8 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
   readonly #endpointLimit: KeyedConcurrencyLimit;
   // one controller per run: a single shared signal would collect a listener per waiting delivery
   readonly #running = new Map<string, { done: Promise<void>; controller: AbortController }>();
+  readonly #dueQueue: DueQueue<DeliverySchedule>;
+  readonly #horizonMs: number;
   #stopping = false;
 
   constructor(options: DeliveryEngineOptions) {
@@ -70,47 +92,88 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     this.#clock = options.clock ?? Date.now;
     this.#limit = new ConcurrencyLimit(options.concurrency);
     this.#endpointLimit = new KeyedConcurrencyLimit(options.endpointConcurrency);
+    this.#horizonMs = options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS;
+    if (!(this.#horizonMs >= 0)) {
+      throw new RangeError(`retry horizon must be >= 0 ms, got ${String(options.retryHorizonMs)}`);
+    }
+    const { outbox } = options;
+    this.#dueQueue = new DueQueue({
+      earliest: () => outbox.earliestParked(),
+      claim: (now, limit) => outbox.claimDue(now, limit),
+      wake: (schedule) => this.#start(schedule),
+      clock: this.#clock,
+      batchSize: WAKE_BATCH_SIZE,
+      onError: (error) => this.#options.logger?.error({ err: error }, 'waking parked deliveries failed'),
+    });
   }
 
-  /** deliveries currently scheduled or in flight in this process */
+  /** deliveries with a run in this process: in flight, queued for a slot or in a short wait */
   get runningCount(): number {
     return this.#running.size;
   }
 
-  /** picks up every unsettled delivery from the outbox, each at its stored time */
+  /**
+   * Picks up every unsettled delivery from the outbox, each at its stored time: an attempt cut off by
+   * a stop is recorded as failed, then every pending delivery parks and the due-queue wakes it.
+   */
   resume(): number {
-    const schedules = this.#options.outbox.openSchedules();
-    for (const schedule of schedules) {
-      this.#start(schedule.state === 'in_flight' ? this.#recoverInterrupted(schedule) : schedule);
+    const { outbox } = this.#options;
+    const open = outbox.openCount();
+    for (const schedule of outbox.interruptedSchedules()) {
+      if (!this.#running.has(schedule.id)) {
+        this.#recoverInterrupted(schedule);
+      }
     }
-    return schedules.length;
+    outbox.parkPending();
+    if (!this.#stopping) {
+      this.#dueQueue.start();
+    }
+    return open;
   }
 
-  /** starts a delivery that is in the outbox; a delivery already running is left alone */
+  /**
+   * Starts a pending delivery of the outbox when it is due, or parks it until its stored time; a
+   * delivery already running is left alone.
+   */
   schedule(deliveryId: string): void {
-    const job = this.#options.outbox.job(deliveryId);
-    if (!job) {
+    const { outbox } = this.#options;
+    const schedule = outbox.schedule(deliveryId);
+    if (!schedule) {
       throw new Error(`unknown delivery ${deliveryId}`);
     }
-    if (job.state === 'pending') {
-      const { id, endpointId, state, attemptCount, nextAttemptAt } = job;
-      this.#start({ id, endpointId, state, attemptCount, nextAttemptAt });
+    if (schedule.state !== 'pending' || this.#running.has(schedule.id) || this.#stopping) {
+      return;
     }
+    const dueAt = schedule.nextAttemptAt ?? 0;
+    if (dueAt <= this.#clock()) {
+      this.#start(schedule);
+      return;
+    }
+    if (!schedule.parked) {
+      outbox.park(schedule.id);
+    }
+    this.#dueQueue.notify(dueAt);
   }
 
-  /** resolves when every running delivery settled or parked for a restart */
+  /** resolves when no delivery runs and none is parked for this engine to wake (or it stopped) */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) {
-      await Promise.all(Array.from(this.#running.values(), (run) => run.done));
+    while (this.#running.size > 0 || this.#dueQueue.armedAt !== undefined) {
+      if (this.#running.size > 0) {
+        await Promise.all(Array.from(this.#running.values(), (run) => run.done));
+      } else {
+        await this.#dueQueue.nextWake();
+      }
     }
   }
 
   /**
-   * Cancels every wait and lets requests in flight finish (each is bounded by the timeout), so no
-   * attempt is cut off; rows stay pending in the outbox and resume on the next start.
+   * Cancels every wait (the due-queue's timer and the runs' short waits) and lets requests in flight
+   * finish (each is bounded by the timeout), so no attempt is cut off; rows stay pending in the
+   * outbox and resume on the next start.
    */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#dueQueue.stop();
     const reason = new StoppedError('delivery engine stopped');
     for (const run of this.#running.values()) {
       run.controller.abort(reason);
@@ -124,16 +187,24 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       return;
     }
     const controller = new AbortController();
-    const done = this.#run(job, controller.signal)
-      .catch((error: unknown) => {
+    const done = this.#run(job, controller.signal).then(
+      (parkedUntil) => {
+        this.#running.delete(job.id);
+        // notified once the run is gone, so a wake can never find it still running and skip it
+        if (parkedUntil !== undefined && !this.#stopping) {
+          this.#dueQueue.notify(parkedUntil);
+        }
+      },
+      (error: unknown) => {
+        this.#running.delete(job.id);
         this.#options.logger?.error({ err: error, deliveryId: job.id }, 'delivery run crashed');
-      })
-      .finally(() => this.#running.delete(job.id));
+      },
+    );
     this.#running.set(job.id, { done, controller });
   }
 
   /** the sender died during attempt n: count it as failed and continue the schedule from its start */
-  #recoverInterrupted(job: DeliverySchedule): DeliverySchedule {
+  #recoverInterrupted(job: DeliverySchedule): void {
     const { outbox, retryTimeScale } = this.#options;
     const n = job.attemptCount;
     const startedAt = outbox.attemptStartedAt(job.id, n) ?? this.#clock();
@@ -148,22 +219,25 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     if (wait === undefined) {
       outbox.finishAttempt(job.id, n, outcome, { state: 'failed' }, now);
       this.emit('settled', { deliveryId: job.id, state: 'failed', attempts: n });
-      return { ...job, state: 'failed' };
-    }
-    const nextAttemptAt = startedAt + wait;
-    outbox.finishAttempt(job.id, n, outcome, { state: 'pending', nextAttemptAt }, now);
-    return { ...job, state: 'pending', nextAttemptAt };
-  }
-
-  async #run(job: DeliverySchedule, signal: AbortSignal): Promise<void> {
-    if (job.state !== 'pending') {
       return;
     }
+    outbox.finishAttempt(
+      job.id,
+      n,
+      outcome,
+      { state: 'pending', nextAttemptAt: startedAt + wait, parked: true },
+      now,
+    );
+  }
+
+  /**
+   * One run: attempts from the delivery's place in the schedule until it succeeds, fails for good,
+   * or parks. Resolves with the time it parked until, if it did.
+   */
+  async #run(job: DeliverySchedule, signal: AbortSignal): Promise<number | undefined> {
     const { retryTimeScale } = this.#options;
+    let attemptNumber = job.attemptCount;
     try {
-      // a resumed delivery first waits out the time stored before the restart
-      await sleepUntil(job.nextAttemptAt ?? 0, this.#clock, signal);
-      let attemptNumber = job.attemptCount;
       await pRetry(
         async () => {
           attemptNumber++;
@@ -172,17 +246,20 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
         {
           ...retryOptionsAfter(job.attemptCount, retryTimeScale),
           signal,
-          shouldRetry: ({ error }) => error instanceof FailedAttemptError,
+          // p-retry asks this before it computes a delay or arms a timer: a parked delivery ends the
+          // run here with nothing left behind (the last attempt never gets this far: no retries left)
+          shouldRetry: ({ error }) => error instanceof FailedAttemptError && error.parkedUntil === undefined,
         },
       );
     } catch (error) {
-      if (signal.aborted) {
-        return;
+      if (error instanceof FailedAttemptError) {
+        return error.parkedUntil;
       }
-      if (!(error instanceof FailedAttemptError)) {
+      if (!signal.aborted) {
         throw error;
       }
     }
+    return undefined;
   }
 
   async #attempt(schedule: DeliverySchedule, n: number, signal: AbortSignal): Promise<void> {
@@ -213,12 +290,15 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     const succeeded = outcome.status !== null && isSuccessStatus(outcome.status, successRule);
     const nextWaitMs = succeeded ? undefined : waitAfterAttempt(n, retryTimeScale);
     const now = this.#clock();
+    // the park is decided here so it rides in the same write as the outcome
+    const parked = nextWaitMs !== undefined && nextWaitMs > this.#horizonMs;
+    const nextAttemptAt = nextWaitMs === undefined ? undefined : now + nextWaitMs;
     if (succeeded) {
       outbox.finishAttempt(job.id, n, outcome, { state: 'succeeded' }, now);
-    } else if (nextWaitMs === undefined) {
+    } else if (nextAttemptAt === undefined) {
       outbox.finishAttempt(job.id, n, outcome, { state: 'failed' }, now);
     } else {
-      outbox.finishAttempt(job.id, n, outcome, { state: 'pending', nextAttemptAt: now + nextWaitMs }, now);
+      outbox.finishAttempt(job.id, n, outcome, { state: 'pending', nextAttemptAt, parked }, now);
     }
     this.#options.logger?.info(
       { deliveryId: job.id, url: job.url, attempt: n, status: outcome.status, error: outcome.error },
@@ -229,27 +309,10 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       this.emit('settled', { deliveryId: job.id, state: succeeded ? 'succeeded' : 'failed', attempts: n });
     }
     if (!succeeded) {
-      throw new FailedAttemptError(outcome.error ?? `HTTP ${outcome.status}`);
+      throw new FailedAttemptError(
+        outcome.error ?? `HTTP ${outcome.status}`,
+        parked ? nextAttemptAt : undefined,
+      );
     }
   }
-}
-
-/** resolves at `time` on the engine clock, or rejects when the engine stops */
-function sleepUntil(time: number, clock: () => number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  const ms = time - clock();
-  if (ms <= 0) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

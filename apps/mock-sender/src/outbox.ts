@@ -54,6 +54,8 @@ export interface DeliverySchedule {
   state: DeliveryState;
   attemptCount: number;
   nextAttemptAt: number | null;
+  /** waiting in the outbox for the due-queue, held by no run */
+  parked: boolean;
 }
 
 /** what one attempt needs, read from the outbox when the attempt starts */
@@ -69,7 +71,9 @@ export interface AttemptOutcome {
   responseBody: string | null;
 }
 
-export type NextStep = { state: 'pending'; nextAttemptAt: number } | { state: 'succeeded' | 'failed' };
+export type NextStep =
+  | { state: 'pending'; nextAttemptAt: number; parked: boolean }
+  | { state: 'succeeded' | 'failed' };
 
 export interface DeliveryQuery {
   state?: DeliveryState | undefined;
@@ -94,7 +98,13 @@ interface JobRow {
   state: DeliveryState;
   attempt_count: number;
   next_attempt_at: number | null;
+  parked: number;
 }
+
+type ScheduleRow = Pick<
+  JobRow,
+  'id' | 'endpoint_id' | 'state' | 'attempt_count' | 'next_attempt_at' | 'parked'
+>;
 
 interface ViewRow {
   seq: number;
@@ -112,7 +122,9 @@ interface ViewRow {
 }
 
 const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d.secret_header, d.sign,
-  d.state, d.attempt_count, d.next_attempt_at`;
+  d.state, d.attempt_count, d.next_attempt_at, d.parked`;
+
+const SCHEDULE_COLUMNS = 'id, endpoint_id, state, attempt_count, next_attempt_at, parked';
 
 // attempts folded into one json column so a page of deliveries is one query
 const VIEW_COLUMNS = `d.seq, d.id, d.event_id, e.type, e.body, d.endpoint_id, d.url, d.state, d.next_attempt_at,
@@ -122,6 +134,17 @@ const VIEW_COLUMNS = `d.seq, d.id, d.event_id, e.type, e.body, d.endpoint_id, d.
    FROM (SELECT * FROM attempts WHERE delivery_id = d.id ORDER BY n) a) AS attempts`;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+function toSchedule(row: ScheduleRow): DeliverySchedule {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    state: row.state,
+    attemptCount: row.attempt_count,
+    nextAttemptAt: row.next_attempt_at,
+    parked: row.parked === 1,
+  };
+}
 
 function toJob(row: JobRow): DeliveryJob {
   return {
@@ -136,6 +159,7 @@ function toJob(row: JobRow): DeliveryJob {
     state: row.state,
     attemptCount: row.attempt_count,
     nextAttemptAt: row.next_attempt_at,
+    parked: row.parked === 1,
   };
 }
 
@@ -247,19 +271,60 @@ export class Outbox {
     return row && toJob(row);
   }
 
-  /** deliveries not yet settled, soonest first, without their bodies (those are read per attempt) */
-  openSchedules(): DeliverySchedule[] {
+  /** where one delivery stands, without its body or target (those are read per attempt) */
+  schedule(id: string): DeliverySchedule | undefined {
+    const row = this.#sql(`SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE id = ?`).get(id) as
+      | ScheduleRow
+      | undefined;
+    return row && toSchedule(row);
+  }
+
+  /** deliveries not yet settled */
+  openCount(): number {
+    const row = this.#sql(
+      "SELECT count(*) AS n FROM deliveries WHERE state IN ('pending', 'in_flight')",
+    ).get() as { n: number };
+    return row.n;
+  }
+
+  /** deliveries whose attempt had no outcome when the sender stopped */
+  interruptedSchedules(): DeliverySchedule[] {
     const rows = this.#sql(
-      `SELECT id, endpoint_id, state, attempt_count, next_attempt_at FROM deliveries
-       WHERE state IN ('pending', 'in_flight') ORDER BY next_attempt_at, seq`,
-    ).all() as Pick<JobRow, 'id' | 'endpoint_id' | 'state' | 'attempt_count' | 'next_attempt_at'>[];
-    return rows.map((row) => ({
-      id: row.id,
-      endpointId: row.endpoint_id,
-      state: row.state,
-      attemptCount: row.attempt_count,
-      nextAttemptAt: row.next_attempt_at,
-    }));
+      `SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE state = 'in_flight' ORDER BY seq`,
+    ).all() as ScheduleRow[];
+    return rows.map(toSchedule);
+  }
+
+  /** hands one pending delivery to the due-queue */
+  park(id: string): void {
+    this.#sql("UPDATE deliveries SET parked = 1 WHERE id = ? AND state = 'pending'").run(id);
+  }
+
+  /** hands every pending delivery to the due-queue: after a start no run holds any */
+  parkPending(): void {
+    this.#sql("UPDATE deliveries SET parked = 1 WHERE state = 'pending' AND parked = 0").run();
+  }
+
+  /** the soonest next attempt among parked deliveries */
+  earliestParked(): number | undefined {
+    const row = this.#sql(
+      `SELECT next_attempt_at FROM deliveries WHERE state = 'pending' AND parked = 1
+         ORDER BY next_attempt_at, seq LIMIT 1`,
+    ).get() as { next_attempt_at: number | null } | undefined;
+    return row ? (row.next_attempt_at ?? 0) : undefined;
+  }
+
+  /** takes up to `limit` parked deliveries due at `now` out of the due-queue, soonest first */
+  claimDue(now: number, limit: number): DeliverySchedule[] {
+    const rows = this.#sql(
+      `UPDATE deliveries SET parked = 0 WHERE seq IN (
+         SELECT seq FROM deliveries WHERE state = 'pending' AND parked = 1 AND next_attempt_at <= ?
+           ORDER BY next_attempt_at, seq LIMIT ?)
+       RETURNING seq, ${SCHEDULE_COLUMNS}`,
+    ).all(now, limit) as (ScheduleRow & { seq: number })[];
+    // returning gives no order
+    rows.sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) || a.seq - b.seq);
+    return rows.map(toSchedule);
   }
 
   /** the attempt is written before the request goes out, so a crash mid-attempt is visible on restart */
@@ -267,8 +332,8 @@ export class Outbox {
     this.#db.transaction(() => {
       this.#sql('INSERT INTO attempts (delivery_id, n, started_at) VALUES (?, ?, ?)').run(id, n, startedAt);
       this.#sql(
-        `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, updated_at = ?
-           WHERE id = ?`,
+        `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, parked = 0,
+           updated_at = ? WHERE id = ?`,
       ).run(n, startedAt, id);
     })();
   }
@@ -279,9 +344,12 @@ export class Outbox {
         `UPDATE attempts SET duration_ms = ?, status = ?, error = ?, response_body = ?
            WHERE delivery_id = ? AND n = ?`,
       ).run(outcome.durationMs, outcome.status, outcome.error, outcome.responseBody, id, n);
-      this.#sql('UPDATE deliveries SET state = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?').run(
+      this.#sql(
+        'UPDATE deliveries SET state = ?, next_attempt_at = ?, parked = ?, updated_at = ? WHERE id = ?',
+      ).run(
         next.state,
         next.state === 'pending' ? next.nextAttemptAt : null,
+        next.state === 'pending' && next.parked ? 1 : 0,
         now,
         id,
       );

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       secrets: ['s3cret'],
       secretHeader: 'x-webhook-secret',
       databaseUrl: 'file:./data/receiver.sqlite',
+      databasePoolMax: 10,
       adminToken: undefined,
       bodyLimitBytes: 1_048_576,
       validationMode: 'lenient',
@@ -34,7 +35,9 @@ describe('loadConfig', () => {
     [{ WEBHOOK_SECRET: ' , ' }, 'WEBHOOK_SECRET'],
     [{ WEBHOOK_SECRET: 'whsec_' }, 'WEBHOOK_SECRET'],
     [{ WEBHOOK_SECRET: 's', WEBHOOK_SECRET_HEADER: 'bad header' }, 'WEBHOOK_SECRET_HEADER'],
-    [{ WEBHOOK_SECRET: 's', DATABASE_URL: 'postgres://x' }, 'DATABASE_URL'],
+    [{ WEBHOOK_SECRET: 's', DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ WEBHOOK_SECRET: 's', DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
+    [{ WEBHOOK_SECRET: 's', DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX'],
     [{ WEBHOOK_SECRET: 's', ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ WEBHOOK_SECRET: 's', VALIDATION_MODE: 'loose' }, 'VALIDATION_MODE'],
     [{ WEBHOOK_SECRET: 's', SIGNATURE_MODE: 'sometimes' }, 'SIGNATURE_MODE'],
@@ -43,6 +46,15 @@ describe('loadConfig', () => {
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));
+  });
+
+  it('accepts postgres URLs and a pool size', () => {
+    for (const url of ['postgres://u:p@db:5432/inbox', 'postgresql://db/inbox']) {
+      expect(loadConfig({ WEBHOOK_SECRET: 's', DATABASE_URL: url, DATABASE_POOL_MAX: '25' })).toMatchObject({
+        databaseUrl: url,
+        databasePoolMax: 25,
+      });
+    }
   });
 
   it('never echoes a secret in its error', () => {

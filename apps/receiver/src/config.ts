@@ -29,10 +29,11 @@ export const receiverEnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(
-      /^file:.+/,
-      'must be a file: URL (e.g. file:./data/receiver.sqlite); postgres is not supported yet',
+      /^(file:|postgres(ql)?:\/\/).+/,
+      'must be a file: URL (e.g. file:./data/receiver.sqlite) or a postgres:// URL',
     )
     .default('file:./data/receiver.sqlite'),
+  DATABASE_POOL_MAX: integer(1, 1000).default(10),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
   VALIDATION_MODE: z.enum(['lenient', 'strict']).default('lenient'),
@@ -52,6 +53,8 @@ export interface ReceiverConfig {
   secrets: string[];
   secretHeader: string;
   databaseUrl: string;
+  /** postgres only: most connections per process */
+  databasePoolMax: number;
   adminToken: string | undefined;
   bodyLimitBytes: number;
   validationMode: 'lenient' | 'strict';
@@ -92,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
     secrets: e.WEBHOOK_SECRET,
     secretHeader: e.WEBHOOK_SECRET_HEADER,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     adminToken: e.ADMIN_TOKEN,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     validationMode: e.VALIDATION_MODE,

@@ -21,7 +21,8 @@ export type {
 export { createReceiverApp, WEBHOOK_PATH } from './receiver-app.js';
 export { type RunningReceiver, type StartReceiverOptions, startReceiver } from './receiver-server.js';
 export * from './store/inbox-store.js';
-export { openInboxStore } from './store/open-inbox-store.js';
+export { type OpenInboxStoreOptions, openInboxStore } from './store/open-inbox-store.js';
+export { createPostgresInboxStore, type PostgresInboxStoreOptions } from './store/postgres-inbox-store.js';
 export { createSqliteInboxStore, type SqliteInboxStoreOptions } from './store/sqlite-inbox-store.js';
 export {
   createWebhookReceiver,

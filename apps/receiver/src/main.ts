@@ -7,9 +7,9 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(
     'usage: node apps/receiver/dist/main.js\n\n' +
       'Receives OmniAI webhooks on POST /webhooks/omniai. Configured by environment variables:\n' +
-      'WEBHOOK_SECRET (required), WEBHOOK_SECRET_HEADER, PORT, HOST, DATABASE_URL, ADMIN_TOKEN,\n' +
-      'BODY_LIMIT_BYTES, VALIDATION_MODE, SIGNATURE_MODE, HANDLER_MAX_RETRIES, HANDLER_RETRY_BASE_MS,\n' +
-      'HANDLER_LEASE_MS, SHUTDOWN_TIMEOUT_MS, LOG_LEVEL. See apps/receiver/README.md.\n',
+      'WEBHOOK_SECRET (required), WEBHOOK_SECRET_HEADER, PORT, HOST, DATABASE_URL, DATABASE_POOL_MAX,\n' +
+      'ADMIN_TOKEN, BODY_LIMIT_BYTES, VALIDATION_MODE, SIGNATURE_MODE, HANDLER_MAX_RETRIES,\n' +
+      'HANDLER_RETRY_BASE_MS, HANDLER_LEASE_MS, SHUTDOWN_TIMEOUT_MS, LOG_LEVEL. See apps/receiver/README.md.\n',
   );
   process.exit(0);
 }

@@ -32,7 +32,11 @@ export async function startReceiver(
 ): Promise<RunningReceiver> {
   const logger =
     options.logger ?? createLogger({ level: config.logLevel, secretHeader: config.secretHeader });
-  const store = await openInboxStore(config.databaseUrl);
+  const store = await openInboxStore(config.databaseUrl, {
+    poolMax: config.databasePoolMax,
+    onConnectionError: (error) =>
+      logger.warn({ error: error.message }, 'database connection lost; reconnecting on next use'),
+  });
   const receiver = createWebhookReceiver({
     store,
     logger,

@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InboxStore } from './inbox-store.js';
+import { createPostgresInboxStore } from './postgres-inbox-store.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
+
+export interface OpenInboxStoreOptions {
+  /** postgres: most connections per process; default 10 */
+  poolMax?: number;
+  /** postgres: a pooled connection broke while idle; the pool reconnects by itself */
+  onConnectionError?: (error: Error) => void;
+}
 
 /** `file:./data/receiver.sqlite`, `file:///abs/path.sqlite` or `file::memory:` */
 export function sqliteFilenameFromUrl(databaseUrl: string): string {
@@ -13,11 +21,35 @@ export function sqliteFilenameFromUrl(databaseUrl: string): string {
   return resolve(path);
 }
 
-export async function openInboxStore(databaseUrl: string): Promise<InboxStore> {
-  if (!databaseUrl.startsWith('file:')) {
-    throw new Error(`unsupported DATABASE_URL scheme: ${databaseUrl.split(':')[0]}: (supported: file:)`);
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//.test(databaseUrl);
+}
+
+/** the adapter `DATABASE_URL` names, migrated and ready */
+export async function openInboxStore(
+  databaseUrl: string,
+  options: OpenInboxStoreOptions = {},
+): Promise<InboxStore> {
+  let store: InboxStore;
+  if (databaseUrl.startsWith('file:')) {
+    store = createSqliteInboxStore({ filename: sqliteFilenameFromUrl(databaseUrl) });
+  } else if (isPostgresUrl(databaseUrl)) {
+    store = createPostgresInboxStore({
+      connectionString: databaseUrl,
+      ...(options.poolMax !== undefined ? { poolMax: options.poolMax } : {}),
+      ...(options.onConnectionError ? { onConnectionError: options.onConnectionError } : {}),
+    });
+  } else {
+    // the scheme only: the rest of a URL may hold a password
+    throw new Error(
+      `unsupported DATABASE_URL scheme: ${databaseUrl.split(':')[0]}: (supported: file:, postgres://, postgresql://)`,
+    );
   }
-  const store = createSqliteInboxStore({ filename: sqliteFilenameFromUrl(databaseUrl) });
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   return store;
 }

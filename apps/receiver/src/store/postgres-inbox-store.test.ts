@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ingestDelivery } from '../ingest/ingest-delivery.js';
+import { INGEST_RESPONSES } from '../ingest/ingest-responses.js';
+import { describeInboxStore } from './inbox-store.contract.js';
+import type { InboxStore, NewInboxEvent } from './inbox-store.js';
+import { openInboxStore } from './open-inbox-store.js';
+import { createPostgresInboxStore, type PostgresInboxStoreOptions } from './postgres-inbox-store.js';
+import { MIGRATIONS_TABLE, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { openTcpGate } from './test-support/tcp-gate.js';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from './test-support/test-postgres.js';
+
+let server: TestPostgres;
+const drops: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  server = await startTestPostgres();
+}, 60_000);
+
+afterAll(async () => {
+  // dropping in parallel lets postgres share one checkpoint among them
+  await Promise.all(drops.splice(0).map((drop) => drop()));
+  await server?.stop();
+}, 60_000);
+
+/** a fresh database for each store test, dropped once the file is done */
+async function freshDatabase(): Promise<string> {
+  const database = await createTestDatabase(server.url);
+  drops.push(database.drop);
+  return database.url;
+}
+
+function store(url: string, options: Partial<PostgresInboxStoreOptions> = {}): InboxStore {
+  return createPostgresInboxStore({ connectionString: url, poolMax: 4, ...options });
+}
+
+describeInboxStore('postgres (group commit)', async () => store(await freshDatabase()));
+describeInboxStore('postgres (one statement per insert)', async () =>
+  store(await freshDatabase(), { groupCommit: false }),
+);
+
+function newEvent(dedupeKey: string): NewInboxEvent {
+  return {
+    dedupeKey,
+    type: 'lead.created',
+    status: 'received',
+    payload: '{"event":"lead.created","data":{"leadId":"l1"}}',
+    receivedAt: new Date(),
+  };
+}
+
+async function sql<Row extends object>(url: string, text: string, params: unknown[] = []): Promise<Row[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('postgres inbox store: several replicas on one database', () => {
+  // two stores are two pools, as two receiver processes would have
+  async function twoReplicas(options: Partial<PostgresInboxStoreOptions> = {}) {
+    const url = await freshDatabase();
+    const replicas = [store(url, options), store(url, options)] as const;
+    await Promise.all(replicas.map((replica) => replica.migrate()));
+    return { url, replicas, close: () => Promise.all(replicas.map((replica) => replica.close())) };
+  }
+
+  it('migrates once when replicas start at the same time', async () => {
+    const url = await freshDatabase();
+    const stores = Array.from({ length: 5 }, () => store(url, { poolMax: 1 }));
+    await Promise.all(stores.map((s) => s.migrate()));
+    const versions = await sql<{ version: number }>(url, `SELECT version FROM ${MIGRATIONS_TABLE}`);
+    expect(versions.map((row) => row.version)).toEqual(POSTGRES_MIGRATIONS.map((_, index) => index + 1));
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('refuses a database migrated by a newer receiver', async () => {
+    const url = await freshDatabase();
+    const first = store(url);
+    await first.migrate();
+    await first.close();
+    await sql(url, `INSERT INTO ${MIGRATIONS_TABLE} (version) VALUES ($1)`, [POSTGRES_MIGRATIONS.length + 1]);
+    const second = store(url);
+    await expect(second.migrate()).rejects.toThrow(/newer than this receiver/);
+    await second.close();
+  });
+
+  it('concurrent duplicates at two replicas leave one row that counts every delivery', async () => {
+    const { replicas, close } = await twoReplicas();
+    const deliveries = 50;
+    const results = await Promise.all(
+      Array.from({ length: deliveries }, (_, n) =>
+        (n % 2 ? replicas[1] : replicas[0]).insert(newEvent('same-event')),
+      ),
+    );
+    expect(new Set(results.map((result) => result.id)).size).toBe(1);
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    // every delivery saw its own count: none was lost or counted twice
+    expect(results.map((result) => result.deliveryCount).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: deliveries }, (_, n) => n + 1),
+    );
+    const page = await replicas[1].list({ limit: 10 });
+    expect(page.events).toHaveLength(1);
+    expect(page.events[0]).toMatchObject({ dedupeKey: 'same-event', deliveryCount: deliveries });
+    await close();
+  });
+
+  it('many events each sent to both replicas at once are stored once each', async () => {
+    const { replicas, close } = await twoReplicas();
+    const keys = Array.from({ length: 100 }, (_, n) => `event-${n}`);
+    const results = await Promise.all(
+      keys.flatMap((key) => replicas.map((replica) => replica.insert(newEvent(key)))),
+    );
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(keys.length);
+    const counts = await replicas[0].countByStatus();
+    expect(counts.received).toBe(keys.length);
+    const rows = await replicas[0].list({ limit: 1000 });
+    expect(rows.events.every((event) => event.deliveryCount === 2)).toBe(true);
+    await close();
+  });
+
+  it('two replicas claiming at once never claim the same event', async () => {
+    const { replicas, close } = await twoReplicas();
+    const total = 200;
+    for (let n = 0; n < total; n += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => replicas[0].insert(newEvent(`claim-${n + i}`))));
+    }
+    const claimedBy = replicas.map(() => [] as string[]);
+    await Promise.all(
+      replicas.map(async (replica, index) => {
+        for (;;) {
+          const batch = await replica.claim({ limit: 7, leaseMs: 60_000 });
+          if (batch.length === 0) return;
+          claimedBy[index]?.push(...batch.map((event) => event.id));
+        }
+      }),
+    );
+    const all = claimedBy.flat();
+    expect(all).toHaveLength(total);
+    expect(new Set(all).size).toBe(total);
+    await close();
+  });
+
+  it('an event whose replica died mid-handler is reclaimed by another once its lease expires', async () => {
+    const { replicas, close } = await twoReplicas();
+    const { id } = await replicas[0].insert(newEvent('lease'));
+    // replica 0 claims on the database clock, then never completes (it "died")
+    const [lost] = await replicas[0].claim({ limit: 10, leaseMs: 300 });
+    expect(lost?.id).toBe(id);
+    expect(await replicas[1].claim({ limit: 10, leaseMs: 60_000 })).toEqual([]);
+    const again = await vi.waitFor(
+      async () => {
+        const [claimed] = await replicas[1].claim({ limit: 10, leaseMs: 60_000 });
+        if (!claimed) throw new Error('not reclaimed yet');
+        return claimed;
+      },
+      { timeout: 5000, interval: 50 },
+    );
+    expect(again).toMatchObject({ id, handlerAttempts: 2 });
+    expect(await replicas[0].complete(id, lost?.leaseToken ?? '')).toBe(false);
+    expect(await replicas[1].complete(id, again.leaseToken)).toBe(true);
+    expect(await replicas[0].get(id)).toMatchObject({ status: 'processed', handlerAttempts: 2 });
+    await close();
+  });
+});
+
+describe('postgres inbox store: pool and outages', () => {
+  it('never opens more connections than poolMax', async () => {
+    const url = await freshDatabase();
+    const applicationName = `pool-${randomUUID().slice(0, 8)}`;
+    const bounded = store(url, { poolMax: 2, applicationName, groupCommit: false });
+    await bounded.migrate();
+    let peak = 0;
+    const watching = (async () => {
+      for (let i = 0; i < 20; i += 1) {
+        const [row] = await sql<{ n: number }>(
+          url,
+          'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1',
+          [applicationName],
+        );
+        peak = Math.max(peak, row?.n ?? 0);
+      }
+    })();
+    await Promise.all(Array.from({ length: 200 }, (_, n) => bounded.insert(newEvent(`bounded-${n}`))));
+    await watching;
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect((await bounded.countByStatus()).received).toBe(200);
+    await bounded.close();
+  });
+
+  it('answers 503 while the database is unreachable and recovers without a new store', async () => {
+    const url = new URL(await freshDatabase());
+    const gate = await openTcpGate({ host: url.hostname, port: Number(url.port) });
+    const gated = new URL(url);
+    gated.port = String(gate.port);
+    const lost: Error[] = [];
+    const outage = store(gated.toString(), {
+      connectionTimeoutMs: 1000,
+      onConnectionError: (error) => lost.push(error),
+    });
+    await outage.migrate();
+    await outage.insert(newEvent('before'));
+
+    gate.cut();
+    // the idle connection the cut broke is reported, not thrown at the process
+    await vi.waitFor(() => expect(lost.length).toBeGreaterThan(0), { timeout: 5000, interval: 20 });
+    await expect(outage.ping()).rejects.toThrow();
+    await expect(outage.insert(newEvent('during'))).rejects.toThrow();
+    const ingest = await ingestDelivery(
+      {
+        store: outage,
+        secrets: ['s'],
+        secretHeader: 'x-webhook-secret',
+        signatureMode: 'off',
+        validationMode: 'lenient',
+        dedupeKey: () => 'during-ingest',
+      },
+      {
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': 's' },
+        rawBody: Buffer.from('{"event":"lead.created","data":{"leadId":"l1"}}'),
+      },
+    );
+    expect(ingest.code).toBe('store_unavailable');
+    expect(INGEST_RESPONSES[ingest.code].status).toBe(503);
+
+    gate.restore();
+    await vi.waitFor(() => outage.ping(), { timeout: 5000, interval: 50 });
+    expect(await outage.insert(newEvent('after'))).toMatchObject({ duplicate: false });
+    const keys = (await outage.list({ limit: 10 })).events.map((event) => event.dedupeKey);
+    expect(keys).toEqual(['after', 'before']);
+    await outage.close();
+    await gate.close();
+  });
+
+  it('survives its backends being terminated and goes on with new connections', async () => {
+    const url = await freshDatabase();
+    const applicationName = `terminated-${randomUUID().slice(0, 8)}`;
+    const lost: Error[] = [];
+    const survivor = store(url, { applicationName, onConnectionError: (error) => lost.push(error) });
+    await survivor.migrate();
+    await Promise.all(Array.from({ length: 8 }, (_, n) => survivor.insert(newEvent(`warm-${n}`))));
+    const [terminated] = await sql<{ n: number }>(
+      url,
+      'SELECT count(pg_terminate_backend(pid))::integer AS n FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    expect(terminated?.n).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(lost.length).toBeGreaterThan(0), { timeout: 5000, interval: 20 });
+    await vi.waitFor(() => survivor.ping(), { timeout: 5000, interval: 50 });
+    expect(await survivor.insert(newEvent('after-terminate'))).toMatchObject({ duplicate: false });
+    await survivor.close();
+  });
+
+  it('is what openInboxStore gives for postgres:// and postgresql:// URLs, migrated', async () => {
+    const url = await freshDatabase();
+    for (const scheme of ['postgres:', 'postgresql:']) {
+      const opened = await openInboxStore(url.replace(/^postgres:/, scheme), { poolMax: 2 });
+      await expect(opened.ping()).resolves.toBeUndefined();
+      expect(await opened.countByStatus()).toMatchObject({ received: 0 });
+      await opened.close();
+    }
+    await expect(openInboxStore('mysql://u:secret@db/x')).rejects.toThrow(/^(?!.*secret).*scheme: mysql/);
+  });
+});

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { DatabaseError, Pool } from 'pg';
+import {
+  type ClaimedEvent,
+  type ClaimOptions,
+  decodeCursor,
+  type EventPage,
+  encodeCursor,
+  INBOX_STATUSES,
+  type InboxIssue,
+  type InboxStatus,
+  type InboxStore,
+  type InsertResult,
+  type ListOptions,
+  type NewInboxEvent,
+  type StoredEvent,
+} from './inbox-store.js';
+import { migratePostgres } from './postgres-migrations.js';
+import { upsertEvents } from './postgres-upsert.js';
+
+export interface PostgresInboxStoreOptions {
+  /** `postgres://user:password@host:5432/database` (or `postgresql://`) */
+  connectionString: string;
+  /** most connections this store opens; default 10 */
+  poolMax?: number;
+  /** how long to wait for a connection (new, or free in a full pool) before failing; default 5000 */
+  connectionTimeoutMs?: number;
+  /** a statement unanswered this long fails, so a hung database is an outage too; default 10000 */
+  queryTimeoutMs?: number;
+  /** shown in pg_stat_activity; default 'omni-webhooks-receiver' */
+  applicationName?: string;
+  /**
+   * send the inserts waiting while earlier ones are in flight as one multi-row statement, so a burst
+   * costs a few round trips and commits instead of one each; default true
+   */
+  groupCommit?: boolean;
+  /** a pooled connection broke while idle (database restarted, backend killed); the pool reconnects */
+  onConnectionError?: (error: Error) => void;
+}
+
+interface EventRow {
+  seq: string;
+  id: string;
+  dedupe_key: string;
+  type: string;
+  status: InboxStatus;
+  payload: string;
+  issues: InboxIssue[] | null;
+  delivery_count: number;
+  received_at: Date;
+  processed_at: Date | null;
+  handler_attempts: number;
+  last_error: string | null;
+}
+
+interface ClaimRow {
+  seq: string;
+  id: string;
+  type: string;
+  payload: string;
+  handler_attempts: number;
+  lease_token: string;
+}
+
+interface PendingInsert {
+  event: NewInboxEvent;
+  resolve: (result: InsertResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const EVENT_COLUMNS =
+  'seq, id, dedupe_key, type, status, payload, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
+
+// a bound on one statement's size (9 arrays of this many elements)
+const MAX_BATCH = 500;
+
+// without `now`, leases use the database's clock: every replica then agrees on when one expires
+const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now()) AS at),
+  due AS (
+    SELECT seq FROM inbox_events, clock
+    WHERE status = 'received' AND available_at <= clock.at AND (lease_until IS NULL OR lease_until <= clock.at)
+    ORDER BY seq
+    LIMIT $2
+    FOR UPDATE OF inbox_events SKIP LOCKED
+  )
+  UPDATE inbox_events AS e
+  SET lease_token = $3, lease_until = clock.at + $4::integer * interval '1 millisecond',
+    handler_attempts = e.handler_attempts + 1
+  FROM due, clock
+  WHERE e.seq = due.seq
+  RETURNING e.seq, e.id, e.type, e.payload, e.handler_attempts, e.lease_token`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createPostgresInboxStore(options: PostgresInboxStoreOptions): InboxStore {
+  const poolMax = options.poolMax ?? 10;
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: poolMax,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    query_timeout: options.queryTimeoutMs ?? 10_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: options.applicationName ?? 'omni-webhooks-receiver',
+  });
+  // an idle client whose connection dies is dropped by the pool, which then emits 'error': without a
+  // listener that would crash the process; the next query simply opens a new connection
+  pool.on('error', (error) => options.onConnectionError?.(error));
+
+  const groupCommit = options.groupCommit ?? true;
+  const batchSize = groupCommit ? MAX_BATCH : 1;
+  // leave part of the pool to claims and reads while inserts queue up behind the batches in flight
+  const maxBatchesInFlight = groupCommit ? Math.max(1, Math.floor(poolMax / 2)) : Number.POSITIVE_INFINITY;
+  const pending: PendingInsert[] = [];
+  let flushScheduled = false;
+  const batchesInFlight = new Set<Promise<void>>();
+  let migrated = false;
+  let closed = false;
+
+  function ready(): void {
+    if (closed) throw new Error('inbox store is closed');
+    if (!migrated) throw new Error('inbox store is not migrated: call migrate() first');
+  }
+
+  async function runBatch(batch: readonly PendingInsert[]): Promise<void> {
+    try {
+      const results = await upsertEvents(
+        pool,
+        batch.map((item) => item.event),
+      );
+      batch.forEach((item, index) => {
+        const result = results[index];
+        if (result) item.resolve(result);
+        else item.reject(new Error('insert lost its result'));
+      });
+    } catch (error) {
+      if (batch.length > 1 && refusedByServer(error)) {
+        // the server refused the statement (e.g. one row it cannot store): one bad row must not fail
+        // its batch-mates, so each is retried alone
+        await Promise.all(batch.map((item) => runBatch([item])));
+        return;
+      }
+      for (const item of batch) item.reject(error);
+    }
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    while (pending.length > 0 && batchesInFlight.size < maxBatchesInFlight) {
+      const run = runBatch(pending.splice(0, batchSize)).finally(() => {
+        batchesInFlight.delete(run);
+        flush();
+      });
+      batchesInFlight.add(run);
+    }
+  }
+
+  async function query<Row extends object>(sql: string, params: unknown[] = []): Promise<Row[]> {
+    ready();
+    return (await pool.query<Row>(sql, params)).rows;
+  }
+
+  return {
+    async migrate() {
+      if (closed) throw new Error('inbox store is closed');
+      const client = await pool.connect();
+      // a connection lost mid-migration surfaces as the failed query; this keeps it off the process
+      const onError = () => undefined;
+      client.on('error', onError);
+      let broken: Error | undefined;
+      try {
+        await migratePostgres(client);
+        migrated = true;
+      } catch (error) {
+        broken = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    },
+
+    insert(event) {
+      return new Promise<InsertResult>((resolve, reject) => {
+        try {
+          ready();
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        pending.push({ event, resolve, reject });
+        if (!groupCommit) flush();
+        else if (!flushScheduled) {
+          flushScheduled = true;
+          // requests arriving in the same tick share a batch even while none is in flight
+          setImmediate(flush);
+        }
+      });
+    },
+
+    async claim({ limit, leaseMs, now }: ClaimOptions): Promise<ClaimedEvent[]> {
+      const rows = await query<ClaimRow>(CLAIM_SQL, [now ?? null, limit, randomUUID(), leaseMs]);
+      // RETURNING has no order: hand them out oldest first
+      return rows
+        .sort((a, b) => Number(a.seq) - Number(b.seq))
+        .map((row) => ({
+          id: row.id,
+          type: row.type,
+          payload: row.payload,
+          handlerAttempts: row.handler_attempts,
+          leaseToken: row.lease_token,
+        }));
+    },
+
+    async complete(id, leaseToken, now = new Date()) {
+      ready();
+      if (!UUID.test(id) || !UUID.test(leaseToken)) return false;
+      const result = await pool.query(
+        `UPDATE inbox_events SET status = 'processed', processed_at = $1, lease_token = NULL, lease_until = NULL
+         WHERE id = $2 AND lease_token = $3 AND status = 'received'`,
+        [now, id, leaseToken],
+      );
+      return result.rowCount === 1;
+    },
+
+    async fail(id, leaseToken, error, retryAt, now = new Date()) {
+      ready();
+      if (!UUID.test(id) || !UUID.test(leaseToken)) return false;
+      const result = retryAt
+        ? await pool.query(
+            `UPDATE inbox_events SET last_error = $1, available_at = $2, lease_token = NULL, lease_until = NULL
+             WHERE id = $3 AND lease_token = $4 AND status = 'received'`,
+            [error, retryAt, id, leaseToken],
+          )
+        : await pool.query(
+            `UPDATE inbox_events SET status = 'failed', last_error = $1, processed_at = $2, lease_token = NULL,
+               lease_until = NULL
+             WHERE id = $3 AND lease_token = $4 AND status = 'received'`,
+            [error, now, id, leaseToken],
+          );
+      return result.rowCount === 1;
+    },
+
+    async get(id) {
+      ready();
+      // not an id this store hands out; asking postgres would fail the uuid cast instead
+      if (!UUID.test(id)) return undefined;
+      const [row] = await query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM inbox_events WHERE id = $1`, [id]);
+      return row ? toStoredEvent(row) : undefined;
+    },
+
+    async list({ type, status, limit, cursor }: ListOptions): Promise<EventPage> {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      const bind = (value: string | number) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      if (type !== undefined) where.push(`type = ${bind(type)}`);
+      if (status !== undefined) where.push(`status = ${bind(status)}`);
+      if (cursor !== undefined) where.push(`seq < ${bind(decodeCursor(cursor))}`);
+      const rows = await query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY seq DESC LIMIT ${bind(limit + 1)}`,
+        params,
+      );
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        events: page.map(toStoredEvent),
+        nextCursor: rows.length > limit && last ? encodeCursor(Number(last.seq)) : null,
+      };
+    },
+
+    async countByStatus() {
+      const counts = Object.fromEntries(INBOX_STATUSES.map((status) => [status, 0])) as Record<
+        InboxStatus,
+        number
+      >;
+      const rows = await query<{ status: InboxStatus; n: number }>(
+        'SELECT status, count(*)::integer AS n FROM inbox_events GROUP BY status',
+      );
+      for (const row of rows) counts[row.status] = row.n;
+      return counts;
+    },
+
+    async ping() {
+      if (closed) throw new Error('inbox store is closed');
+      await pool.query('SELECT 1');
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // inserts already accepted still get their answer before the connections go
+      while (pending.length > 0 || batchesInFlight.size > 0) {
+        flush();
+        await Promise.allSettled([...batchesInFlight]);
+      }
+      await pool.end();
+    },
+  };
+}
+
+/** the server answered with an error, so the connection works and the statement itself was refused */
+function refusedByServer(error: unknown): boolean {
+  if (!(error instanceof DatabaseError)) return false;
+  // 53: out of resources, 57: operator intervention (shutdown, cancel): the database, not the rows
+  return !error.code?.startsWith('53') && !error.code?.startsWith('57');
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    dedupeKey: row.dedupe_key,
+    status: row.status,
+    deliveryCount: row.delivery_count,
+    receivedAt: row.received_at.toISOString(),
+    processedAt: row.processed_at ? row.processed_at.toISOString() : null,
+    handlerAttempts: row.handler_attempts,
+    lastError: row.last_error,
+    issues: row.issues,
+    payload: row.payload,
+  };
+}

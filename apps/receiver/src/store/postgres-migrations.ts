@@ -1,0 +1,65 @@
+import type { PoolClient } from 'pg';
+
+// each entry moves the schema one version up; applied versions are rows of MIGRATIONS_TABLE
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE inbox_events (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id uuid NOT NULL UNIQUE,
+    dedupe_key text NOT NULL UNIQUE,
+    type text NOT NULL,
+    status text NOT NULL CHECK (status IN ('received', 'processed', 'failed', 'rejected', 'ignored')),
+    payload text NOT NULL,
+    issues jsonb,
+    delivery_count integer NOT NULL DEFAULT 1,
+    received_at timestamptz NOT NULL,
+    last_delivery_at timestamptz NOT NULL,
+    processed_at timestamptz,
+    handler_attempts integer NOT NULL DEFAULT 0,
+    last_error text,
+    available_at timestamptz NOT NULL,
+    lease_token uuid,
+    lease_until timestamptz
+  );
+  CREATE INDEX inbox_events_claimable ON inbox_events (seq) WHERE status = 'received';
+  CREATE INDEX inbox_events_by_type ON inbox_events (type, seq);
+  CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
+];
+
+// not `schema_migrations`: the inbox may share a database whose other tools already own that name
+export const MIGRATIONS_TABLE = 'inbox_schema_migrations';
+
+// one key for every replica of every version: whoever holds it migrates, the others wait, then find
+// nothing left to do. an arbitrary constant ('omniwh' in ascii) so it will not collide by accident.
+const MIGRATION_LOCK_KEY = 0x6f6d6e697768;
+
+/** brings the schema up to date in one transaction, serialized across replicas by an advisory lock */
+export async function migratePostgres(client: PoolClient): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
+        version integer PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT COALESCE(max(version), 0)::integer AS version FROM ${MIGRATIONS_TABLE}`,
+    );
+    const version = rows[0]?.version ?? 0;
+    if (version > POSTGRES_MIGRATIONS.length) {
+      throw new Error(
+        `database schema version ${version} is newer than this receiver (${POSTGRES_MIGRATIONS.length})`,
+      );
+    }
+    for (const [index, sql] of POSTGRES_MIGRATIONS.entries()) {
+      if (index < version) continue;
+      await client.query(sql);
+      await client.query(`INSERT INTO ${MIGRATIONS_TABLE} (version) VALUES ($1)`, [index + 1]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -53,7 +53,8 @@ async function openConsole(): Promise<Console> {
   const sender = createMockSender(
     loadConfig({
       DATABASE_URL: 'file::memory:',
-      RETRY_TIME_SCALE: '0.005',
+      // waits of 0.6, 1.2 and 2.4 s: time for the page to show each scheduled retry before it starts
+      RETRY_TIME_SCALE: '0.01',
       // attempts are held open by the test, which answers them in turn
       DELIVERY_TIMEOUT_MS: '20000',
       LOG_LEVEL: 'silent',
@@ -155,14 +156,16 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
       // the next attempt is held by the target, so the page can show exactly this many failures
       await failedAttempts(page).nth(index).waitFor();
       await expect(failedAttempts(page).count()).resolves.toBe(index + 1);
-      await page.locator('#timeline [data-next-attempt]').waitFor();
+      // then the retry, scheduled or (on a slow machine, once its wait is over) already under way
+      await page.locator('#timeline [data-next-attempt], #timeline li.attempt--in_flight').first().waitFor();
     }
     const attempts = failedAttempts(page);
     await expect(attempts.nth(0).textContent()).resolves.toMatch(/HTTP 500.*upstream exploded/s);
     await expect(attempts.nth(1).textContent()).resolves.toMatch(/HTTP 503.*down for maintenance/s);
     await expect(attempts.nth(2).textContent()).resolves.toMatch(/no response.*Error/s);
+    // the last wait is 2.4 s: the scheduled attempt is on the page well before it starts
     await expect(page.locator('#timeline [data-next-attempt]').textContent()).resolves.toMatch(
-      /Next attempt at \d\d:\d\d:\d\d/,
+      /Attempt 4 of 4.*Next attempt at \d\d:\d\d:\d\d\.\d{3} \(in \d/s,
     );
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}console-timeline.png`, fullPage: true });

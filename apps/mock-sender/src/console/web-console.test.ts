@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { safeParseWebhookEvent } from '@omni-webhooks/schema';
@@ -8,7 +8,7 @@ import { loadConfig } from '../config.js';
 import type { EndpointView } from '../endpoint-registry.js';
 import { createMockSender, type MockSender, type MockSenderOptions } from '../mock-sender.js';
 import type { DeliveryView } from '../outbox.js';
-import { startTestReceiver } from '../test-support/test-receiver.js';
+import { eventually, startTestReceiver } from '../test-support/test-receiver.js';
 import type { Delivery, Endpoint, FeedEvent } from './browser/api.js';
 import { loadConsoleAssets } from './console-assets.js';
 import type { FeedMessage } from './delivery-feed.js';
@@ -192,6 +192,17 @@ describe('GET /deliveries/stream', () => {
     await started.close();
     await expect(reader.read()).resolves.toMatchObject({ done: true });
     expect(started.webConsole.feed.clientCount).toBe(0);
+  });
+
+  it('forgets a client that goes away', async () => {
+    const { sender: started, base } = await sender();
+    const { hostname, port } = new URL(base);
+    const client = request({ hostname, port, path: '/deliveries/stream' }).end();
+    const response = await new Promise<IncomingMessage>((resolve) => client.once('response', resolve));
+    await new Promise((resolve) => response.once('data', resolve));
+    expect(started.webConsole.feed.clientCount).toBe(1);
+    client.destroy();
+    await eventually(() => started.webConsole.feed.clientCount === 0);
   });
 });
 

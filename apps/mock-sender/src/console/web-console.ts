@@ -88,11 +88,18 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
     }
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
-    ctx.req.on('close', () => stream.end());
-    // not kept alive: when close() ends the stream the socket goes too, so the server can stop
-    ctx.set({ 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'close' });
-    ctx.type = 'text/event-stream';
-    ctx.body = stream;
+    // written by hand: koa's pipeline would report every closed browser tab as an error
+    ctx.status = 200;
+    ctx.respond = false;
+    ctx.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      // not kept alive: when close() ends the stream the socket goes too, so the server can stop
+      connection: 'close',
+    });
+    stream.pipe(ctx.res);
+    ctx.res.once('close', () => stream.destroy());
   });
 
   const routes = router.routes();

@@ -74,7 +74,12 @@ export function renderTimeline(
   const total = Math.max(maxAttempts, delivery.attempts.length);
   keepingFocus(section, () =>
     section.replaceChildren(
-      h('h2', { id: 'timeline-heading', tabindex: '-1' }, 'Delivery ', h('code', {}, delivery.id)),
+      h(
+        'h2',
+        { id: 'timeline-heading', tabindex: '-1', 'data-focus-key': 'timeline-heading' },
+        'Delivery ',
+        h('code', {}, delivery.id),
+      ),
       h(
         'dl',
         { class: 'facts facts--summary' },

@@ -1,0 +1,114 @@
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { RoundRobinProxy } from './support/round-robin-proxy.js';
+import type { ServiceProcess } from './support/service-process.js';
+import {
+  postEvents,
+  settledDeliveries,
+  startReceiver,
+  startSender,
+  storedEvents,
+  WEBHOOK_PATH,
+  waitFor,
+} from './support/stack.js';
+import { withTempDir } from './support/temp-dir.js';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from './support/test-postgres.js';
+
+const secret = 'e2e-fleet-secret';
+let postgres: TestPostgres | undefined;
+const services: ServiceProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+}, 60_000);
+
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((service) => service.stop()));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** ids of the events a replica's handlers ran, from its log lines */
+function handledIds(replica: ServiceProcess): Set<string> {
+  const ids = new Set<string>();
+  for (const line of replica.output) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { msg?: string; id?: string };
+    if (entry.msg?.startsWith('handled ') && entry.id) ids.add(entry.id);
+  }
+  return ids;
+}
+
+test('three replicas on one PostgreSQL behind a round-robin proxy store every event once and process it, one SIGKILLed mid-stream', async () => {
+  if (!postgres) throw new Error('no postgres');
+  const total = 300;
+  const { dir, remove } = await withTempDir();
+  cleanups.push(remove);
+  const database = await createTestDatabase(postgres.url);
+  cleanups.push(database.drop);
+
+  // started together: their migrations race for the advisory lock, as a fleet's rollout would
+  const replicas = await Promise.all(
+    [0, 1, 2].map(() =>
+      startReceiver({
+        dir,
+        secret,
+        env: {
+          DATABASE_URL: database.url,
+          DATABASE_POOL_MAX: '4',
+          // a dead replica's claims come back after this
+          HANDLER_LEASE_MS: '2000',
+          LOG_LEVEL: 'info',
+        },
+      }),
+    ),
+  );
+  services.push(...replicas);
+  const [survivor, victim] = replicas;
+  if (!survivor || !victim) throw new Error('replicas missing');
+  const proxy = await RoundRobinProxy.start({ upstreams: replicas.map((replica) => replica.url) });
+  cleanups.push(() => proxy.close());
+  const sender = await startSender({
+    dir,
+    secret,
+    targetUrl: `${proxy.url}${WEBHOOK_PATH}`,
+    timeScale: 0.02,
+  });
+  services.push(sender);
+
+  await postEvents(sender, { event: 'document.received', count: total });
+  const storedAtKill = await waitFor(
+    'a part of the stream to be stored',
+    async () => {
+      const stored = (await storedEvents(survivor)).length;
+      return stored >= total / 5 ? stored : undefined;
+    },
+    30_000,
+  );
+  await victim.kill();
+
+  const deliveries = await settledDeliveries(sender, total, 90_000);
+  expect(deliveries.filter((delivery) => delivery.state !== 'succeeded')).toEqual([]);
+
+  const stored = await waitFor('every event processed', async () => {
+    const events = await storedEvents(survivor);
+    return events.length === total && events.every((event) => event.status === 'processed')
+      ? events
+      : undefined;
+  });
+  expect(new Set(stored.map((event) => event.dedupeKey)).size).toBe(total);
+  expect(new Set(stored.map((event) => event.id)).size).toBe(total);
+
+  // each event's handlers ran on some replica (the victim's count as far as it logged them), and the
+  // work was spread: every replica handled a share before or after the kill
+  const handled = replicas.map(handledIds);
+  const handledAnywhere = new Set(handled.flatMap((ids) => [...ids]));
+  expect(stored.filter((event) => !handledAnywhere.has(event.id))).toEqual([]);
+  expect(handled.filter((ids) => ids.size > 0).length).toBeGreaterThan(1);
+  // the kill happened mid-stream, and the proxy routed around the dead replica
+  expect(storedAtKill).toBeLessThan(total);
+  expect(proxy.stats.retriedElsewhere + proxy.stats.badGateway).toBeGreaterThan(0);
+});

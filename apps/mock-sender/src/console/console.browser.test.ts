@@ -126,6 +126,11 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     expect(JSON.parse(chosen.requests[0]?.body ?? '{}')).toMatchObject({ event: 'lead.created' });
     expect(other.requests).toHaveLength(0);
 
+    // keyboard: the row's button opens the timeline and moves focus to its heading
+    await row.getByRole('button', { name: /^Attempts of lead\.created delivery/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#timeline-heading:focus').waitFor();
+
     await page.getByRole('button', { name: `Remove endpoint ${chosen.url}` }).click();
     await page.locator('#endpoint-list li', { hasText: chosen.url }).waitFor({ state: 'detached' });
     expect(sender.endpoints.get(chosenId)).toBeUndefined();

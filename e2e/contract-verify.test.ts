@@ -3,50 +3,43 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, test } from 'vitest';
-import type { ServiceProcess } from './support/service-process.js';
+import { describe, expect, test } from 'vitest';
 import { startReceiver, WEBHOOK_PATH } from './support/stack.js';
-import { withTempDir } from './support/temp-dir.js';
+import { useServices } from './support/use-services.js';
 
 const cli = fileURLToPath(new URL('../packages/contract/dist/cli.js', import.meta.url));
 const secret = 'e2e-verify-secret';
-const services: ServiceProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const { track, tempDir } = useServices();
 
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((service) => service.stop()));
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-async function verify(args: string[]): Promise<{ code: number; stdout: string }> {
+async function verify(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'verify', ...args]);
-    return { code: 0, stdout };
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'verify', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return { code: 0, output: stdout };
   } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, stdout: failed.stdout };
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
   }
 }
 
 describe('omni-contract verify against the project receiver', () => {
   test('passes in strict mode and writes JUnit XML', async () => {
-    const { dir, remove } = await withTempDir();
-    cleanups.push(remove);
-    const receiver = await startReceiver({ dir, secret });
-    services.push(receiver);
+    const dir = await tempDir();
+    const receiver = await track(startReceiver({ dir, secret }));
     const junit = join(dir, 'contract.xml');
 
-    const { code, stdout } = await verify([
-      '--url',
-      `${receiver.url}${WEBHOOK_PATH}`,
-      '--secret',
-      secret,
-      '--strict',
-      '--junit',
-      junit,
-    ]);
+    const { code, output } = await verify(
+      ['--url', `${receiver.url}${WEBHOOK_PATH}`, '--strict', '--junit', junit],
+      {
+        WEBHOOK_SECRET: secret,
+      },
+    );
 
-    expect(stdout).toMatch(/^\d+ passed, 0 failed, 1 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^\d+ passed, 0 failed, 1 skipped in \d+ ms$/m);
     expect(code).toBe(0);
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain('failures="0"');
@@ -54,12 +47,10 @@ describe('omni-contract verify against the project receiver', () => {
   });
 
   test('passes a signing receiver with --sign, replay check included', async () => {
-    const { dir, remove } = await withTempDir();
-    cleanups.push(remove);
-    const receiver = await startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } });
-    services.push(receiver);
+    const dir = await tempDir();
+    const receiver = await track(startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } }));
 
-    const { code, stdout } = await verify([
+    const { code, output } = await verify([
       '--url',
       `${receiver.url}${WEBHOOK_PATH}`,
       '--secret',
@@ -67,20 +58,25 @@ describe('omni-contract verify against the project receiver', () => {
       '--sign',
     ]);
 
-    expect(stdout).toMatch(/^\d+ passed, 0 failed, 0 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^\d+ passed, 0 failed, 0 skipped in \d+ ms$/m);
     expect(code).toBe(0);
   });
 
   test('fails, with exit code 1, when the secret is wrong', async () => {
-    const { dir, remove } = await withTempDir();
-    cleanups.push(remove);
-    const receiver = await startReceiver({ dir, secret });
-    services.push(receiver);
+    const dir = await tempDir();
+    const receiver = await track(startReceiver({ dir, secret }));
 
-    const { code, stdout } = await verify(['--url', `${receiver.url}${WEBHOOK_PATH}`, '--secret', 'wrong']);
+    const { code, output } = await verify(['--url', `${receiver.url}${WEBHOOK_PATH}`, '--secret', 'wrong']);
 
     expect(code).toBe(1);
-    expect(stdout).toContain('FAIL');
-    expect(stdout).toContain('answered 401, expected 200');
+    expect(output).toContain('FAIL');
+    expect(output).toContain('answered 401, expected 200');
+  });
+
+  test('refuses to run without a secret unless told the receiver takes none', async () => {
+    const { code, output } = await verify(['--url', `http://127.0.0.1:9${WEBHOOK_PATH}`]);
+
+    expect(code).toBe(2);
+    expect(output).toContain('no secret: give --secret or set WEBHOOK_SECRET');
   });
 });

@@ -1,5 +1,4 @@
-import { afterEach, expect, test } from 'vitest';
-import type { ServiceProcess } from './support/service-process.js';
+import { expect, test } from 'vitest';
 import {
   postEvents,
   settledDeliveries,
@@ -9,37 +8,34 @@ import {
   WEBHOOK_PATH,
   waitFor,
 } from './support/stack.js';
-import { withTempDir } from './support/temp-dir.js';
+import { useServices } from './support/use-services.js';
 
 const secret = 'e2e-crash-secret';
-const services: ServiceProcess[] = [];
-let removeDir: (() => Promise<void>) | undefined;
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((service) => service.stop()));
-  await removeDir?.();
-});
+const { track, tempDir } = useServices();
 
 test('a receiver SIGKILLed mid-stream and restarted on the same database stores every event exactly once', async () => {
-  const { dir, remove } = await withTempDir();
-  removeDir = remove;
-  const total = 300;
-  const receiver = await startReceiver({ dir, secret });
-  services.push(receiver);
-  const sender = await startSender({
-    dir,
-    secret,
-    targetUrl: `${receiver.url}${WEBHOOK_PATH}`,
-    timeScale: 0.02,
-  });
-  services.push(sender);
+  const dir = await tempDir();
+  const total = 400;
+  // a short lease: events claimed by the killed process are claimed again soon after the restart
+  const receiver = await track(startReceiver({ dir, secret, env: { HANDLER_LEASE_MS: '1000' } }));
+  const sender = await track(
+    startSender({
+      dir,
+      secret,
+      targetUrl: `${receiver.url}${WEBHOOK_PATH}`,
+      timeScale: 0.02,
+      // a narrow stream, so the kill lands in the middle of it
+      env: { DELIVERY_CONCURRENCY: '2', ENDPOINT_CONCURRENCY: '2' },
+    }),
+  );
 
   await postEvents(sender, { event: 'document.received', count: total });
-  await waitFor('a part of the stream to be stored', async () => {
+  const storedAtKill = await waitFor('a part of the stream to be stored', async () => {
     const stored = (await storedEvents(receiver)).length;
     return stored >= total / 5 ? stored : undefined;
   });
   await receiver.kill();
+  expect(storedAtKill).toBeLessThan(total);
   await new Promise((resolve) => setTimeout(resolve, 300));
   await receiver.start();
 

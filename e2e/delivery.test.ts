@@ -1,7 +1,7 @@
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { freePort } from './support/free-port.js';
-import type { ServiceProcess } from './support/service-process.js';
+import { SlowProxy } from './support/slow-proxy.js';
 import {
   getDelivery,
   postEvents,
@@ -12,34 +12,17 @@ import {
   WEBHOOK_PATH,
   waitFor,
 } from './support/stack.js';
-import { withTempDir } from './support/temp-dir.js';
+import { useServices } from './support/use-services.js';
 
 const secret = 'e2e-shared-secret';
-const services: ServiceProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-
-async function tempDir() {
-  const temp = await withTempDir();
-  cleanups.push(temp.remove);
-  return temp.dir;
-}
-
-function track<T extends ServiceProcess>(service: T): T {
-  services.push(service);
-  return service;
-}
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((service) => service.stop()));
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const { track, tempDir, onCleanup } = useServices();
 
 describe('the real mock sender against the real receiver', () => {
   test('every event type is delivered once, on the first attempt, stored and processed', async () => {
     const dir = await tempDir();
-    const receiver = track(await startReceiver({ dir, secret }));
-    const sender = track(
-      await startSender({ dir, secret, targetUrl: `${receiver.url}${WEBHOOK_PATH}`, timeScale: 0.01 }),
+    const receiver = await track(startReceiver({ dir, secret }));
+    const sender = await track(
+      startSender({ dir, secret, targetUrl: `${receiver.url}${WEBHOOK_PATH}`, timeScale: 0.01 }),
     );
 
     for (const event of WEBHOOK_EVENT_TYPES) {
@@ -65,8 +48,8 @@ describe('the real mock sender against the real receiver', () => {
     const dir = await tempDir();
     const port = await freePort();
     const timeScale = 0.02;
-    const sender = track(
-      await startSender({ dir, secret, targetUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, timeScale }),
+    const sender = await track(
+      startSender({ dir, secret, targetUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, timeScale }),
     );
 
     const { deliveries } = await postEvents(sender, { event: 'lead.created' });
@@ -75,7 +58,7 @@ describe('the real mock sender against the real receiver', () => {
       const delivery = await getDelivery(sender, id);
       return delivery.attempts[0]?.error ? delivery : undefined;
     });
-    const receiver = track(await startReceiver({ dir, secret, port }));
+    const receiver = await track(startReceiver({ dir, secret, port }));
 
     const delivery = await waitFor('the delivery to succeed', async () => {
       const current = await getDelivery(sender, id);
@@ -88,21 +71,20 @@ describe('the real mock sender against the real receiver', () => {
     const started = delivery.attempts.map((attempt) => Date.parse(attempt.startedAt));
     const gaps = started.slice(1).map((time, index) => time - (started[index] ?? 0));
     expect(gaps[0]).toBeGreaterThanOrEqual(60_000 * timeScale);
-    expect(gaps[0]).toBeLessThan(60_000 * timeScale + 1000);
+    expect(gaps[0]).toBeLessThan(60_000 * timeScale + 3000);
     expect(await storedEvents(receiver)).toHaveLength(1);
   });
 
   test('a receiver slower than the timeout has the attempt abandoned and retried', async () => {
     const dir = await tempDir();
-    const receiver = track(await startReceiver({ dir, secret }));
-    const { SlowProxy } = await import('./support/slow-proxy.js');
+    const receiver = await track(startReceiver({ dir, secret }));
     // the first request is held past the (scaled) 5 s timeout, then forwarded: the receiver stores it
     // after the sender gave up, so the retry arrives as a duplicate of a stored event
     const timeoutMs = 500;
-    const proxy = await SlowProxy.start({ target: receiver.url, delays: [timeoutMs + 400] });
-    cleanups.push(() => proxy.close());
-    const sender = track(
-      await startSender({
+    const proxy = await SlowProxy.start({ target: receiver.url, delays: [timeoutMs + 3000] });
+    onCleanup(() => proxy.close());
+    const sender = await track(
+      startSender({
         dir,
         secret,
         targetUrl: `${proxy.url}${WEBHOOK_PATH}`,
@@ -118,7 +100,8 @@ describe('the real mock sender against the real receiver', () => {
     expect(delivery?.attempts[0]?.status).toBeNull();
     expect(delivery?.attempts[0]?.error).toMatch(/time/i);
     expect(delivery?.attempts[0]?.durationMs).toBeGreaterThanOrEqual(timeoutMs);
-    expect(delivery?.attempts[0]?.durationMs).toBeLessThan(timeoutMs + 400);
+    // aborted at the timeout, long before the proxy would have answered
+    expect(delivery?.attempts[0]?.durationMs).toBeLessThan(timeoutMs + 2000);
     const stored = await waitFor('the held request to reach the receiver', async () => {
       const events = await storedEvents(receiver);
       return events[0]?.deliveryCount === 2 ? events : undefined;
@@ -128,9 +111,9 @@ describe('the real mock sender against the real receiver', () => {
 
   test('different secrets: every attempt refused with 401, the delivery fails after 4 attempts, nothing stored', async () => {
     const dir = await tempDir();
-    const receiver = track(await startReceiver({ dir, secret }));
-    const sender = track(
-      await startSender({
+    const receiver = await track(startReceiver({ dir, secret }));
+    const sender = await track(
+      startSender({
         dir,
         secret: 'not-the-receivers-secret',
         targetUrl: `${receiver.url}${WEBHOOK_PATH}`,

@@ -78,38 +78,96 @@ await rm(dataDir, { recursive: true, force: true });
 await mkdir(dataDir, { recursive: true });
 
 const started: ServiceProcess[] = [];
-async function stopAll(): Promise<void> {
-  await Promise.all(started.map((service) => service.stop()));
+let stopping: Promise<void> | undefined;
+function stopAll(): Promise<void> {
+  stopping ??= Promise.all(started.map((service) => service.stop())).then(() => undefined);
+  return stopping;
+}
+
+// installed before anything starts, so a Ctrl-C at any point stops what is running, in order
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stdout.write('\nstopping...\n');
+    void stopAll().then(() => process.exit(0));
+  });
+}
+// the services run in their own process groups: never leave them behind, however this process ends
+process.on('exit', () => {
+  for (const service of started) {
+    service.killNow();
+  }
+});
+
+async function startService(name: 'receiver' | 'sender', port: number, env: Record<string, string>) {
+  const service = await ServiceProcess.start({
+    name,
+    port,
+    env: { NODE_ENV: 'development', WEBHOOK_SECRET: secret, ...env },
+    echo: echo(name === 'receiver' ? '[receiver]' : '[sender]  '),
+    detached: true,
+  });
+  started.push(service);
+  return service;
+}
+
+async function deliverOneOfEach(receiver: ServiceProcess, sender: ServiceProcess): Promise<boolean> {
+  for (const event of WEBHOOK_EVENT_TYPES) {
+    await postEvents(sender, { event });
+  }
+  const settled = await waitFor(
+    'every event delivered and stored',
+    async () => {
+      const [deliveries, stored] = await Promise.all([
+        allDeliveries(sender),
+        storedEvents(receiver, adminToken),
+      ]);
+      const done = deliveries.every((delivery) => delivery.state === 'succeeded');
+      return done && stored.length >= WEBHOOK_EVENT_TYPES.length ? { deliveries, stored } : undefined;
+    },
+    30_000,
+  ).catch(() => undefined);
+  process.stdout.write(
+    settled
+      ? `\n${settled.deliveries.length} events of ${WEBHOOK_EVENT_TYPES.length} types delivered and ` +
+          `${settled.stored.length} stored.\n`
+      : '\nnot every event was delivered and stored within 30 s: see the attempts above\n',
+  );
+  return settled !== undefined;
+}
+
+function printNextSteps(receiver: ServiceProcess, sender: ServiceProcess): void {
+  const webhookUrl = `${receiver.url}${WEBHOOK_PATH}`;
+  process.stdout.write(`
+Try next:
+  send another event   pnpm omni-mock send lead.created --url ${webhookUrl} --secret ${secret}
+                       curl -s -X POST ${sender.url}/events -H 'content-type: application/json' -d '{"event":"document.extracted"}'
+  web console          ${sender.url}/
+  list deliveries      curl -s ${sender.url}/deliveries
+  list stored events   curl -s ${receiver.url}/events -H 'authorization: Bearer ${adminToken}'
+  metrics              curl -s ${receiver.url}/metrics
+  contract suite       WEBHOOK_SECRET=${secret} pnpm omni-contract verify --url ${webhookUrl}
+
+Ctrl-C stops both.
+`);
 }
 
 try {
-  started.push(
-    await ServiceProcess.start({
-      name: 'receiver',
-      port: receiverPort,
-      env: {
-        NODE_ENV: 'development',
-        WEBHOOK_SECRET: secret,
-        ADMIN_TOKEN: adminToken,
-        DATABASE_URL: `file:${dataDir}/receiver.sqlite`,
-      },
-      echo: echo('[receiver]'),
-    }),
-  );
-  started.push(
-    await ServiceProcess.start({
-      name: 'sender',
-      port: senderPort,
-      env: {
-        NODE_ENV: 'development',
-        WEBHOOK_SECRET: secret,
-        TARGET_URL: `http://127.0.0.1:${receiverPort}${WEBHOOK_PATH}`,
-        DATABASE_URL: `file:${dataDir}/sender.sqlite`,
-        RETRY_TIME_SCALE: process.env.RETRY_TIME_SCALE ?? '1',
-      },
-      echo: echo('[sender]  '),
-    }),
-  );
+  const receiver = await startService('receiver', receiverPort, {
+    ADMIN_TOKEN: adminToken,
+    DATABASE_URL: `file:${dataDir}/receiver.sqlite`,
+  });
+  const sender = await startService('sender', senderPort, {
+    TARGET_URL: `http://127.0.0.1:${receiverPort}${WEBHOOK_PATH}`,
+    DATABASE_URL: `file:${dataDir}/sender.sqlite`,
+    RETRY_TIME_SCALE: process.env.RETRY_TIME_SCALE ?? '1',
+  });
+  process.stdout.write(`\nreceiver ${receiver.url}  sender ${sender.url}  secret ${secret}\n\n`);
+  const delivered = await deliverOneOfEach(receiver, sender);
+  printNextSteps(receiver, sender);
+  if (flags.once) {
+    await stopAll();
+    process.exit(delivered ? 0 : 1);
+  }
 } catch (error) {
   process.stderr.write(
     `${error instanceof Error ? error.message : String(error)}\n` +
@@ -117,56 +175,4 @@ try {
   );
   await stopAll();
   process.exit(1);
-}
-const [receiver, sender] = started as [ServiceProcess, ServiceProcess];
-
-process.stdout.write(`\nreceiver ${receiver.url}  sender ${sender.url}  secret ${secret}\n\n`);
-for (const event of WEBHOOK_EVENT_TYPES) {
-  await postEvents(sender, { event });
-}
-
-const settled = await waitFor(
-  'every event delivered and stored',
-  async () => {
-    const [deliveries, stored] = await Promise.all([
-      allDeliveries(sender),
-      storedEvents(receiver, adminToken),
-    ]);
-    const done = deliveries.every((delivery) => delivery.state === 'succeeded');
-    return done && stored.length >= WEBHOOK_EVENT_TYPES.length ? { deliveries, stored } : undefined;
-  },
-  30_000,
-).catch(() => undefined);
-
-if (settled) {
-  process.stdout.write(
-    `\n${settled.deliveries.length} events of ${WEBHOOK_EVENT_TYPES.length} types delivered and ` +
-      `${settled.stored.length} stored.\n`,
-  );
-} else {
-  process.stdout.write('\nnot every event was delivered and stored within 30 s: see the attempts above\n');
-}
-
-process.stdout.write(`
-Try next:
-  send another event   pnpm omni-mock send lead.created --url ${receiver.url}${WEBHOOK_PATH} --secret ${secret}
-                       curl -s -X POST ${sender.url}/events -H 'content-type: application/json' -d '{"event":"document.extracted"}'
-  list deliveries      curl -s ${sender.url}/deliveries
-  list stored events   curl -s ${receiver.url}/events -H 'authorization: Bearer ${adminToken}'
-  metrics              curl -s ${receiver.url}/metrics
-  contract suite       pnpm omni-contract verify --url ${receiver.url}${WEBHOOK_PATH} --secret ${secret}
-
-Ctrl-C stops both.
-`);
-
-if (flags.once) {
-  await stopAll();
-  process.exit(settled ? 0 : 1);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stdout.write('\nstopping...\n');
-    void stopAll().then(() => process.exit(0));
-  });
 }

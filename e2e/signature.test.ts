@@ -1,7 +1,6 @@
 import { createSignatureHeaders, DEFAULT_SECRET_HEADER } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
-import { afterEach, expect, test } from 'vitest';
-import type { ServiceProcess } from './support/service-process.js';
+import { expect, test } from 'vitest';
 import {
   getDelivery,
   postEvents,
@@ -11,30 +10,23 @@ import {
   storedEvents,
   WEBHOOK_PATH,
 } from './support/stack.js';
-import { withTempDir } from './support/temp-dir.js';
+import { useServices } from './support/use-services.js';
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const services: ServiceProcess[] = [];
-let removeDir: (() => Promise<void>) | undefined;
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((service) => service.stop()));
-  await removeDir?.();
-});
+const { track, tempDir } = useServices();
 
 test('signature mode end to end: signed deliveries accepted, a replayed request refused', async () => {
-  const { dir, remove } = await withTempDir();
-  removeDir = remove;
-  const receiver = await startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } });
-  services.push(receiver);
-  const sender = await startSender({
-    dir,
-    secret,
-    targetUrl: `${receiver.url}${WEBHOOK_PATH}`,
-    timeScale: 0.01,
-    env: { WEBHOOK_SIGNING: 'true' },
-  });
-  services.push(sender);
+  const dir = await tempDir();
+  const receiver = await track(startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } }));
+  const sender = await track(
+    startSender({
+      dir,
+      secret,
+      targetUrl: `${receiver.url}${WEBHOOK_PATH}`,
+      timeScale: 0.01,
+      env: { WEBHOOK_SIGNING: 'true' },
+    }),
+  );
 
   for (const event of WEBHOOK_EVENT_TYPES) {
     await postEvents(sender, { event });

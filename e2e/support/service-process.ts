@@ -17,6 +17,8 @@ export interface ServiceOptions {
   port?: number;
   /** where to forward the service's output, line by line; kept in `output` either way */
   echo?: (line: string) => void;
+  /** own process group: a Ctrl-C in the terminal reaches the parent only, which stops it in order */
+  detached?: boolean;
 }
 
 /** one app as a child process, the way an operator runs it: `node dist/main.js` with env vars */
@@ -56,6 +58,7 @@ export class ServiceProcess {
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.detached ?? false,
     });
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {
@@ -70,7 +73,13 @@ export class ServiceProcess {
         }
       });
     }
-    await this.waitUntilHealthy(child);
+    try {
+      await this.waitUntilHealthy(child);
+    } catch (error) {
+      // the caller never gets a handle to stop a service that failed to start
+      child.kill('SIGKILL');
+      throw error;
+    }
   }
 
   private async waitUntilHealthy(child: ChildProcess): Promise<void> {
@@ -94,6 +103,13 @@ export class ServiceProcess {
   /** SIGKILL: no shutdown code runs, as in a crash */
   async kill(): Promise<void> {
     await this.signal('SIGKILL');
+  }
+
+  /** SIGKILL without waiting: for a parent that is exiting and must not leave the child behind */
+  killNow(): void {
+    if (this.running) {
+      this.child?.kill('SIGKILL');
+    }
   }
 
   /** SIGTERM: graceful shutdown */

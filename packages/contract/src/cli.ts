@@ -26,6 +26,7 @@ function httpUrl(value: string): string {
 interface VerifyFlags {
   url: string;
   secret?: string;
+  auth: boolean;
   header: string;
   sign?: boolean;
   strict?: boolean;
@@ -45,7 +46,11 @@ program
       'bad secrets and bad bodies refused with a 4xx, duplicates answered 200. Exits 1 on any failure.',
   )
   .requiredOption('--url <url>', 'the receiver endpoint', httpUrl)
-  .option('--secret <secret>', 'the secret the receiver accepts (default: env WEBHOOK_SECRET)')
+  .option(
+    '--secret <secret>',
+    'the secret the receiver accepts; prefer the WEBHOOK_SECRET variable, which stays out of `ps` and CI logs',
+  )
+  .option('--no-auth', 'the receiver takes no secret: skip the authentication checks')
   .option('--header <name>', 'the secret header', process.env.WEBHOOK_SECRET_HEADER ?? DEFAULT_SECRET_HEADER)
   .option('--sign', 'also send Standard Webhooks signature headers signed with the secret')
   .option('--strict', 'expect the exact status codes of the omni-webhooks receiver (401, 400, 413, 415)')
@@ -60,6 +65,16 @@ program
   .action(async (flags: VerifyFlags) => {
     // the secret is read from the environment here, not as an option default, so --help never prints it
     const secret = flags.secret ?? process.env.WEBHOOK_SECRET;
+    // a ci job whose secret variable is missing must not pass a receiver that accepts anything
+    if (flags.auth && !secret) {
+      program.error(
+        'error: no secret: give --secret or set WEBHOOK_SECRET (or --no-auth for a receiver without one)',
+        { exitCode: 2 },
+      );
+    }
+    if (!flags.auth && flags.sign) {
+      program.error('error: --sign needs the secret, so it cannot go with --no-auth', { exitCode: 2 });
+    }
     process.stdout.write(`omni-contract verify ${flags.url}\n`);
     const report = await verifyReceiver(
       {
@@ -69,7 +84,7 @@ program
         strict: !!flags.strict,
         timeoutMs: flags.timeoutMs,
         oversizeBytes: flags.oversizeBytes,
-        ...(secret ? { secret } : {}),
+        ...(flags.auth && secret ? { secret } : {}),
       },
       { onResult: (result) => process.stdout.write(`${formatResult(result)}\n`) },
     );

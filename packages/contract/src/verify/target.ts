@@ -24,6 +24,8 @@ export interface SendOptions {
   contentType?: string;
   /** sign as if at this unix time (seconds); now by default */
   signedAt?: number;
+  /** the `webhook-id` to sign with; a fresh one by default, the same one for a redelivery */
+  messageId?: string;
 }
 
 export const DEFAULT_OVERSIZE_BYTES = 2 * 1024 * 1024;
@@ -42,9 +44,12 @@ export function createSender(target: VerifyTarget) {
     if (target.sign && secret !== undefined && secret !== null) {
       Object.assign(
         headers,
-        createSignatureHeaders(
-          options.signedAt === undefined ? { secret, body } : { secret, body, timestamp: options.signedAt },
-        ),
+        createSignatureHeaders({
+          secret,
+          body,
+          ...(options.signedAt === undefined ? {} : { timestamp: options.signedAt }),
+          ...(options.messageId === undefined ? {} : { id: options.messageId }),
+        }),
       );
     }
     return probe({ url: target.url, body, headers, timeoutMs });

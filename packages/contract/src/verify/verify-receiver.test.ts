@@ -33,10 +33,23 @@ describe('verifyReceiver', () => {
     ]);
   });
 
-  test('passes a signing receiver, replay check included', async () => {
+  test('passes a signing receiver, replay check included, redelivering with the same message id', async () => {
     const report = await verifyAgainst({}, { sign: true });
     expect(report.failed).toBe(0);
     expect(report.skipped).toBe(0);
+    // the duplicate check runs last: its two requests are one message delivered twice
+    const [first, second] = (receiver?.requests ?? []).slice(-2).map((headers) => headers['webhook-id']);
+    expect(first).toMatch(/^msg_/);
+    expect(second).toBe(first);
+  });
+
+  test('fails a receiver that refuses what a newer OmniAI sends', async () => {
+    const report = await verifyAgainst({ refusesDrift: true });
+    expect(failedNames(report.results)).toEqual([
+      'accepts an event type it does not know (newer OmniAI)',
+      'accepts fields added by a newer OmniAI',
+      'accepts enum values added by a newer OmniAI',
+    ]);
   });
 
   test('fails a receiver that accepts any secret', async () => {

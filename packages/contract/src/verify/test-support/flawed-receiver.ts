@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { safeParseWebhookEvent } from '@omni-webhooks/schema';
+import { isWebhookEventType, safeParseWebhookEvent } from '@omni-webhooks/schema';
 import { DEFAULT_SECRET_HEADER } from '../../delivery-contract.js';
 import { verifySecret } from '../../secret.js';
 import { verifyWebhookSignature } from '../../signature.js';
@@ -12,12 +12,16 @@ export interface Flaws {
   answersStatus?: number;
   answersAfterMs?: number;
   acceptsSchemaInvalid?: boolean;
+  /** validates in strict mode and refuses unknown event names: drops what a newer omniai sends */
+  refusesDrift?: boolean;
 }
 
 export interface TestReceiver {
   url: string;
   /** bodies it answered with a 2xx */
   accepted: string[];
+  /** the headers of every request, in order */
+  requests: IncomingMessage['headers'][];
   close(): Promise<void>;
 }
 
@@ -59,7 +63,12 @@ function judge(request: IncomingMessage, body: string, secret: string, sign: boo
   } catch {
     return 400;
   }
-  if (!flaws.acceptsSchemaInvalid && !safeParseWebhookEvent(parsed).success) {
+  const event = (parsed as { event?: unknown } | null)?.event;
+  if (!isWebhookEventType(event)) {
+    return flaws.refusesDrift ? 400 : (flaws.answersStatus ?? 200);
+  }
+  const mode = flaws.refusesDrift ? 'strict' : 'lenient';
+  if (!flaws.acceptsSchemaInvalid && !safeParseWebhookEvent(parsed, { mode }).success) {
     return 400;
   }
   return flaws.answersStatus ?? 200;
@@ -72,7 +81,9 @@ export async function startTestReceiver(options: {
 }): Promise<TestReceiver> {
   const flaws = options.flaws ?? {};
   const accepted: string[] = [];
+  const requests: IncomingMessage['headers'][] = [];
   const server = createServer(async (request, response) => {
+    requests.push(request.headers);
     const body = await readBody(request);
     const status = body === 'too-large' ? 413 : judge(request, body, options.secret, !!options.sign, flaws);
     if (status < 300 && body !== 'too-large') {
@@ -88,6 +99,7 @@ export async function startTestReceiver(options: {
   return {
     url: `http://127.0.0.1:${port}/webhooks/omniai`,
     accepted,
+    requests,
     close: () =>
       new Promise((resolve, reject) => {
         server.closeAllConnections();

@@ -1,4 +1,9 @@
-import { isWebhookEventType, safeParseWebhookEvent, type WebhookEventType } from '@omni-webhooks/schema';
+import {
+  isWebhookEventType,
+  safeParseWebhookEvent,
+  type WebhookEventType,
+  type WebhookValidationIssue,
+} from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { HttpError } from './http-error.js';
 import { newId } from './ids.js';
@@ -20,22 +25,43 @@ export interface EventRequest {
 
 type FakeOverrides = Parameters<typeof createFakeEvent>[1];
 
-function generate(type: WebhookEventType, overrides: Record<string, unknown> | undefined): unknown {
+function generate(
+  type: WebhookEventType,
+  overrides: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   // overrides come from json: the schema check below (or allowInvalid) decides what they may be
-  return createFakeEvent(type, overrides as FakeOverrides);
+  return createFakeEvent(type, overrides as FakeOverrides) as Record<string, unknown>;
 }
 
-function validate(payload: unknown, allowInvalid: boolean, index: number): void {
-  if (allowInvalid) {
-    return;
-  }
+/** what keeps `payload` from going out as `event`: a type mismatch, then the schema's issues */
+export function payloadIssues(event: string, payload: Record<string, unknown>): WebhookValidationIssue[] {
+  const mismatch =
+    payload.event === event
+      ? []
+      : [
+          {
+            path: ['event'],
+            message: `is ${JSON.stringify(payload.event)} but the event type sent is ${JSON.stringify(event)}`,
+            code: 'event_mismatch',
+          },
+        ];
   const result = safeParseWebhookEvent(payload);
-  if (!result.success) {
+  return [...mismatch, ...(result.success ? [] : result.error.issues)];
+}
+
+function validate(
+  event: string,
+  payload: Record<string, unknown>,
+  allowInvalid: boolean,
+  index: number,
+): void {
+  const issues = allowInvalid ? [] : payloadIssues(event, payload);
+  if (issues.length > 0) {
     throw new HttpError(
       400,
       'invalid_payload',
       'the payload fails the event schema (allowInvalid, --allow-invalid in the CLI, sends it anyway)',
-      result.error.issues.map((issue) => ({ ...issue, path: indexedPath(index, issue.path) })),
+      issues.map((issue) => ({ ...issue, path: indexedPath(index, issue.path) })),
     );
   }
 }
@@ -57,14 +83,7 @@ export function buildEvents(request: EventRequest): OutboxEvent[] {
     );
   }
   if (request.payload !== undefined) {
-    if (request.payload.event !== request.event && !allowInvalid) {
-      throw new HttpError(
-        400,
-        'invalid_payload',
-        `"event" is ${JSON.stringify(request.event)} but payload.event is ${JSON.stringify(request.payload.event)}`,
-      );
-    }
-    validate(request.payload, allowInvalid, 0);
+    validate(request.event, request.payload, allowInvalid, 0);
     const body = JSON.stringify(request.payload);
     return Array.from({ length: total }, () => ({ id: newId('msg'), type: request.event, body }));
   }
@@ -78,7 +97,7 @@ export function buildEvents(request: EventRequest): OutboxEvent[] {
   }
   return Array.from({ length: total }, (_, index) => {
     const payload = generate(type, request.overrides);
-    validate(payload, allowInvalid, index);
+    validate(type, payload, allowInvalid, index);
     return { id: newId('msg'), type, body: JSON.stringify(payload) };
   });
 }

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { safeParseWebhookEvent, WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { headerNameSchema, httpUrlSchema } from './config.js';
 import type { DeliveryEngine } from './delivery-engine.js';
 import { type EndpointRegistry, endpointView } from './endpoint-registry.js';
-import { buildEvents, MAX_EVENTS_PER_REQUEST } from './event-factory.js';
+import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from './event-factory.js';
 import { HttpError, toIssues } from './http-error.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from './outbox.js';
 
@@ -163,18 +163,7 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   // what POST /events would say of this payload, without sending it (same schema mode)
   router.post('/events/validate', async (ctx) => {
     const { event, payload } = parse(validateEventBody, await readJson(ctx), 'POST /events/validate body');
-    const result = safeParseWebhookEvent(payload);
-    const mismatch =
-      payload.event === event
-        ? []
-        : [
-            {
-              path: ['event'],
-              message: `is ${JSON.stringify(payload.event)} but the event type sent is ${JSON.stringify(event)}`,
-              code: 'event_mismatch',
-            },
-          ];
-    const issues = [...mismatch, ...(result.success ? [] : result.error.issues)];
+    const issues = payloadIssues(event, payload);
     ctx.body = { valid: issues.length === 0, issues };
   });
 

@@ -17,6 +17,7 @@ import {
 } from './inbox-store.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { upsertEvents } from './postgres-upsert.js';
+import { createStatementBatcher } from './statement-batcher.js';
 
 export interface PostgresInboxStoreOptions {
   /** `postgres://user:password@host:5432/database` (or `postgresql://`) */
@@ -30,8 +31,8 @@ export interface PostgresInboxStoreOptions {
   /** shown in pg_stat_activity; default 'omni-webhooks-receiver' */
   applicationName?: string;
   /**
-   * send the inserts waiting while earlier ones are in flight as one multi-row statement, so a burst
-   * costs a few round trips and commits instead of one each; default true
+   * send the inserts (and completions) waiting while earlier ones are in flight as one multi-row
+   * statement, so a burst costs a few round trips and commits instead of one each; default true
    */
   groupCommit?: boolean;
   /** a pooled connection broke while idle (database restarted, backend killed); the pool reconnects */
@@ -62,17 +63,24 @@ interface ClaimRow {
   lease_token: string;
 }
 
-interface PendingInsert {
-  event: NewInboxEvent;
-  resolve: (result: InsertResult) => void;
-  reject: (error: unknown) => void;
-}
-
 const EVENT_COLUMNS =
   'seq, id, dedupe_key, type, status, payload, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
 
-// a bound on one statement's size (9 arrays of this many elements)
+// a bound on one statement's size (arrays of this many elements)
 const MAX_BATCH = 500;
+
+// completions of one worker's batch land together: one statement marks them all
+const COMPLETE_SQL = `UPDATE inbox_events AS e
+  SET status = 'processed', processed_at = done.at, lease_token = NULL, lease_until = NULL
+  FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS done (id, lease_token, at)
+  WHERE e.id = done.id AND e.lease_token = done.lease_token AND e.status = 'received'
+  RETURNING e.id`;
+
+interface Completion {
+  id: string;
+  leaseToken: string;
+  at: Date;
+}
 
 // without `now`, leases use the database's clock: every replica then agrees on when one expires
 const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now()) AS at),
@@ -108,51 +116,35 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
   pool.on('error', (error) => options.onConnectionError?.(error));
 
   const groupCommit = options.groupCommit ?? true;
-  const batchSize = groupCommit ? MAX_BATCH : 1;
-  // leave part of the pool to claims and reads while inserts queue up behind the batches in flight
-  const maxBatchesInFlight = groupCommit ? Math.max(1, Math.floor(poolMax / 2)) : Number.POSITIVE_INFINITY;
-  const pending: PendingInsert[] = [];
-  let flushScheduled = false;
-  const batchesInFlight = new Set<Promise<void>>();
+  // part of the pool is left to claims and reads while writes queue up behind the batches in flight
+  const inserts = createStatementBatcher<NewInboxEvent, InsertResult>({
+    run: (events) => upsertEvents(pool, events),
+    maxBatch: MAX_BATCH,
+    maxInFlight: Math.max(1, Math.floor(poolMax / 2)),
+    gather: groupCommit,
+    retryAlone: refusedByServer,
+  });
+  const completions = createStatementBatcher<Completion, boolean>({
+    run: async (done) => {
+      const { rows } = await pool.query<{ id: string }>(COMPLETE_SQL, [
+        done.map((completion) => completion.id),
+        done.map((completion) => completion.leaseToken),
+        done.map((completion) => completion.at),
+      ]);
+      const completed = new Set(rows.map((row) => row.id));
+      return done.map((completion) => completed.has(completion.id));
+    },
+    maxBatch: MAX_BATCH,
+    maxInFlight: Math.max(1, Math.floor(poolMax / 4)),
+    gather: groupCommit,
+    retryAlone: refusedByServer,
+  });
   let migrated = false;
   let closed = false;
 
   function ready(): void {
     if (closed) throw new Error('inbox store is closed');
     if (!migrated) throw new Error('inbox store is not migrated: call migrate() first');
-  }
-
-  async function runBatch(batch: readonly PendingInsert[]): Promise<void> {
-    try {
-      const results = await upsertEvents(
-        pool,
-        batch.map((item) => item.event),
-      );
-      batch.forEach((item, index) => {
-        const result = results[index];
-        if (result) item.resolve(result);
-        else item.reject(new Error('insert lost its result'));
-      });
-    } catch (error) {
-      if (batch.length > 1 && refusedByServer(error)) {
-        // the server refused the statement (e.g. one row it cannot store): one bad row must not fail
-        // its batch-mates, so each is retried alone
-        await Promise.all(batch.map((item) => runBatch([item])));
-        return;
-      }
-      for (const item of batch) item.reject(error);
-    }
-  }
-
-  function flush(): void {
-    flushScheduled = false;
-    while (pending.length > 0 && batchesInFlight.size < maxBatchesInFlight) {
-      const run = runBatch(pending.splice(0, batchSize)).finally(() => {
-        batchesInFlight.delete(run);
-        flush();
-      });
-      batchesInFlight.add(run);
-    }
   }
 
   async function query<Row extends object>(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -180,22 +172,9 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       }
     },
 
-    insert(event) {
-      return new Promise<InsertResult>((resolve, reject) => {
-        try {
-          ready();
-        } catch (error) {
-          reject(error);
-          return;
-        }
-        pending.push({ event, resolve, reject });
-        if (!groupCommit) flush();
-        else if (!flushScheduled) {
-          flushScheduled = true;
-          // requests arriving in the same tick share a batch even while none is in flight
-          setImmediate(flush);
-        }
-      });
+    async insert(event) {
+      ready();
+      return inserts.add(event);
     },
 
     async claim({ limit, leaseMs, now }: ClaimOptions): Promise<ClaimedEvent[]> {
@@ -215,12 +194,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     async complete(id, leaseToken, now = new Date()) {
       ready();
       if (!UUID.test(id) || !UUID.test(leaseToken)) return false;
-      const result = await pool.query(
-        `UPDATE inbox_events SET status = 'processed', processed_at = $1, lease_token = NULL, lease_until = NULL
-         WHERE id = $2 AND lease_token = $3 AND status = 'received'`,
-        [now, id, leaseToken],
-      );
-      return result.rowCount === 1;
+      return completions.add({ id, leaseToken, at: now });
     },
 
     async fail(id, leaseToken, error, retryAt, now = new Date()) {
@@ -292,11 +266,8 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     async close() {
       if (closed) return;
       closed = true;
-      // inserts already accepted still get their answer before the connections go
-      while (pending.length > 0 || batchesInFlight.size > 0) {
-        flush();
-        await Promise.allSettled([...batchesInFlight]);
-      }
+      // writes already accepted still get their answer before the connections go
+      await Promise.all([inserts.drain(), completions.drain()]);
       await pool.end();
     },
   };

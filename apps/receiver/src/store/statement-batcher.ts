@@ -1,0 +1,85 @@
+// group commit for a network database: calls that arrive while earlier statements are in flight wait
+// and go together as one statement, so a burst costs a few round trips and commits instead of one each
+
+export interface StatementBatcherOptions<I, O> {
+  /** one statement for every item; results in the order of `items` */
+  run: (items: readonly I[]) => Promise<O[]>;
+  /** largest batch */
+  maxBatch: number;
+  /** statements in flight at once; further calls queue up and form the next batch */
+  maxInFlight: number;
+  /** false: each call is sent at once (a batch of one), for comparison and tests */
+  gather: boolean;
+  /** whether an error concerns the batch's rows rather than the database: then each is retried alone */
+  retryAlone: (error: unknown) => boolean;
+}
+
+export interface StatementBatcher<I, O> {
+  add(item: I): Promise<O>;
+  /** resolves once every call made so far is settled */
+  drain(): Promise<void>;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (result: O) => void;
+  reject: (error: unknown) => void;
+}
+
+export function createStatementBatcher<I, O>(options: StatementBatcherOptions<I, O>): StatementBatcher<I, O> {
+  const maxBatch = options.gather ? options.maxBatch : 1;
+  const maxInFlight = options.gather ? options.maxInFlight : Number.POSITIVE_INFINITY;
+  let pending: Pending<I, O>[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let flushScheduled = false;
+
+  async function runBatch(batch: readonly Pending<I, O>[]): Promise<void> {
+    try {
+      const results = await options.run(batch.map((entry) => entry.item));
+      batch.forEach((entry, index) => {
+        if (index < results.length) entry.resolve(results[index] as O);
+        else entry.reject(new Error('statement lost a result'));
+      });
+    } catch (error) {
+      if (batch.length > 1 && options.retryAlone(error)) {
+        // one bad row must not fail its batch-mates
+        await Promise.all(batch.map((entry) => runBatch([entry])));
+        return;
+      }
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    while (pending.length > 0 && inFlight.size < maxInFlight) {
+      const batch = pending.slice(0, maxBatch);
+      pending = pending.slice(maxBatch);
+      const running = runBatch(batch).finally(() => {
+        inFlight.delete(running);
+        flush();
+      });
+      inFlight.add(running);
+    }
+  }
+
+  return {
+    add(item) {
+      return new Promise<O>((resolve, reject) => {
+        pending.push({ item, resolve, reject });
+        if (!options.gather) flush();
+        else if (!flushScheduled) {
+          flushScheduled = true;
+          // calls made in the same tick share a batch even while nothing is in flight
+          setImmediate(flush);
+        }
+      });
+    },
+    async drain() {
+      while (pending.length > 0 || inFlight.size > 0) {
+        flush();
+        await Promise.allSettled([...inFlight]);
+      }
+    },
+  };
+}

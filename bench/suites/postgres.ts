@@ -1,0 +1,119 @@
+// the receiver on postgresql, 1 replica and 3 behind a round-robin proxy (all on one database), next
+// to one receiver on sqlite (FULL, group commit), in the same run: throughput and ack latency.
+// on a small machine the replicas, the proxy, postgres and the load generator share the same cores, so
+// 3 replicas measure what the fleet costs more than the headroom it buys: each replica gets a third of
+// the load, so its batches (group commit) are smaller, and three event loops compete for the cpu.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createTestDatabase,
+  startTestPostgres,
+  type TestPostgres,
+} from '../../apps/receiver/src/store/test-support/test-postgres.js';
+import {
+  type BenchProcess,
+  type Measurement,
+  measureLoad,
+  startBenchProcess,
+  startBenchServer,
+  TABLE_HEADER,
+  tableRow,
+} from '../support/receiver-load.js';
+
+const LOAD = { connections: 50, seconds: 5, warmupSeconds: 2 };
+const POOL_MAX = '10';
+const proxyScript = fileURLToPath(new URL('../support/round-robin-proxy-process.ts', import.meta.url));
+
+type Cleanup = () => Promise<void>;
+
+interface Subject {
+  name: string;
+  /** starts what the load goes to (its url), pushing how to stop each thing it started */
+  start(cleanups: Cleanup[]): Promise<string>;
+}
+
+/** `count` receivers sharing a fresh database, started together (their migrations race, as in a rollout) */
+async function replicas(postgres: TestPostgres, count: number, cleanups: Cleanup[]): Promise<string[]> {
+  const database = await createTestDatabase(postgres.url);
+  cleanups.push(database.drop);
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      startBenchServer({ SUBJECT: 'receiver', DATABASE_URL: database.url, DATABASE_POOL_MAX: POOL_MAX }),
+    ),
+  );
+  cleanups.push(...servers.map((server) => server.stop));
+  return servers.map((server) => server.url);
+}
+
+async function behindProxy(upstreams: string[], cleanups: Cleanup[]): Promise<string> {
+  const proxy: BenchProcess = await startBenchProcess(['--import', 'tsx', proxyScript, ...upstreams], {});
+  cleanups.push(proxy.stop);
+  return proxy.url;
+}
+
+export default async function postgresSuite(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'omni-bench-postgres-'));
+  const postgres = await startTestPostgres();
+  const subjects: Subject[] = [
+    {
+      name: 'sqlite, 1 receiver (FULL, group commit)',
+      start: async (cleanups) => {
+        const server = await startBenchServer({
+          SUBJECT: 'receiver',
+          SYNCHRONOUS: 'FULL',
+          GROUP_COMMIT: '1',
+          DB_FILE: join(dir, 'receiver.sqlite'),
+        });
+        cleanups.push(server.stop);
+        return server.url;
+      },
+    },
+    {
+      name: 'postgres, 1 receiver',
+      start: async (cleanups) => (await replicas(postgres, 1, cleanups))[0] ?? '',
+    },
+    {
+      name: 'postgres, 1 receiver behind the proxy',
+      start: async (cleanups) => behindProxy(await replicas(postgres, 1, cleanups), cleanups),
+    },
+    {
+      name: 'postgres, 3 receivers behind the proxy',
+      start: async (cleanups) => behindProxy(await replicas(postgres, 3, cleanups), cleanups),
+    },
+  ];
+  try {
+    process.stdout.write(
+      `${LOAD.connections} connections, ${LOAD.seconds} s each after ${LOAD.warmupSeconds} s warm-up, ` +
+        `unique document.received events; postgres pool ${POOL_MAX} per receiver, synchronous_commit on\n\n`,
+    );
+    process.stdout.write(TABLE_HEADER);
+    const results: Measurement[] = [];
+    for (const subject of subjects) {
+      const cleanups: Cleanup[] = [];
+      try {
+        const m = await measureLoad(subject.name, await subject.start(cleanups), LOAD);
+        results.push(m);
+        process.stdout.write(tableRow(m));
+      } finally {
+        // the proxy first, then the receivers, then their database
+        for (const cleanup of cleanups.reverse()) await cleanup();
+      }
+    }
+    const [sqlite, one, oneProxied, three] = results;
+    if (!sqlite || !one || !oneProxied || !three) throw new Error('missing measurement');
+    const ratio = (a: Measurement, b: Measurement) => (a.rps / b.rps).toFixed(2);
+    process.stdout.write(
+      `\npostgres 1 receiver / sqlite: ${ratio(one, sqlite)}x throughput, ack p99 ${one.p99} vs ${sqlite.p99} ms\n` +
+        `postgres 3 receivers / 1 receiver (both behind the proxy): ${ratio(three, oneProxied)}x throughput, ` +
+        `ack p99 ${three.p99} vs ${oneProxied.p99} ms\n` +
+        `postgres 3 receivers / sqlite: ${ratio(three, sqlite)}x; proxy cost on 1 receiver: ${ratio(oneProxied, one)}x\n`,
+    );
+    if (results.some((m) => m.non2xx > 0 || m.errors > 0))
+      throw new Error('a subject refused or dropped requests');
+  } finally {
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

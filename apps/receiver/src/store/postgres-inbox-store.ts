@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DatabaseError, Pool } from 'pg';
+import { Client, DatabaseError, Pool } from 'pg';
 import {
   type ClaimedEvent,
   type ClaimOptions,
@@ -102,6 +102,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createPostgresInboxStore(options: PostgresInboxStoreOptions): InboxStore {
   const poolMax = options.poolMax ?? 10;
+  const applicationName = options.applicationName ?? 'omni-webhooks-receiver';
   const pool = new Pool({
     connectionString: options.connectionString,
     max: poolMax,
@@ -109,7 +110,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     query_timeout: options.queryTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
-    application_name: options.applicationName ?? 'omni-webhooks-receiver',
+    application_name: applicationName,
   });
   // an idle client whose connection dies is dropped by the pool, which then emits 'error': without a
   // listener that would crash the process; the next query simply opens a new connection
@@ -155,20 +156,21 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
   return {
     async migrate() {
       if (closed) throw new Error('inbox store is closed');
-      const client = await pool.connect();
+      // its own connection, outside the pool's statement timeout: a replica may wait on the lock for as
+      // long as another one's migration takes
+      const client = new Client({
+        connectionString: options.connectionString,
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+        application_name: applicationName,
+      });
       // a connection lost mid-migration surfaces as the failed query; this keeps it off the process
-      const onError = () => undefined;
-      client.on('error', onError);
-      let broken: Error | undefined;
+      client.on('error', () => undefined);
+      await client.connect();
       try {
         await migratePostgres(client);
         migrated = true;
-      } catch (error) {
-        broken = error instanceof Error ? error : new Error(String(error));
-        throw error;
       } finally {
-        client.off('error', onError);
-        client.release(broken);
+        await client.end();
       }
     },
 

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 
 // each entry moves the schema one version up; applied versions are rows of MIGRATIONS_TABLE
 export const POSTGRES_MIGRATIONS: readonly string[] = [
@@ -33,7 +33,7 @@ export const MIGRATIONS_TABLE = 'inbox_schema_migrations';
 const MIGRATION_LOCK_KEY = 0x6f6d6e697768;
 
 /** brings the schema up to date in one transaction, serialized across replicas by an advisory lock */
-export async function migratePostgres(client: PoolClient): Promise<void> {
+export async function migratePostgres(client: ClientBase): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);

@@ -67,8 +67,8 @@ test('three replicas on one PostgreSQL behind a round-robin proxy store every ev
     ),
   );
   services.push(...replicas);
-  const [survivor, victim] = replicas;
-  if (!survivor || !victim) throw new Error('replicas missing');
+  const [survivor, victim, otherSurvivor] = replicas;
+  if (!survivor || !victim || !otherSurvivor) throw new Error('replicas missing');
   const proxy = await RoundRobinProxy.start({ upstreams: replicas.map((replica) => replica.url) });
   cleanups.push(() => proxy.close());
   const sender = await startSender({
@@ -102,12 +102,10 @@ test('three replicas on one PostgreSQL behind a round-robin proxy store every ev
   expect(new Set(stored.map((event) => event.dedupeKey)).size).toBe(total);
   expect(new Set(stored.map((event) => event.id)).size).toBe(total);
 
-  // each event's handlers ran on some replica (the victim's count as far as it logged them), and the
-  // work was spread: every replica handled a share before or after the kill
-  const handled = replicas.map(handledIds);
-  const handledAnywhere = new Set(handled.flatMap((ids) => [...ids]));
-  expect(stored.filter((event) => !handledAnywhere.has(event.id))).toEqual([]);
-  expect(handled.filter((ids) => ids.size > 0).length).toBeGreaterThan(1);
+  // `processed` is only set once handlers ran, so every event was handled; and the work was spread:
+  // both survivors' handlers ran events (the victim's logs may end mid-buffer, so they are not counted)
+  expect(handledIds(survivor).size).toBeGreaterThan(0);
+  expect(handledIds(otherSurvivor).size).toBeGreaterThan(0);
   // the kill happened mid-stream, and the proxy routed around the dead replica
   expect(storedAtKill).toBeLessThan(total);
   expect(proxy.stats.retriedElsewhere + proxy.stats.badGateway).toBeGreaterThan(0);

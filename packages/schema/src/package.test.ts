@@ -1,6 +1,7 @@
-// packs the package like a publish would, installs the tarball outside the workspace and uses it there
+// packs the package like a publish would, installs the tarball outside the workspace and uses it there.
+// it compiles into a staged copy: the shared dist/ that other packages' tests read is never rewritten
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,13 +46,30 @@ process.stdout.write(JSON.stringify({
 }));
 `;
 
+// other packages import dist/index.js while tests run in parallel: its mtime shows a rewrite
+async function sharedDistStamp(): Promise<number | undefined> {
+  return (await stat(join(packageRoot, 'dist/index.js')).catch(() => undefined))?.mtimeMs;
+}
+
 describe('packed package', () => {
   let workDir = '';
   let tarball = '';
+  let distStampBefore: number | undefined;
 
   beforeAll(async () => {
+    distStampBefore = await sharedDistStamp();
     workDir = await mkdtemp(join(tmpdir(), 'omni-webhooks-schema-pack-'));
-    await run('pnpm', ['pack', '--pack-destination', workDir], { cwd: packageRoot });
+    const stageDir = join(workDir, 'stage');
+    await mkdir(stageDir);
+    for (const entry of ['package.json', 'README.md', 'json-schema', 'openapi']) {
+      await cp(join(packageRoot, entry), join(stageDir, entry), { recursive: true });
+    }
+    const tsc = require.resolve('typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(stageDir, 'dist')], {
+      cwd: packageRoot,
+    });
+    // the prepack build already ran above, into the stage
+    await run('pnpm', ['pack', '--ignore-scripts', '--pack-destination', workDir], { cwd: stageDir });
     const [name] = (await readdir(workDir)).filter((file) => file.endsWith('.tgz'));
     if (!name) throw new Error('pnpm pack produced no tarball');
     tarball = join(workDir, name);
@@ -79,6 +97,10 @@ describe('packed package', () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
+  it('packs without rewriting the shared dist', async () => {
+    expect(await sharedDistStamp()).toBe(distStampBefore);
+  });
+
   it('ships dist, JSON Schema and OpenAPI files, and no tests or generator', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const files = stdout.split('\n').filter(Boolean);
@@ -86,10 +108,11 @@ describe('packed package', () => {
     expect(files).toContain('package/dist/fixtures/index.js');
     expect(files).toContain('package/json-schema/webhook-event.schema.json');
     expect(files).toContain('package/openapi/webhooks.openapi.json');
-    expect(files.filter((file) => /\.test(-d)?\.|generate\.js/.test(file))).toEqual([]);
+    expect(files.filter((file) => /\.test(-d)?\.|generate\.js|test-support/.test(file))).toEqual([]);
   });
 
   it('type-checks a consumer importing its types and fixtures', async () => {
+    const tsc = require.resolve('typescript/bin/tsc');
     await writeFile(join(workDir, 'consumer.ts'), consumerTs);
     await writeFile(
       join(workDir, 'tsconfig.json'),
@@ -98,7 +121,6 @@ describe('packed package', () => {
         files: ['consumer.ts'],
       }),
     );
-    const tsc = require.resolve('typescript/bin/tsc');
     const result = await run(process.execPath, [tsc, '-p', workDir]).catch(
       (error: { stdout: string }) => error,
     );

@@ -11,73 +11,79 @@ import {
 } from './known-values.js';
 import { createSchemaBuilder, type ValidationMode } from './schema-builder.js';
 
-// one definition for both modes: the builder decides how open objects and enums are
+// one definition for both modes: the builder decides how open objects, enums and absences are.
+// lenient requires only what identifies the event (`event`, the envelope object, the ids the docs mark
+// required); everything else may be missing or null, date-times and enum-likes are any string, and
+// value-like fields any json: a drifted payload must not cost a production receiver the event
 export function defineEventSchemas(mode: ValidationMode) {
   const b = createSchemaBuilder(mode);
-  const dateTime = () => z.iso.datetime({ offset: true });
   const byteSize = () => z.int().nonnegative();
   const jsonObject = () => z.record(z.string(), z.unknown());
-  const occurredAt = () => dateTime().optional().describe('when the event occurred (older docs only)');
+  const occurredAt = () => b.optional(b.dateTime()).describe('when the event occurred (older docs only)');
 
   const attachment = b.object({
-    id: z.string(),
-    filename: z.string(),
-    mimeType: z.string().optional(),
-    size: byteSize().optional(),
+    id: b.expected(z.string()),
+    filename: b.expected(z.string()),
+    mimeType: b.optional(z.string()),
+    size: b.optional(byteSize()),
   });
 
   const message = b.object({
-    id: z.string(),
-    body: z.string(),
-    channel: b.openEnum(MESSAGE_CHANNELS),
-    subject: z.string().optional(),
-    direction: b.openEnum(MESSAGE_DIRECTIONS),
-    documents: z.array(attachment).optional(),
+    id: b.expected(z.string()),
+    body: b.expected(z.string()),
+    channel: b.expected(b.openEnum(MESSAGE_CHANNELS)),
+    subject: b.optional(z.string()),
+    direction: b.expected(b.openEnum(MESSAGE_DIRECTIONS)),
+    documents: b.optional(z.array(attachment)),
   });
 
   // one object for every documented input shape (email, sms, follow-up, tool call): all keys optional
   const actionLogInput = b.object({
-    channel: b.openEnum(MESSAGE_CHANNELS).optional(),
-    direction: b.openEnum(MESSAGE_DIRECTIONS).optional(),
-    metadata: b
-      .object({
-        agentMailData: b
-          .object({ to: z.array(z.string()), from: z.string(), subject: z.string().optional() })
-          .optional(),
-        twilioData: b
-          .object({
-            to: z.string(),
-            from: z.string(),
+    channel: b.optional(b.openEnum(MESSAGE_CHANNELS)),
+    direction: b.optional(b.openEnum(MESSAGE_DIRECTIONS)),
+    metadata: b.optional(
+      b.object({
+        agentMailData: b.optional(
+          b.object({
+            to: b.expected(z.array(z.string())),
+            from: b.expected(z.string()),
+            subject: b.optional(z.string()),
+          }),
+        ),
+        twilioData: b.optional(
+          b.object({
+            to: b.expected(z.string()),
+            from: b.expected(z.string()),
             // twilio itself reports NumMedia as a numeric string
-            numMedia: z.union([z.int().nonnegative(), z.string().regex(/^\d+$/)]).optional(),
-          })
-          .optional(),
-      })
-      .optional(),
-    attemptNumber: z.int().positive().optional(),
-    adminTriggered: z.boolean().optional(),
-    missingItemsCount: z.int().nonnegative().optional(),
-    toolType: z.string().optional(),
-    query: z.string().optional(),
+            numMedia: b.optional(z.union([z.int().nonnegative(), z.string().regex(/^\d+$/)])),
+          }),
+        ),
+      }),
+    ),
+    attemptNumber: b.optional(z.int().positive()),
+    adminTriggered: b.optional(z.boolean()),
+    missingItemsCount: b.optional(z.int().nonnegative()),
+    toolType: b.optional(z.string()),
+    query: b.optional(z.string()),
     companyInfo: z.unknown().optional(),
-    instructions: z.string().optional(),
+    instructions: b.optional(z.string()),
   });
 
   const actionLogShape = {
     id: z.string(),
-    type: b.openEnum(ACTION_LOG_TYPES),
+    type: b.expected(b.openEnum(ACTION_LOG_TYPES)),
     leadId: z.string(),
-    summary: z.string().optional(),
-    input: actionLogInput.optional(),
-    output: jsonObject().nullable().optional(),
-    messages: z.array(message).optional(),
-    completedAt: dateTime().optional(),
+    summary: b.optional(z.string()),
+    input: b.optional(actionLogInput),
+    output: b.anyJson(jsonObject().nullable()).optional(),
+    messages: b.optional(z.array(message)),
+    completedAt: b.optional(b.dateTime()),
   };
 
   const actionLogCompletedSchema = b
     .object({
       event: z.literal('action_log.completed'),
-      actionLog: b.object({ ...actionLogShape, status: b.openEnum(['COMPLETED']) }),
+      actionLog: b.object({ ...actionLogShape, status: b.expected(b.openEnum(['COMPLETED'])) }),
       workspaceId: z.string(),
       occurredAt: occurredAt(),
     })
@@ -88,11 +94,14 @@ export function defineEventSchemas(mode: ValidationMode) {
       event: z.literal('action_log.failed'),
       actionLog: b.object({
         ...actionLogShape,
-        status: b.openEnum(['FAILED']),
-        error: z.string().optional(),
+        status: b.expected(b.openEnum(['FAILED'])),
+        error: b.optional(z.string()),
         // required in newer docs only: older payloads lack it
-        agentId: z.string().optional(),
-        tool: b.object({ id: z.string(), name: z.string() }).nullable().optional(),
+        agentId: b.optional(z.string()),
+        tool: b
+          .object({ id: b.expected(z.string()), name: b.expected(z.string()) })
+          .nullable()
+          .optional(),
       }),
       workspaceId: z.string(),
       occurredAt: occurredAt(),
@@ -105,13 +114,14 @@ export function defineEventSchemas(mode: ValidationMode) {
       document: b.object({
         id: z.string(),
         leadId: z.string(),
-        filename: z.string(),
+        filename: b.expected(z.string()),
+        // required in both modes: a handler cannot fetch the document without it
         signedUrl: z.url().describe('pre-signed download link, expires after 1 hour'),
-        size: byteSize().optional(),
-        mimeType: z.string().optional(),
+        size: b.optional(byteSize()),
+        mimeType: b.optional(z.string()),
         messageId: z.string().nullable().optional(),
-        metadata: jsonObject().nullable().optional(),
-        createdAt: dateTime().optional(),
+        metadata: b.anyJson(jsonObject().nullable()).optional(),
+        createdAt: b.optional(b.dateTime()),
         externalId: z.string().nullable().optional(),
         externalLeadId: z.string().nullable().optional(),
       }),
@@ -120,14 +130,15 @@ export function defineEventSchemas(mode: ValidationMode) {
     })
     .describe('a document arrived (email, sms, portal upload or api)');
 
+  // strict: the complete documented address; lenient: any part of it, or any other json value
   const address = b.object({
-    street: z.string(),
-    city: z.string(),
-    state: z.string(),
-    postalCode: z.string(),
-    country: z.string(),
+    street: b.expected(z.string()),
+    city: b.expected(z.string()),
+    state: b.expected(z.string()),
+    postalCode: b.expected(z.string()),
+    country: b.expected(z.string()),
   });
-  const checklistValue = z.union([z.string(), z.number(), address]);
+  const checklistValue = b.anyJson(z.union([z.string(), z.number(), address]));
 
   const documentExtractedSchema = b
     .object({
@@ -135,65 +146,80 @@ export function defineEventSchemas(mode: ValidationMode) {
       workspaceId: z.string(),
       leadId: z.string(),
       documentId: z.string(),
-      status: b.caseInsensitiveEnum(EXTRACTION_STATUSES),
-      parentActionId: z.string().optional(),
+      status: b.expected(b.caseInsensitiveEnum(EXTRACTION_STATUSES)),
+      parentActionId: b.optional(z.string()),
       externalLeadId: z.string().nullable().optional(),
       externalId: z.string().nullable().optional(),
       summary: z.string().nullable().optional(),
       type: z.string().nullable().optional(),
-      classification: b
-        .object({
-          noMatchedItemReason: z.string().nullable(),
-          matchedChecklistItems: z.array(
-            b.object({
-              checklistItemCode: z.string(),
-              fieldType: b.openEnum(CHECKLIST_FIELD_TYPES),
-              label: z.string(),
-              leadChecklistItemId: z.string(),
-              validation: b
-                .object({ status: b.openEnum(VALIDATION_STATUSES), reasons: z.array(z.string()) })
-                .nullable(),
-            }),
+      classification: b.optional(
+        b.object({
+          noMatchedItemReason: b.expected(z.string().nullable()),
+          matchedChecklistItems: b.expected(
+            z.array(
+              b.object({
+                checklistItemCode: b.expected(z.string()),
+                fieldType: b.expected(b.openEnum(CHECKLIST_FIELD_TYPES)),
+                label: b.expected(z.string()),
+                leadChecklistItemId: b.expected(z.string()),
+                validation: b.expected(
+                  b
+                    .object({
+                      status: b.expected(b.openEnum(VALIDATION_STATUSES)),
+                      reasons: b.expected(z.array(z.string())),
+                    })
+                    .nullable(),
+                ),
+              }),
+            ),
           ),
-        })
-        .optional(),
-      extractionResult: b
-        .object({
-          items: z.array(
-            b.object({ label: z.string(), value: checklistValue, leadChecklistItemId: z.string() }),
+        }),
+      ),
+      extractionResult: b.optional(
+        b.object({
+          items: b.expected(
+            z.array(
+              b.object({
+                label: b.expected(z.string()),
+                value: b.expected(checklistValue),
+                leadChecklistItemId: b.expected(z.string()),
+              }),
+            ),
           ),
-          extractedCount: z.int().nonnegative(),
-        })
-        .optional(),
+          extractedCount: b.expected(z.int().nonnegative()),
+        }),
+      ),
       occurredAt: occurredAt(),
     })
     .describe('the document pipeline finished for a document (extraction completed, skipped or failed)');
 
   const checklistDocument = b.openObject({
-    documentId: z.string(),
+    documentId: b.expected(z.string()),
     externalId: z.string().nullable().optional(),
-    filename: z.string(),
-    mimeType: z.string().optional(),
-    size: byteSize().optional(),
-    validationResult: b
-      .object({
-        documentId: z.string(),
-        overallValid: z.boolean(),
-        otherNotes: z.string().nullable(),
-        validationResults: z.array(b.openObject({ isValid: z.boolean(), ruleName: z.string() })),
-      })
-      .optional(),
+    filename: b.expected(z.string()),
+    mimeType: b.optional(z.string()),
+    size: b.optional(byteSize()),
+    validationResult: b.optional(
+      b.object({
+        documentId: b.expected(z.string()),
+        overallValid: b.expected(z.boolean()),
+        otherNotes: b.expected(z.string().nullable()),
+        validationResults: b.expected(
+          z.array(b.openObject({ isValid: b.expected(z.boolean()), ruleName: b.expected(z.string()) })),
+        ),
+      }),
+    ),
   });
 
   const checklistItem = b.object({
-    checklistItemId: z.string(),
-    checklistItemCode: z.string(),
+    checklistItemId: b.expected(z.string()),
+    checklistItemCode: b.expected(z.string()),
     // to-do and skipped items carry no value
     value: checklistValue.nullable().optional(),
-    alternateValues: z.array(checklistValue).optional(),
-    status: b.openEnum(CHECKLIST_ITEM_STATUSES),
-    updatedAt: dateTime().optional(),
-    documents: z.array(checklistDocument).optional(),
+    alternateValues: b.optional(z.array(checklistValue)),
+    status: b.expected(b.openEnum(CHECKLIST_ITEM_STATUSES)),
+    updatedAt: b.optional(b.dateTime()),
+    documents: b.optional(z.array(checklistDocument)),
   });
 
   // documented "string or null" in lead.created; absent in older generations
@@ -224,9 +250,9 @@ export function defineEventSchemas(mode: ValidationMode) {
       event: z.literal('lead.updated'),
       data: b.object({
         leadId: z.string(),
-        externalId: z.string().nullable(),
+        externalId: b.expected(z.string().nullable()),
         ...leadFields,
-        checklistItems: z.array(checklistItem).optional(),
+        checklistItems: b.optional(z.array(checklistItem)),
       }),
     })
     .describe('lead fields or checklist items changed; sparse: only changed fields are present');
@@ -239,7 +265,7 @@ export function defineEventSchemas(mode: ValidationMode) {
         externalId: z.string().nullable().optional(),
         ...leadFields,
         source: b.openEnum(LEAD_SOURCES).nullable().optional(),
-        checklistItems: z.array(checklistItem),
+        checklistItems: b.expected(z.array(checklistItem)),
       }),
     })
     .describe('every required checklist item of a lead is completed or marked for review; once per lead');

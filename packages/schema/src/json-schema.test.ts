@@ -1,43 +1,15 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
+import { WEBHOOK_EVENT_TYPES } from './event-types.js';
 import { createFakeEvent, fixtures } from './fixtures/index.js';
-import { eventJsonSchema, webhookEventJsonSchema } from './json-schema.js';
 import { safeParseWebhookEvent } from './parse.js';
 import type { ValidationMode } from './schema-builder.js';
 import { eventSchemasByMode } from './schemas.js';
+import { ajv, ajvPaths, eventValidator, unionValidator } from './test-support/json-schema-validators.js';
 
 const modes = ['lenient', 'strict'] as const satisfies readonly ValidationMode[];
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-addFormats.default(ajv);
-
-const unionValidators: Record<ValidationMode, ValidateFunction> = {
-  lenient: ajv.compile(webhookEventJsonSchema('lenient')),
-  strict: ajv.compile(webhookEventJsonSchema('strict')),
-};
-
-const eventValidators = new Map<string, ValidateFunction>();
-function eventValidator(type: WebhookEventType, mode: ValidationMode): ValidateFunction {
-  const key = `${type}:${mode}`;
-  const validate = eventValidators.get(key) ?? ajv.compile(eventJsonSchema(type, mode));
-  eventValidators.set(key, validate);
-  return validate;
-}
-
-// ajv reports where a keyword failed; add the missing/extra key to compare with zod's paths
-function ajvPaths(errors: ErrorObject[] | null | undefined): (string | number)[][] {
-  return (errors ?? []).map((error) => {
-    const path: (string | number)[] = error.instancePath
-      .split('/')
-      .slice(1)
-      .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-    const key = error.params.missingProperty ?? error.params.additionalProperty;
-    return typeof key === 'string' ? [...path, key] : path;
-  });
-}
+const unionValidators = { lenient: unionValidator('lenient'), strict: unionValidator('strict') };
 
 function toJson(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
@@ -62,16 +34,22 @@ describe('generated JSON Schema', () => {
   });
   const { workspaceId: _, ...withoutWorkspace } = received;
 
-  const mutations: [string, unknown, (string | number)[]][] = [
-    ['a missing required field', withoutWorkspace, ['workspaceId']],
-    ['a wrong type', withDocument({ size: '153143' }), ['document', 'size']],
-    ['a fractional size', withDocument({ size: 1.5 }), ['document', 'size']],
-    ['a bad date-time', withDocument({ createdAt: '2025-10-31 19:00' }), ['document', 'createdAt']],
-    ['a bad url', withDocument({ signedUrl: 'not a url' }), ['document', 'signedUrl']],
+  const mutations: [string, unknown, (string | number)[], readonly ValidationMode[]][] = [
+    ['a missing required field', withoutWorkspace, ['workspaceId'], modes],
+    ['a wrong type', withDocument({ size: '153143' }), ['document', 'size'], modes],
+    ['a fractional size', withDocument({ size: 1.5 }), ['document', 'size'], modes],
+    ['a bad url', withDocument({ signedUrl: 'not a url' }), ['document', 'signedUrl'], modes],
+    ['a null id', withDocument({ id: null }), ['document', 'id'], modes],
+    [
+      'a bad date-time',
+      withDocument({ createdAt: '2025-10-31 19:00' }),
+      ['document', 'createdAt'],
+      ['strict'],
+    ],
   ];
 
-  for (const [name, input, path] of mutations) {
-    for (const mode of modes) {
+  for (const [name, input, path, rejectingModes] of mutations) {
+    for (const mode of rejectingModes) {
       it(`rejects ${name} in zod and JSON Schema (${mode}) at ${path.join('.')}`, () => {
         const parsed = safeParseWebhookEvent(input, { mode });
         expect(parsed.success ? [] : parsed.error.issues.map((issue) => issue.path)).toEqual([path]);

@@ -78,10 +78,23 @@ describe('lenient mode', () => {
 });
 
 describe('strict mode', () => {
+  const received = fixtures.find((f) => f.type === 'document.received')?.event;
+
   it('names an unknown field', () => {
-    const issues = issuesOf({ event: 'lead.created', data: { leadId: 'l1', nickname: 'JD' } }, 'strict');
-    expect(issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', path: ['data'] })]);
+    const issues = issuesOf(
+      { event: 'lead.created', data: { leadId: 'l1', nickname: 'JD', alias: 'J' } },
+      'strict',
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({ code: 'unrecognized_keys', path: ['data', 'nickname'] }),
+      expect.objectContaining({ code: 'unrecognized_keys', path: ['data', 'alias'] }),
+    ]);
     expect(issues[0]?.message).toContain('nickname');
+  });
+
+  it('rejects a date-time without an offset', () => {
+    const issues = issuesOf({ ...received, occurredAt: '2025-10-31T19:00:01.700' }, 'strict');
+    expect(issues.map((issue) => issue.path)).toEqual([['occurredAt']]);
   });
 
   it('names an unknown enum value', () => {
@@ -124,9 +137,10 @@ describe('rejections (both modes)', () => {
     ['a missing required field', withoutKey(received, 'workspaceId'), ['workspaceId']],
     ['a wrong type', withDocument({ size: '153143' }), ['document', 'size']],
     ['a fractional size', withDocument({ size: 1.5 }), ['document', 'size']],
-    ['a bad date-time', withDocument({ createdAt: '31/10/2025 19:00' }), ['document', 'createdAt']],
+    ['a missing envelope object', withoutKey(received, 'document'), ['document']],
+    ['a missing id', withDocument({ leadId: undefined }), ['document', 'leadId']],
     ['a bad url', withDocument({ signedUrl: 'not a url' }), ['document', 'signedUrl']],
-    ['null where not nullable', withDocument({ filename: null }), ['document', 'filename']],
+    ['a null id', withDocument({ id: null }), ['document', 'id']],
   ];
 
   for (const [name, input, path] of cases) {

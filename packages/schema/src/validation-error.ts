@@ -26,12 +26,19 @@ export class WebhookEventValidationError extends Error {
 
   static fromZod(error: z.ZodError): WebhookEventValidationError {
     return new WebhookEventValidationError(
-      error.issues.map((issue) => ({
+      error.issues.flatMap((issue): WebhookValidationIssue[] => {
         // symbols never appear in parsed json; drop them rather than stringify
-        path: issue.path.filter((key): key is string | number => typeof key !== 'symbol'),
-        message: issue.message,
-        code: issue.code,
-      })),
+        const path = issue.path.filter((key): key is string | number => typeof key !== 'symbol');
+        // one issue per unknown key, its path naming the key (as json schema validators report it)
+        if (issue.code === 'unrecognized_keys') {
+          return issue.keys.map((key) => ({
+            path: [...path, key],
+            message: `unrecognized key ${JSON.stringify(key)}`,
+            code: issue.code,
+          }));
+        }
+        return [{ path, message: issue.message, code: issue.code }];
+      }),
     );
   }
 }

@@ -9,16 +9,41 @@ describe('WebhookEvent', () => {
     const event = parseWebhookEvent({});
     if (event.event === 'document.received') {
       expectTypeOf(event).toEqualTypeOf<WebhookEventOf<'document.received'>>();
-      expectTypeOf(event.document.size).toEqualTypeOf<number | undefined>();
-      expectTypeOf(event.document.messageId).toEqualTypeOf<string | null | undefined>();
+      expectTypeOf(event.document.signedUrl).toEqualTypeOf<string>();
     }
     if (event.event === 'lead.updated') {
-      expectTypeOf(event.data.externalId).toEqualTypeOf<string | null>();
       expectTypeOf(event).not.toHaveProperty('workspaceId');
     }
     if (event.event === 'document.extracted') {
-      expectTypeOf(event.status).toExtend<string>();
       expectTypeOf<'completed'>().toExtend<typeof event.status>();
+    }
+  });
+
+  it('follows lenient mode: only identifying fields are guaranteed, the rest may be null or absent', () => {
+    const event = parseWebhookEvent({});
+    if (event.event === 'document.received') {
+      expectTypeOf(event.document.id).toEqualTypeOf<string>();
+      expectTypeOf(event.workspaceId).toEqualTypeOf<string>();
+      expectTypeOf(event.document.size).toEqualTypeOf<number | null | undefined>();
+      expectTypeOf(event.document.filename).toEqualTypeOf<string | null | undefined>();
+      expectTypeOf(event.occurredAt).toEqualTypeOf<string | null | undefined>();
+    }
+    if (event.event === 'lead.updated') {
+      expectTypeOf(event.data.leadId).toEqualTypeOf<string>();
+      expectTypeOf(event.data.externalId).toEqualTypeOf<string | null | undefined>();
+    }
+    if (event.event === 'action_log.completed') {
+      expectTypeOf(event.actionLog.id).toEqualTypeOf<string>();
+      const message = event.actionLog.messages?.[0];
+      expectTypeOf(message?.body).toEqualTypeOf<string | null | undefined>();
+    }
+    if (event.event === 'document.extracted') {
+      expectTypeOf(event.documentId).toEqualTypeOf<string>();
+      expectTypeOf<null>().toExtend<typeof event.status>();
+      // value-like: the documented shapes stay visible, any other json value is possible
+      type Value = NonNullable<NonNullable<typeof event.extractionResult>['items']>[number]['value'];
+      expectTypeOf<'text' | 1 | true | null | unknown[]>().toExtend<Value>();
+      expectTypeOf<{ street?: string | null; postalCode?: string | null }>().toExtend<Value>();
     }
   });
 

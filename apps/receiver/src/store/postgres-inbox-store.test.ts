@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestDelivery } from '../ingest/ingest-delivery.js';
 import { INGEST_RESPONSES } from '../ingest/ingest-responses.js';
+import { startHarness } from '../test-support/receiver-harness.js';
 import { describeInboxStore } from './inbox-store.contract.js';
 import type { InboxStore, NewInboxEvent } from './inbox-store.js';
 import { openInboxStore } from './open-inbox-store.js';
@@ -266,4 +268,42 @@ describe('postgres inbox store: pool and outages', () => {
     }
     await expect(openInboxStore('mysql://u:secret@db/x')).rejects.toThrow(/^(?!.*secret).*scheme: mysql/);
   });
+
+  it('answers 503 over http while postgres is unreachable, then stores and processes again without a restart', async () => {
+    const url = new URL(await freshDatabase());
+    const gate = await openTcpGate({ host: url.hostname, port: Number(url.port) });
+    url.port = String(gate.port);
+    const receiver = await startHarness({ DATABASE_URL: url.toString(), DATABASE_POOL_MAX: '3' });
+    try {
+      const before = JSON.stringify(createFakeEvent('lead.created', {}, { seed: 1 }));
+      const during = JSON.stringify(createFakeEvent('lead.created', {}, { seed: 2 }));
+      expect((await receiver.post(before)).json).toMatchObject({ status: 'accepted', deliveryCount: 1 });
+
+      gate.cut();
+      const refused = await receiver.post(during);
+      expect(refused.status).toBe(503);
+      expect(refused.json).toMatchObject({ error: { code: 'store_unavailable' } });
+      expect((await receiver.admin('/readyz')).status).toBe(503);
+
+      gate.restore();
+      await vi.waitFor(async () => expect((await receiver.admin('/readyz')).status).toBe(200), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      // the sender's retry of the refused delivery, and a redelivery of the first one
+      expect((await receiver.post(during)).json).toMatchObject({ status: 'accepted', deliveryCount: 1 });
+      expect((await receiver.post(before)).json).toMatchObject({ status: 'duplicate', deliveryCount: 2 });
+      // the worker, which failed its claims meanwhile, goes on by itself
+      await vi.waitFor(
+        async () => {
+          const { json } = await receiver.admin('/events?status=processed');
+          expect(json.events).toHaveLength(2);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    } finally {
+      await receiver.close();
+      await gate.close();
+    }
+  }, 30_000);
 });

@@ -91,25 +91,32 @@ describe('postgres inbox store: several replicas on one database', () => {
     await second.close();
   });
 
-  it('concurrent duplicates at two replicas leave one row that counts every delivery', async () => {
-    const { replicas, close } = await twoReplicas();
-    const deliveries = 50;
-    const results = await Promise.all(
-      Array.from({ length: deliveries }, (_, n) =>
-        (n % 2 ? replicas[1] : replicas[0]).insert(newEvent('same-event')),
-      ),
-    );
-    expect(new Set(results.map((result) => result.id)).size).toBe(1);
-    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
-    // every delivery saw its own count: none was lost or counted twice
-    expect(results.map((result) => result.deliveryCount).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: deliveries }, (_, n) => n + 1),
-    );
-    const page = await replicas[1].list({ limit: 10 });
-    expect(page.events).toHaveLength(1);
-    expect(page.events[0]).toMatchObject({ dedupeKey: 'same-event', deliveryCount: deliveries });
-    await close();
-  });
+  // with group commit each replica sends its copies as one statement; without, 50 statements race
+  it.each([
+    ['group commit', true],
+    ['one statement per insert', false],
+  ])(
+    'concurrent duplicates at two replicas leave one row that counts every delivery (%s)',
+    async (_, groupCommit) => {
+      const { replicas, close } = await twoReplicas({ groupCommit });
+      const deliveries = 50;
+      const results = await Promise.all(
+        Array.from({ length: deliveries }, (_, n) =>
+          (n % 2 ? replicas[1] : replicas[0]).insert(newEvent('same-event')),
+        ),
+      );
+      expect(new Set(results.map((result) => result.id)).size).toBe(1);
+      expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+      // every delivery saw its own count: none was lost or counted twice
+      expect(results.map((result) => result.deliveryCount).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: deliveries }, (_, n) => n + 1),
+      );
+      const page = await replicas[1].list({ limit: 10 });
+      expect(page.events).toHaveLength(1);
+      expect(page.events[0]).toMatchObject({ dedupeKey: 'same-event', deliveryCount: deliveries });
+      await close();
+    },
+  );
 
   it('many events each sent to both replicas at once are stored once each', async () => {
     const { replicas, close } = await twoReplicas();

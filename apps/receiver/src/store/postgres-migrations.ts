@@ -22,7 +22,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX inbox_events_claimable ON inbox_events (seq) WHERE status = 'received';
   CREATE INDEX inbox_events_by_type ON inbox_events (type, seq);
-  CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
+  CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);
+  -- a queue table: every event is updated twice (claimed, then processed), so vacuum and analyze
+  -- early, before dead entries pile up in the claim index and the planner misjudges the backlog
+  ALTER TABLE inbox_events SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

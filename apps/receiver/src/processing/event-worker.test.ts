@@ -1,8 +1,13 @@
 import type { WebhookEventOf } from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { pino } from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { InboxStore } from '../store/inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
 import { type Harness, startHarness } from '../test-support/receiver-harness.js';
 import type { WebhookReceiver } from '../webhook-receiver.js';
+import { createEventWorker, type EventWorkerOptions } from './event-worker.js';
+import { HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
 
 async function eventually<T>(
@@ -148,6 +153,58 @@ describe('event worker', () => {
     setTimeout(() => release(), 50);
     await closing;
     expect(finished).toBe(true);
+  });
+});
+
+/** a worker on an in-memory store, driven by the test */
+async function storeWorker(
+  configure: (handlers: HandlerRegistry) => void,
+  wrap: (store: InboxStore) => InboxStore = (store) => store,
+  options: Partial<EventWorkerOptions> = {},
+) {
+  const base = createSqliteInboxStore({ filename: ':memory:' });
+  await base.migrate();
+  const store = wrap(base);
+  const handlers = new HandlerRegistry();
+  configure(handlers);
+  const worker = createEventWorker({ store, handlers, logger: pino({ level: 'silent' }), ...options });
+  const insert = async (type: 'lead.created' | 'lead.updated' = 'lead.created') =>
+    (
+      await base.insert({
+        dedupeKey: `k-${Math.random()}`,
+        type,
+        status: 'received',
+        payload: JSON.stringify(createFakeEvent(type)),
+        receivedAt: new Date(),
+      })
+    ).id;
+  return { base, store, worker, insert };
+}
+
+describe('event worker on a store', () => {
+  it('does not count a failed completion as a handler failure', async () => {
+    const errors: unknown[] = [];
+    let fails = 0;
+    const { base, worker, insert } = await storeWorker(
+      (handlers) => handlers.onAny(() => {}).onError((error) => void errors.push(error)),
+      (store) => ({
+        ...store,
+        complete: async () => {
+          throw new Error('connection reset');
+        },
+        fail: async (...args) => {
+          fails += 1;
+          return store.fail(...args);
+        },
+      }),
+    );
+    const id = await insert();
+    expect(await worker.runOnce()).toBe(1);
+    expect(errors).toEqual([]);
+    expect(fails).toBe(0);
+    // left to its lease: still received, no error recorded
+    expect(await base.get(id)).toMatchObject({ status: 'received', handlerAttempts: 1, lastError: null });
+    await base.close();
   });
 });
 

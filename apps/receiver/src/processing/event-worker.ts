@@ -53,8 +53,15 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       if (!validation.success) throw validation.error;
       event = validation.data;
       await handlers.dispatch(event, context);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics?.handlerDuration.observe({ type: claimed.type, result: 'success' }, seconds);
+    } catch (error) {
+      await recordFailure(claimed, event, error, started);
+      return;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics?.handlerDuration.observe({ type: claimed.type, result: 'success' }, seconds);
+    // the handlers succeeded: a completion that cannot be written is no handler failure. the lease
+    // then expires and the event runs again (at-least-once)
+    try {
       if (!(await store.complete(claimed.id, claimed.leaseToken))) {
         logger.warn(
           { id: claimed.id, type: claimed.type },
@@ -62,28 +69,41 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
         );
       }
     } catch (error) {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics?.handlerDuration.observe({ type: claimed.type, result: 'failure' }, seconds);
-      metrics?.handlerFailures.inc({ type: claimed.type });
-      // an event that no longer parses will not parse on retry either
-      const final = event === undefined || claimed.handlerAttempts > maxRetries;
-      const message = describeError(error);
-      for (const failure of await handlers.reportError(error, event, {
-        ...context,
-        type: claimed.type,
-        final,
-      })) {
-        logger.error({ id: claimed.id, error: describeError(failure) }, 'error handler threw');
-      }
-      const retryAt = final
-        ? null
-        : new Date(Date.now() + handlerRetryDelayMs(claimed.handlerAttempts, retryBaseMs));
-      await store.fail(claimed.id, claimed.leaseToken, message, retryAt);
-      logger.warn(
-        { id: claimed.id, type: claimed.type, attempt: claimed.handlerAttempts, error: message, retryAt },
-        final ? 'handler failed for good' : 'handler failed; will retry',
+      logger.error(
+        { id: claimed.id, type: claimed.type, error: describeError(error) },
+        'could not mark the event processed; it will run again once its lease expires',
       );
     }
+  }
+
+  async function recordFailure(
+    claimed: ClaimedEvent,
+    event: WebhookEvent | undefined,
+    error: unknown,
+    started: bigint,
+  ): Promise<void> {
+    const context = { id: claimed.id, attempt: claimed.handlerAttempts };
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics?.handlerDuration.observe({ type: claimed.type, result: 'failure' }, seconds);
+    metrics?.handlerFailures.inc({ type: claimed.type });
+    // an event that no longer parses will not parse on retry either
+    const final = event === undefined || claimed.handlerAttempts > maxRetries;
+    const message = describeError(error);
+    for (const failure of await handlers.reportError(error, event, {
+      ...context,
+      type: claimed.type,
+      final,
+    })) {
+      logger.error({ id: claimed.id, error: describeError(failure) }, 'error handler threw');
+    }
+    const retryAt = final
+      ? null
+      : new Date(Date.now() + handlerRetryDelayMs(claimed.handlerAttempts, retryBaseMs));
+    await store.fail(claimed.id, claimed.leaseToken, message, retryAt);
+    logger.warn(
+      { id: claimed.id, type: claimed.type, attempt: claimed.handlerAttempts, error: message, retryAt },
+      final ? 'handler failed for good' : 'handler failed; will retry',
+    );
   }
 
   async function runOnce(): Promise<number> {

@@ -1,9 +1,15 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { createSignatureHeaders } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
+import Koa from 'koa';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
+import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
 import { ADMIN_TOKEN, type Harness, SECRETS, startHarness } from './test-support/receiver-harness.js';
+import { createWebhookReceiver } from './webhook-receiver.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -328,5 +334,46 @@ describe('operations routes', () => {
       expect((await harness.admin(`/events?${query}`)).status).toBe(400);
     }
     expect((await harness.admin('/events/no-such-id')).status).toBe(404);
+  });
+});
+
+describe('a custom dedupe key function that throws', () => {
+  it('answers 503 dedupe_key_failed, stores nothing, and logs the error without the body', async () => {
+    const store = createSqliteInboxStore({ filename: ':memory:' });
+    await store.migrate();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const receiver = createWebhookReceiver({
+      store,
+      secrets: [SECRETS[0]],
+      logger,
+      dedupeKey: () => {
+        throw new Error('key service down');
+      },
+    });
+    const server = new Koa().use(receiver).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = JSON.stringify(
+        createFakeEvent('lead.created', { data: { email: 'private@example.com' } }),
+      );
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRETS[0] },
+        body,
+      });
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({
+        error: { code: 'dedupe_key_failed', message: INGEST_RESPONSES.dedupe_key_failed.message },
+      });
+      expect((await store.countByStatus()).received).toBe(0);
+      const logged = lines.join('');
+      expect(logged).toContain('key service down');
+      expect(logged).not.toContain('private@example.com');
+    } finally {
+      server.close();
+      await store.close();
+    }
   });
 });

@@ -91,10 +91,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
         : { code: read.code };
     } catch (error) {
       // a bug here must still leave the sender retrying, never a lost event
-      logger.error(
-        { error: error instanceof Error ? error.message : String(error) },
-        'ingest failed unexpectedly',
-      );
+      logger.error({ error: describeCause(error) }, 'ingest failed unexpectedly');
       outcome = { code: 'store_unavailable' };
     }
     const response = toIngestResponse(outcome);
@@ -121,6 +118,13 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
         logger.info(line, outcome.code === 'duplicate' ? 'duplicate delivery' : 'event stored');
       }
       if (outcome.code === 'accepted') worker.notify();
+    } else if (outcome.code === 'dedupe_key_failed') {
+      // the error only: the body may hold personal data
+      const cause = 'cause' in outcome ? outcome.cause : undefined;
+      logger.error(
+        { outcome: outcome.code, status: response.status, error: describeCause(cause) },
+        'dedupe key function threw; delivery refused with 503 so the sender retries',
+      );
     } else {
       logger.info({ outcome: outcome.code, status: response.status }, 'delivery refused');
     }
@@ -145,4 +149,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     worker,
   }) as WebhookReceiver;
   return receiver;
+}
+
+function describeCause(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

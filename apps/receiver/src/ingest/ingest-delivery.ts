@@ -59,9 +59,10 @@ export async function ingestDelivery(
   let dedupeKey: string;
   try {
     dedupeKey = settings.dedupeKey({ body: parsed.body, rawBody, headers });
-  } catch {
-    // a custom key function that cannot key this body: refuse it rather than store it unkeyed
-    return { code: 'invalid_json', detail: 'no dedupe key could be derived' };
+  } catch (error) {
+    // a custom key function that fails is the receiver's fault, not the event's: a 503 keeps the
+    // sender retrying rather than storing the event unkeyed or refusing it for good
+    return { code: 'dedupe_key_failed', cause: error };
   }
 
   let result: Awaited<ReturnType<InboxStore['insert']>>;

@@ -25,6 +25,11 @@ export const INGEST_RESPONSES = {
     stored: 'yes, raw, as rejected',
     message: 'event does not match its schema',
   },
+  dedupe_key_failed: {
+    status: 503,
+    stored: 'no',
+    message: 'no dedupe key could be derived for this event, retry later',
+  },
   store_unavailable: { status: 503, stored: 'no', message: 'event store unavailable, retry later' },
 } as const satisfies Record<string, { status: number; stored: string; message: string }>;
 
@@ -45,7 +50,7 @@ export type IngestOutcome =
       deliveryCount: number;
       issues: InboxIssue[];
     }
-  | { code: RefusalCode; detail?: string };
+  | { code: RefusalCode; detail?: string; cause?: unknown };
 
 export interface IngestResponse {
   status: number;

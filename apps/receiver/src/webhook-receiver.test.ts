@@ -164,6 +164,30 @@ describe('POST /webhooks/omniai: the response table', () => {
     expect((await harness.admin(`/events/${json.id}`)).json.deliveryCount).toBe(2);
   });
 
+  it('caps the issues of a body with many bad items, in the answer and in the stored row', async () => {
+    const event = createFakeEvent('action_log.completed', undefined, { seed: 3 });
+    const body = JSON.stringify({
+      ...event,
+      actionLog: { ...event.actionLog, messages: Array(400_000).fill(1) },
+    });
+    const response = await fetch(`${harness.url}/webhooks/omniai`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhook-secret': SECRETS[0] },
+      body,
+    });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(text.length).toBeLessThan(20_000);
+    const { error, id } = JSON.parse(text);
+    expect(error.issues).toHaveLength(51);
+    expect(error.issues[50]).toEqual({
+      path: [],
+      code: 'too_many_issues',
+      message: '399950 more issues left out',
+    });
+    expect((await harness.admin(`/events/${id}`)).json.issues).toEqual(error.issues);
+  });
+
   it('stores an unknown event name as ignored and answers 200', async () => {
     const body = JSON.stringify({ event: 'lead.archived', data: { leadId: 'l-9' } });
     const { status, json } = await harness.post(body);

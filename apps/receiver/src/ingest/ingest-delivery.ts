@@ -5,6 +5,7 @@ import type { InboxIssue, InboxStore } from '../store/inbox-store.js';
 import type { DedupeKeyFunction } from './dedupe-key.js';
 import type { IngestOutcome } from './ingest-responses.js';
 import { parseJsonBody } from './json-body.js';
+import { reportedIssues } from './validation-issues.js';
 
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -48,11 +49,7 @@ export async function ingestDelivery(
     const validation = safeParseWebhookEvent(parsed.body, { mode: settings.validationMode });
     if (!validation.success) {
       status = 'rejected';
-      issues = validation.error.issues.map((issue) => ({
-        path: [...issue.path],
-        message: issue.message,
-        code: issue.code,
-      }));
+      issues = reportedIssues(validation.error.issues);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { InboxStore } from './store/inbox-store.js';
 
@@ -13,10 +14,10 @@ export interface ReceiverMetrics {
 
 /** metrics in their own registry, so a host app's default registry is left alone */
 export function createReceiverMetrics(
-  options: { store?: InboxStore; registry?: Registry } = {},
+  options: { store?: InboxStore; registry?: Registry; logger?: Logger } = {},
 ): ReceiverMetrics {
   const registry = options.registry ?? new Registry();
-  const store = options.store;
+  const { store, logger } = options;
   const metrics: ReceiverMetrics = {
     registry,
     received: new Counter({
@@ -65,7 +66,18 @@ export function createReceiverMetrics(
       labelNames: ['status'],
       registers: [registry],
       async collect() {
-        const counts = await store.countByStatus();
+        let counts: Record<string, number>;
+        try {
+          counts = await store.countByStatus();
+        } catch (error) {
+          // a scrape during a database outage still gets every other metric; no stale counts either
+          this.reset();
+          logger?.warn(
+            { error: error instanceof Error ? error.message : String(error) },
+            'inbox counts unavailable; omni_receiver_inbox_events left out of this scrape',
+          );
+          return;
+        }
         for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
       },
     });

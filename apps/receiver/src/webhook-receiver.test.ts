@@ -301,6 +301,12 @@ describe('POST /webhooks/omniai: limits, signatures, storage failure', () => {
     const { status, json } = await broken.post(JSON.stringify(createFakeEvent('lead.created')));
     expect([status, json.error.code]).toEqual([503, 'store_unavailable']);
     expect((await fetch(`${broken.url}/readyz`)).status).toBe(503);
+    // metrics matter most during an outage: every other metric is still served
+    const metrics = await fetch(`${broken.url}/metrics`);
+    const text = await metrics.text();
+    expect(metrics.status).toBe(200);
+    expect(text).toMatch(/omni_receiver_events_received_total\{type="none",outcome="store_unavailable"\} 1/);
+    expect(text).not.toMatch(/omni_receiver_inbox_events\{/);
     await broken.close();
   });
 });

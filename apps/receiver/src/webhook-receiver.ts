@@ -58,7 +58,7 @@ export interface WebhookReceiver extends Middleware {
  */
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const metrics = options.metrics ?? createReceiverMetrics({ store: options.store });
+  const metrics = options.metrics ?? createReceiverMetrics({ store: options.store, logger });
   const handlers = new HandlerRegistry();
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const settings = {

@@ -357,10 +357,12 @@ describe('operations routes', () => {
         'processedAt',
         'handlerAttempts',
         'lastError',
-        'payload',
       ].sort(),
     );
-    for (const query of ['limit=0', 'limit=10001', 'limit=x', 'status=done', 'cursor=bogus']) {
+    const withPayload = await harness.admin('/events?type=lead.archived&include=payload');
+    expect(withPayload.json.events[0].payload).toEqual({ event: 'lead.archived', data: { leadId: 'l-9' } });
+    const queries = ['limit=0', 'limit=10001', 'limit=x', 'status=done', 'cursor=bogus', 'include=body'];
+    for (const query of [...queries, 'include=payload&limit=101']) {
       expect((await harness.admin(`/events?${query}`)).status).toBe(400);
     }
     expect((await harness.admin('/events/no-such-id')).status).toBe(404);

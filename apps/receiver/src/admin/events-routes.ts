@@ -6,15 +6,25 @@ import {
   INBOX_STATUSES,
   type InboxStore,
   InvalidCursorError,
-  type StoredEvent,
+  type ListedEvent,
 } from '../store/inbox-store.js';
 
-const listQuery = z.object({
-  type: z.string().min(1).max(200).optional(),
-  status: z.enum(INBOX_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100),
-  cursor: z.string().min(1).max(200).optional(),
-});
+// pages with payloads are held in memory whole: a smaller bound keeps one at most 100 bodies
+export const MAX_LIST_LIMIT = 10_000;
+export const MAX_LIST_LIMIT_WITH_PAYLOAD = 100;
+
+const listQuery = z
+  .object({
+    type: z.string().min(1).max(200).optional(),
+    status: z.enum(INBOX_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(100),
+    cursor: z.string().min(1).max(200).optional(),
+    include: z.literal('payload').optional(),
+  })
+  .refine((query) => query.include !== 'payload' || query.limit <= MAX_LIST_LIMIT_WITH_PAYLOAD, {
+    path: ['limit'],
+    message: `must be at most ${MAX_LIST_LIMIT_WITH_PAYLOAD} with include=payload`,
+  });
 
 /** bearer ADMIN_TOKEN, compared in constant time; without a configured token the read API is off */
 export function requireAdminToken(adminToken: string | undefined): Middleware {
@@ -56,7 +66,8 @@ export function mountEventsRoutes(router: Router, store: InboxStore, adminToken:
       return;
     }
     try {
-      const page = await store.list(query.data);
+      const { include, ...filters } = query.data;
+      const page = await store.list({ ...filters, includePayload: include === 'payload' });
       ctx.body = { events: page.events.map(toApiEvent), nextCursor: page.nextCursor };
     } catch (error) {
       if (!(error instanceof InvalidCursorError)) throw error;
@@ -76,13 +87,7 @@ export function mountEventsRoutes(router: Router, store: InboxStore, adminToken:
   });
 }
 
-function toApiEvent(event: StoredEvent): Record<string, unknown> {
-  let payload: unknown = event.payload;
-  try {
-    payload = JSON.parse(event.payload);
-  } catch {
-    // kept raw; only json is ever stored, but never fail a read over it
-  }
+function toApiEvent(event: ListedEvent): Record<string, unknown> {
   return {
     id: event.id,
     type: event.type,
@@ -94,6 +99,15 @@ function toApiEvent(event: StoredEvent): Record<string, unknown> {
     handlerAttempts: event.handlerAttempts,
     lastError: event.lastError,
     ...(event.issues ? { issues: event.issues } : {}),
-    payload,
+    ...(event.payload === undefined ? {} : { payload: parsePayload(event.payload) }),
   };
+}
+
+function parsePayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    // kept raw; only json is ever stored, but never fail a read over it
+    return payload;
+  }
 }

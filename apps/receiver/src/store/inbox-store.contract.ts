@@ -155,6 +155,15 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect(ignored.events.map((event) => event.dedupeKey)).toEqual(['ignored']);
     });
 
+    it('lists without payloads unless asked for them', async () => {
+      await store.insert(newEvent({ dedupeKey: 'with-payload' }));
+      const [summary] = (await store.list({ limit: 10 })).events;
+      expect(summary).toMatchObject({ dedupeKey: 'with-payload', status: 'received' });
+      expect(summary).not.toHaveProperty('payload');
+      const [full] = (await store.list({ limit: 10, includePayload: true })).events;
+      expect(full?.payload).toBe('{"event":"lead.created","data":{"leadId":"l1"}}');
+    });
+
     it('refuses a malformed cursor', async () => {
       await expect(store.list({ limit: 1, cursor: 'not-a-cursor' })).rejects.toThrow(/cursor/);
     });

@@ -63,10 +63,15 @@ export interface ListOptions {
   status?: InboxStatus;
   limit: number;
   cursor?: string;
+  /** default false: a page of 10 000 events must not hold 10 000 payloads of up to the body limit */
+  includePayload?: boolean;
 }
 
+/** a stored event as lists return it: the payload only when asked for */
+export type ListedEvent = Omit<StoredEvent, 'payload'> & { payload?: string };
+
 export interface EventPage {
-  events: StoredEvent[];
+  events: ListedEvent[];
   nextCursor: string | null;
 }
 

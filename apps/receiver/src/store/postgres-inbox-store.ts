@@ -11,6 +11,7 @@ import {
   type InboxStatus,
   type InboxStore,
   type InsertResult,
+  type ListedEvent,
   type ListOptions,
   type NewInboxEvent,
   type StoredEvent,
@@ -39,19 +40,22 @@ export interface PostgresInboxStoreOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-interface EventRow {
+interface SummaryRow {
   seq: string;
   id: string;
   dedupe_key: string;
   type: string;
   status: InboxStatus;
-  payload: string;
   issues: InboxIssue[] | null;
   delivery_count: number;
   received_at: Date;
   processed_at: Date | null;
   handler_attempts: number;
   last_error: string | null;
+}
+
+interface EventRow extends SummaryRow {
+  payload: string;
 }
 
 interface ClaimRow {
@@ -63,8 +67,9 @@ interface ClaimRow {
   lease_token: string;
 }
 
-const EVENT_COLUMNS =
-  'seq, id, dedupe_key, type, status, payload, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
+const SUMMARY_COLUMNS =
+  'seq, id, dedupe_key, type, status, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
+const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
 
 // a bound on one statement's size (arrays of this many elements)
 const MAX_BATCH = 500;
@@ -232,7 +237,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       return row ? toStoredEvent(row) : undefined;
     },
 
-    async list({ type, status, limit, cursor }: ListOptions): Promise<EventPage> {
+    async list({ type, status, limit, cursor, includePayload = false }: ListOptions): Promise<EventPage> {
       const where: string[] = [];
       const params: (string | number)[] = [];
       const bind = (value: string | number) => {
@@ -242,15 +247,17 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       if (type !== undefined) where.push(`type = ${bind(type)}`);
       if (status !== undefined) where.push(`status = ${bind(status)}`);
       if (cursor !== undefined) where.push(`seq < ${bind(decodeCursor(cursor))}`);
-      const rows = await query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      const rows = await query<SummaryRow & { payload?: string }>(
+        `SELECT ${includePayload ? EVENT_COLUMNS : SUMMARY_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY seq DESC LIMIT ${bind(limit + 1)}`,
         params,
       );
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        events: page.map(toStoredEvent),
+        events: page.map((row) =>
+          row.payload === undefined ? toListedEvent(row) : toStoredEvent({ ...row, payload: row.payload }),
+        ),
         nextCursor: rows.length > limit && last ? encodeCursor(Number(last.seq)) : null,
       };
     },
@@ -289,7 +296,7 @@ function refusedByServer(error: unknown): boolean {
   return !error.code?.startsWith('53') && !error.code?.startsWith('57');
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+function toListedEvent(row: SummaryRow): ListedEvent {
   return {
     id: row.id,
     type: row.type,
@@ -301,6 +308,9 @@ function toStoredEvent(row: EventRow): StoredEvent {
     handlerAttempts: row.handler_attempts,
     lastError: row.last_error,
     issues: row.issues,
-    payload: row.payload,
   };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return { ...toListedEvent(row), payload: row.payload };
 }

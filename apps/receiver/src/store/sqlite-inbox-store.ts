@@ -13,6 +13,7 @@ import {
   type InboxStatus,
   type InboxStore,
   type InsertResult,
+  type ListedEvent,
   type ListOptions,
   type NewInboxEvent,
   type StoredEvent,
@@ -38,13 +39,12 @@ export interface SqliteInboxStoreOptions {
   groupCommit?: boolean;
 }
 
-interface EventRow {
+interface SummaryRow {
   seq: number;
   id: string;
   dedupe_key: string;
   type: string;
   status: InboxStatus;
-  payload: string;
   issues: string | null;
   delivery_count: number;
   received_at: string;
@@ -53,14 +53,19 @@ interface EventRow {
   last_error: string | null;
 }
 
+interface EventRow extends SummaryRow {
+  payload: string;
+}
+
 interface PendingWrite {
   run: () => unknown;
   resolve: (result: never) => void;
   reject: (error: unknown) => void;
 }
 
-const EVENT_COLUMNS =
-  'seq, id, dedupe_key, type, status, payload, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
+const SUMMARY_COLUMNS =
+  'seq, id, dedupe_key, type, status, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
+const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
 
 export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxStore {
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -245,7 +250,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       return row ? toStoredEvent(row) : undefined;
     },
 
-    async list({ type, status, limit, cursor }: ListOptions): Promise<EventPage> {
+    async list({ type, status, limit, cursor, includePayload = false }: ListOptions): Promise<EventPage> {
       ready();
       const where: string[] = [];
       const params: (string | number)[] = [];
@@ -261,13 +266,17 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         where.push('seq < ?');
         params.push(decodeCursor(cursor));
       }
-      const sql = `SELECT ${EVENT_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      const sql = `SELECT ${includePayload ? EVENT_COLUMNS : SUMMARY_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY seq DESC LIMIT ?`;
-      const rows = db.prepare<(string | number)[], EventRow>(sql).all(...params, limit + 1);
+      const rows = db
+        .prepare<(string | number)[], SummaryRow & { payload?: string }>(sql)
+        .all(...params, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        events: page.map(toStoredEvent),
+        events: page.map((row) =>
+          row.payload === undefined ? toListedEvent(row) : toStoredEvent({ ...row, payload: row.payload }),
+        ),
         nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
       };
     },
@@ -307,7 +316,7 @@ interface ClaimRow {
   lease_token: string;
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+function toListedEvent(row: SummaryRow): ListedEvent {
   return {
     id: row.id,
     type: row.type,
@@ -319,6 +328,9 @@ function toStoredEvent(row: EventRow): StoredEvent {
     handlerAttempts: row.handler_attempts,
     lastError: row.last_error,
     issues: row.issues ? (JSON.parse(row.issues) as InboxIssue[]) : null,
-    payload: row.payload,
   };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return { ...toListedEvent(row), payload: row.payload };
 }

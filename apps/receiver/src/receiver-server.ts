@@ -74,10 +74,12 @@ export async function startReceiver(
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
-      const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      // one deadline for requests and handlers together: shutdown never takes twice the timeout
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const cutConnections = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      clearTimeout(deadline);
-      await receiver.stop(config.shutdownTimeoutMs);
+      clearTimeout(cutConnections);
+      await receiver.stop(Math.max(0, deadline - Date.now()));
       await store.close();
     })();
     return closing;

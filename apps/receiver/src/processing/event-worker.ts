@@ -129,6 +129,15 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     });
   }
 
+  async function releaseLeases(): Promise<void> {
+    try {
+      const released = await store.releaseOrphanedLeases();
+      if (released > 0) logger.info({ released }, 'released the leases of a previous run');
+    } catch (error) {
+      logger.error({ error: describeError(error) }, 'could not release old leases; they will expire');
+    }
+  }
+
   async function run(): Promise<void> {
     while (running) {
       let handled = 0;
@@ -145,7 +154,7 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     start() {
       if (running) return;
       running = true;
-      loop = run();
+      loop = releaseLeases().then(run);
     },
     async stop(timeoutMs = 10_000) {
       running = false;

@@ -85,6 +85,11 @@ export interface InboxStore {
    * a crashed worker's events come back once its lease runs out
    */
   claim(options: ClaimOptions): Promise<ClaimedEvent[]>;
+  /**
+   * called when a worker starts: releases the leases no live worker can hold. sqlite: all of them (one
+   * process owns the file, so they are a crashed run's); postgres: none (other replicas hold theirs)
+   */
+  releaseOrphanedLeases(): Promise<number>;
   /** marks a claimed event processed; false when the lease was lost to another worker */
   complete(id: string, leaseToken: string, now?: Date): Promise<boolean>;
   /** records a handler failure: retried at `retryAt`, or `failed` for good when retryAt is null */

@@ -154,6 +154,15 @@ describe('postgres inbox store: several replicas on one database', () => {
     await close();
   });
 
+  it('a starting replica leaves the leases of the others alone', async () => {
+    const { replicas, close } = await twoReplicas();
+    await replicas[0].insert(newEvent('held'));
+    expect(await replicas[0].claim({ limit: 10, leaseMs: 60_000 })).toHaveLength(1);
+    expect(await replicas[1].releaseOrphanedLeases()).toBe(0);
+    expect(await replicas[1].claim({ limit: 10, leaseMs: 60_000 })).toEqual([]);
+    await close();
+  });
+
   it('an event whose replica died mid-handler is reclaimed by another once its lease expires', async () => {
     const { replicas, close } = await twoReplicas();
     const { id } = await replicas[0].insert(newEvent('lease'));

@@ -36,6 +36,29 @@ describe('sqlite inbox store', () => {
     await second.close();
   });
 
+  it("releases a previous run's leases when a worker starts, so its events run at once", async () => {
+    const filename = join(dir, 'leases', 'inbox.sqlite');
+    const crashed = createSqliteInboxStore({ filename });
+    await crashed.migrate();
+    const event = {
+      type: 'lead.created',
+      status: 'received',
+      payload: '{}',
+      receivedAt: new Date(),
+    } as const;
+    const { id } = await crashed.insert({ ...event, dedupeKey: 'leased' });
+    await crashed.insert({ ...event, dedupeKey: 'free' });
+    expect(await crashed.claim({ limit: 1, leaseMs: 60_000 })).toHaveLength(1);
+    await crashed.close();
+    const restarted = createSqliteInboxStore({ filename });
+    await restarted.migrate();
+    expect(await restarted.releaseOrphanedLeases()).toBe(1);
+    const claimed = await restarted.claim({ limit: 10, leaseMs: 60_000 });
+    expect(claimed.map((row) => row.id)).toContain(id);
+    expect(claimed).toHaveLength(2);
+    await restarted.close();
+  });
+
   it('rejects inserts once closed', async () => {
     const store = createSqliteInboxStore({ filename: ':memory:' });
     await store.migrate();

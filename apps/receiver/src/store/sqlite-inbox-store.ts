@@ -118,6 +118,9 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         `UPDATE inbox_events SET status = 'failed', last_error = ?, processed_at = ?, lease_token = NULL, lease_until = NULL
          WHERE id = ? AND lease_token = ? AND status = 'received'`,
       ),
+      releaseLeases: db.prepare<[]>(
+        'UPDATE inbox_events SET lease_token = NULL, lease_until = NULL WHERE lease_token IS NOT NULL',
+      ),
       get: db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM inbox_events WHERE id = ?`),
       countByStatus: db.prepare<[], { status: InboxStatus; n: number }>(
         'SELECT status, COUNT(*) AS n FROM inbox_events GROUP BY status',
@@ -229,6 +232,10 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         handlerAttempts: row.handler_attempts,
         leaseToken: row.lease_token,
       }));
+    },
+
+    releaseOrphanedLeases() {
+      return write(() => ready().releaseLeases.run().changes);
     },
 
     complete(id, leaseToken, now = new Date()) {

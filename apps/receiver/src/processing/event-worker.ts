@@ -107,7 +107,7 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   }
 
   async function runOnce(): Promise<number> {
-    const batch = await store.claim({ limit: batchSize, leaseMs });
+    const batch = await store.claim({ limit: batchSize, leaseMs, maxAttempts: maxRetries + 1 });
     await Promise.all(batch.map(processEvent));
     return batch.length;
   }

@@ -105,6 +105,31 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       ).toEqual([]);
     });
 
+    it('fails an event whose last allowed attempt never finished instead of claiming it again', async () => {
+      const { id } = await store.insert(newEvent());
+      const other = await store.insert(newEvent());
+      const t0 = new Date('2026-01-02T00:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      // two attempts allowed; each claim's worker "crashes" and its lease runs out
+      expect(await store.claim({ limit: 1, leaseMs: 1000, now: t0, maxAttempts: 2 })).toMatchObject([
+        { id, handlerAttempts: 1 },
+      ]);
+      expect(await store.claim({ limit: 1, leaseMs: 1000, now: at(1000), maxAttempts: 2 })).toMatchObject([
+        { id, handlerAttempts: 2 },
+      ]);
+      const claimed = await store.claim({ limit: 10, leaseMs: 1000, now: at(2000), maxAttempts: 2 });
+      expect(claimed.map((event) => event.id)).toEqual([other.id]);
+      const failed = await store.get(id);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        handlerAttempts: 2,
+        processedAt: at(2000).toISOString(),
+      });
+      expect(failed?.lastError).toMatch(/^handler never finished: .* attempt 2$/);
+      const later = await store.claim({ limit: 10, leaseMs: 1000, now: at(60_000), maxAttempts: 2 });
+      expect(later.map((event) => event.id)).toEqual([other.id]);
+    });
+
     it('claims oldest first, up to the limit', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i += 1) ids.push((await store.insert(newEvent())).id);

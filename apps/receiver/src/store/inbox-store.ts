@@ -56,7 +56,16 @@ export interface ClaimOptions {
   limit: number;
   leaseMs: number;
   now?: Date;
+  /**
+   * attempts an event may have: a due event that already had them all never finished its last one
+   * (the process crashed, or the handler outlived its lease), so it is marked `failed`, not claimed
+   */
+  maxAttempts?: number;
 }
+
+/** lastError of an event whose last attempt never finished */
+export const NEVER_FINISHED_ERROR =
+  'handler never finished: the process stopped or the lease expired during attempt';
 
 export interface ListOptions {
   type?: string;
@@ -82,7 +91,7 @@ export interface InboxStore {
   insert(event: NewInboxEvent): Promise<InsertResult>;
   /**
    * leases up to `limit` received events whose retry time has come and whose lease (if any) expired;
-   * a crashed worker's events come back once its lease runs out
+   * a crashed worker's events come back once its lease runs out, until they reach `maxAttempts`
    */
   claim(options: ClaimOptions): Promise<ClaimedEvent[]>;
   /**

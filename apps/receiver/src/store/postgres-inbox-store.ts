@@ -13,6 +13,7 @@ import {
   type InsertResult,
   type ListedEvent,
   type ListOptions,
+  NEVER_FINISHED_ERROR,
   type NewInboxEvent,
   type StoredEvent,
 } from './inbox-store.js';
@@ -90,20 +91,28 @@ interface Completion {
   at: Date;
 }
 
-// without `now`, leases use the database's clock: every replica then agrees on when one expires
+// without `now`, leases use the database's clock: every replica then agrees on when one expires.
+// a due event that already had every attempt never finished its last one: it is failed, not claimed
 const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now()) AS at),
   due AS (
-    SELECT seq FROM inbox_events, clock
+    SELECT seq, handler_attempts >= COALESCE($5::integer, 2147483647) AS exhausted FROM inbox_events, clock
     WHERE status = 'received' AND available_at <= clock.at AND (lease_until IS NULL OR lease_until <= clock.at)
     ORDER BY seq
     LIMIT $2
     FOR UPDATE OF inbox_events SKIP LOCKED
+  ),
+  exhausted AS (
+    UPDATE inbox_events AS e
+    SET status = 'failed', last_error = $6 || ' ' || e.handler_attempts, processed_at = clock.at,
+      lease_token = NULL, lease_until = NULL
+    FROM due, clock
+    WHERE e.seq = due.seq AND due.exhausted
   )
   UPDATE inbox_events AS e
   SET lease_token = $3, lease_until = clock.at + $4::integer * interval '1 millisecond',
     handler_attempts = e.handler_attempts + 1
   FROM due, clock
-  WHERE e.seq = due.seq
+  WHERE e.seq = due.seq AND NOT due.exhausted
   RETURNING e.seq, e.id, e.type, e.payload, e.handler_attempts, e.lease_token`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -191,8 +200,15 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       return inserts.add(event);
     },
 
-    async claim({ limit, leaseMs, now }: ClaimOptions): Promise<ClaimedEvent[]> {
-      const rows = await query<ClaimRow>(CLAIM_SQL, [now ?? null, limit, randomUUID(), leaseMs]);
+    async claim({ limit, leaseMs, now, maxAttempts }: ClaimOptions): Promise<ClaimedEvent[]> {
+      const rows = await query<ClaimRow>(CLAIM_SQL, [
+        now ?? null,
+        limit,
+        randomUUID(),
+        leaseMs,
+        maxAttempts ?? null,
+        NEVER_FINISHED_ERROR,
+      ]);
       // RETURNING has no order: hand them out oldest first
       return rows
         .sort((a, b) => Number(a.seq) - Number(b.seq))

@@ -15,6 +15,7 @@ import {
   type InsertResult,
   type ListedEvent,
   type ListOptions,
+  NEVER_FINISHED_ERROR,
   type NewInboxEvent,
   type StoredEvent,
 } from './inbox-store.js';
@@ -96,6 +97,15 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
          ON CONFLICT (dedupe_key) DO UPDATE SET
            delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
          RETURNING id, delivery_count, status`,
+      ),
+      exhaust: db.prepare<[string, string, number, number, number, number]>(
+        `UPDATE inbox_events SET status = 'failed', last_error = ? || ' ' || handler_attempts, processed_at = ?,
+           lease_token = NULL, lease_until = NULL
+         WHERE seq IN (
+           SELECT seq FROM inbox_events
+           WHERE status = 'received' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+           ORDER BY seq LIMIT ?
+         ) AND handler_attempts >= ?`,
       ),
       claim: db.prepare<[string, number, number, number, number], ClaimRow>(
         `UPDATE inbox_events SET lease_token = ?, lease_until = ?, handler_attempts = handler_attempts + 1
@@ -222,9 +232,15 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       return write(() => insertOne(event));
     },
 
-    async claim({ limit, leaseMs, now = new Date() }: ClaimOptions): Promise<ClaimedEvent[]> {
+    async claim({ limit, leaseMs, now = new Date(), maxAttempts }: ClaimOptions): Promise<ClaimedEvent[]> {
       const at = now.getTime();
-      const rows = await write(() => ready().claim.all(randomUUID(), at + leaseMs, at, at, limit));
+      const rows = await write(() => {
+        const s = ready();
+        if (maxAttempts !== undefined) {
+          s.exhaust.run(NEVER_FINISHED_ERROR, now.toISOString(), at, at, limit, maxAttempts);
+        }
+        return s.claim.all(randomUUID(), at + leaseMs, at, at, limit);
+      });
       return rows.map((row) => ({
         id: row.id,
         type: row.type,

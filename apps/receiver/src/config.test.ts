@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       handlerMaxRetries: 5,
       handlerRetryBaseMs: 1000,
       handlerLeaseMs: 60_000,
+      handlerTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
     });
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
     [{ WEBHOOK_SECRET: 's', SIGNATURE_MODE: 'sometimes' }, 'SIGNATURE_MODE'],
     [{ WEBHOOK_SECRET: 's', BODY_LIMIT_BYTES: '1mb' }, 'BODY_LIMIT_BYTES'],
     [{ WEBHOOK_SECRET: 's', HANDLER_MAX_RETRIES: '-1' }, 'HANDLER_MAX_RETRIES'],
+    [{ WEBHOOK_SECRET: 's', HANDLER_TIMEOUT_MS: '0' }, 'HANDLER_TIMEOUT_MS'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));

@@ -41,6 +41,7 @@ export const receiverEnvSchema = z.object({
   HANDLER_MAX_RETRIES: integer(0, 100).default(5),
   HANDLER_RETRY_BASE_MS: integer(1, 3_600_000).default(1000),
   HANDLER_LEASE_MS: integer(100, 3_600_000).default(60_000),
+  HANDLER_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -62,6 +63,7 @@ export interface ReceiverConfig {
   handlerMaxRetries: number;
   handlerRetryBaseMs: number;
   handlerLeaseMs: number;
+  handlerTimeoutMs: number;
   shutdownTimeoutMs: number;
   logLevel: ReceiverEnv['LOG_LEVEL'];
 }
@@ -103,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
     handlerMaxRetries: e.HANDLER_MAX_RETRIES,
     handlerRetryBaseMs: e.HANDLER_RETRY_BASE_MS,
     handlerLeaseMs: e.HANDLER_LEASE_MS,
+    handlerTimeoutMs: e.HANDLER_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
   };

@@ -48,6 +48,7 @@ export async function startReceiver(
     handlerMaxRetries: config.handlerMaxRetries,
     handlerRetryBaseMs: config.handlerRetryBaseMs,
     handlerLeaseMs: config.handlerLeaseMs,
+    handlerTimeoutMs: config.handlerTimeoutMs,
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
   (options.configure ?? exampleHandlers)(receiver, logger);

@@ -36,7 +36,12 @@ export interface WebhookReceiverOptions {
   /** handler retries after the first failure (default 5), with exponential backoff from `handlerRetryBaseMs` */
   handlerMaxRetries?: number;
   handlerRetryBaseMs?: number;
+  /** how long a claim is exclusive; renewed while its handlers run (default 60 000) */
   handlerLeaseMs?: number;
+  /** an attempt running longer is aborted through `context.signal` and retried (default 30 000) */
+  handlerTimeoutMs?: number;
+  /** events whose handlers run at once (default 32) */
+  handlerConcurrency?: number;
   pollIntervalMs?: number;
 }
 
@@ -78,6 +83,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     ...(options.handlerMaxRetries !== undefined ? { maxRetries: options.handlerMaxRetries } : {}),
     ...(options.handlerRetryBaseMs !== undefined ? { retryBaseMs: options.handlerRetryBaseMs } : {}),
     ...(options.handlerLeaseMs !== undefined ? { leaseMs: options.handlerLeaseMs } : {}),
+    ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
+    ...(options.handlerConcurrency !== undefined ? { concurrency: options.handlerConcurrency } : {}),
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
 

@@ -208,6 +208,87 @@ describe('event worker on a store', () => {
   });
 });
 
+describe('event worker: slow, hung and long handlers', () => {
+  it('keeps processing other events while one handler hangs', async () => {
+    let hung = 0;
+    const done: string[] = [];
+    await withHarness(
+      { SHUTDOWN_TIMEOUT_MS: '200' },
+      (receiver) =>
+        receiver
+          .on('lead.created', async () => {
+            hung += 1;
+            await new Promise(() => {});
+          })
+          .on('lead.updated', (event) => void done.push(event.data.leadId)),
+      async (harness) => {
+        await harness.post(JSON.stringify(createFakeEvent('lead.created')));
+        await expect.poll(() => hung).toBe(1);
+        const later = createFakeEvent('lead.updated');
+        const { json } = await harness.post(JSON.stringify(later));
+        const stored = await eventually(
+          async () => (await harness.admin(`/events/${json.id}`)).json,
+          (value) => value.status === 'processed',
+        );
+        expect(stored.status).toBe('processed');
+        expect(done).toEqual([later.data.leadId]);
+      },
+    );
+  });
+
+  it('aborts an attempt past HANDLER_TIMEOUT_MS, counts it as a failure and retries it', async () => {
+    const reasons: unknown[] = [];
+    await withHarness(
+      { HANDLER_TIMEOUT_MS: '100' },
+      (receiver) =>
+        receiver.on('lead.completed', async (_event, { attempt, signal }) => {
+          if (attempt > 1) return;
+          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          reasons.push(signal.reason);
+        }),
+      async (harness) => {
+        const { json } = await harness.post(JSON.stringify(createFakeEvent('lead.completed')));
+        const stored = await eventually(
+          async () => (await harness.admin(`/events/${json.id}`)).json,
+          (value) => value.status === 'processed',
+        );
+        expect(stored).toMatchObject({
+          status: 'processed',
+          handlerAttempts: 2,
+          lastError: 'HandlerTimeoutError: handler timed out after 100 ms',
+        });
+        expect(reasons).toEqual([expect.objectContaining({ name: 'HandlerTimeoutError' })]);
+      },
+    );
+  });
+
+  it('renews the lease of a handler that outlives it, so no other worker claims the event', async () => {
+    let release: () => void = () => {};
+    const { base, worker, insert } = await storeWorker(
+      (handlers) =>
+        handlers.onAny(
+          () =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+            }),
+        ),
+      undefined,
+      { leaseMs: 150, handlerTimeoutMs: 5000 },
+    );
+    const id = await insert();
+    const running = worker.runOnce();
+    // another replica polls for due events for four leases' time
+    for (let i = 0; i < 12; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await base.claim({ limit: 10, leaseMs: 150 })).toEqual([]);
+    }
+    release();
+    expect(await running).toBe(1);
+    expect(await base.get(id)).toMatchObject({ status: 'processed', handlerAttempts: 1 });
+    await base.close();
+  });
+});
+
 describe('handlerRetryDelayMs', () => {
   it('doubles from the base and caps at one hour', () => {
     expect([1, 2, 3, 4].map((n) => handlerRetryDelayMs(n, 1000))).toEqual([1000, 2000, 4000, 8000]);

@@ -2,6 +2,7 @@ import { safeParseWebhookEvent, type ValidationMode, type WebhookEvent } from '@
 import type { Logger } from 'pino';
 import type { ReceiverMetrics } from '../metrics.js';
 import type { ClaimedEvent, InboxStore } from '../store/inbox-store.js';
+import { withHandlerDeadline } from './handler-deadline.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
 
@@ -14,20 +15,31 @@ export interface EventWorkerOptions {
   /** retries after the first failed attempt; then the event is `failed` */
   maxRetries?: number;
   retryBaseMs?: number;
-  /** how long a claim is exclusive; a crashed worker's events are retried after it */
+  /** how long a claim is exclusive; renewed every third of it while the handler runs */
   leaseMs?: number;
   pollIntervalMs?: number;
-  batchSize?: number;
+  /** events handled at once; another is claimed as soon as one finishes (default 32) */
+  concurrency?: number;
+  /** an attempt running longer is aborted (context.signal) and counts as failed (default 30 000) */
+  handlerTimeoutMs?: number;
 }
 
 export interface EventWorker {
   start(): void;
-  /** stops claiming, lets running handlers finish for up to `timeoutMs` (their leases cover the rest) */
+  /**
+   * stops claiming, lets running handlers finish for up to `timeoutMs`, then aborts their signals and
+   * stops renewing their leases
+   */
   stop(timeoutMs?: number): Promise<void>;
   /** wakes an idle worker, e.g. right after an insert */
   notify(): void;
-  /** claims and processes one batch; resolves with how many events it handled */
+  /** claims as many events as there are free slots and processes them; resolves with how many */
   runOnce(): Promise<number>;
+}
+
+interface Attempt {
+  controller: AbortController;
+  renewal: NodeJS.Timeout;
 }
 
 export function createEventWorker(options: EventWorkerOptions): EventWorker {
@@ -36,27 +48,52 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   const retryBaseMs = options.retryBaseMs ?? 1000;
   const leaseMs = options.leaseMs ?? 60_000;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  const batchSize = options.batchSize ?? 32;
+  const concurrency = Math.max(1, options.concurrency ?? 32);
+  const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let woken = false;
+  const active = new Set<Promise<void>>();
+  const attempts = new Set<Attempt>();
+
+  /** keeps a running attempt's lease alive, so no other replica claims the event meanwhile */
+  function renewLease(claimed: ClaimedEvent, controller: AbortController): void {
+    store.renewLease(claimed.id, claimed.leaseToken, leaseMs).then(
+      (renewed) => {
+        if (renewed || controller.signal.aborted) return;
+        logger.warn({ id: claimed.id, type: claimed.type }, 'lease lost while the handler ran; aborting it');
+        controller.abort(new Error('lease lost'));
+      },
+      (error: unknown) =>
+        logger.warn({ id: claimed.id, error: describeError(error) }, 'could not renew a lease; will retry'),
+    );
+  }
 
   async function processEvent(claimed: ClaimedEvent): Promise<void> {
     const started = process.hrtime.bigint();
-    const context = { id: claimed.id, attempt: claimed.handlerAttempts };
+    const controller = new AbortController();
+    const attempt: Attempt = {
+      controller,
+      renewal: setInterval(() => renewLease(claimed, controller), Math.max(1, Math.floor(leaseMs / 3))),
+    };
+    attempts.add(attempt);
+    const context = { id: claimed.id, attempt: claimed.handlerAttempts, signal: controller.signal };
     let event: WebhookEvent | undefined;
     try {
       const validation = safeParseWebhookEvent(JSON.parse(claimed.payload) as unknown, {
         mode: options.validationMode ?? 'lenient',
       });
       if (!validation.success) throw validation.error;
-      event = validation.data;
-      await handlers.dispatch(event, context);
+      const parsed = validation.data;
+      event = parsed;
+      await withHandlerDeadline(handlers.dispatch(parsed, context), controller, handlerTimeoutMs);
     } catch (error) {
-      await recordFailure(claimed, event, error, started);
+      endAttempt(attempt);
+      await recordFailure(claimed, event, error, started, controller.signal);
       return;
     }
+    endAttempt(attempt);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics?.handlerDuration.observe({ type: claimed.type, result: 'success' }, seconds);
     // the handlers succeeded: a completion that cannot be written is no handler failure. the lease
@@ -76,13 +113,38 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     }
   }
 
+  function endAttempt(attempt: Attempt): void {
+    clearInterval(attempt.renewal);
+    attempts.delete(attempt);
+  }
+
+  /** runs one claimed event in a slot; never rejects */
+  function startEvent(claimed: ClaimedEvent): Promise<void> {
+    const task: Promise<void> = processEvent(claimed)
+      .catch((error: unknown) =>
+        logger.error({ id: claimed.id, error: describeError(error) }, 'could not record a handler result'),
+      )
+      .finally(() => active.delete(task));
+    active.add(task);
+    return task;
+  }
+
+  function claimFree(): Promise<ClaimedEvent[]> {
+    return store.claim({
+      limit: Math.max(0, concurrency - active.size),
+      leaseMs,
+      maxAttempts: maxRetries + 1,
+    });
+  }
+
   async function recordFailure(
     claimed: ClaimedEvent,
     event: WebhookEvent | undefined,
     error: unknown,
     started: bigint,
+    signal: AbortSignal,
   ): Promise<void> {
-    const context = { id: claimed.id, attempt: claimed.handlerAttempts };
+    const context = { id: claimed.id, attempt: claimed.handlerAttempts, signal };
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics?.handlerDuration.observe({ type: claimed.type, result: 'failure' }, seconds);
     metrics?.handlerFailures.inc({ type: claimed.type });
@@ -107,9 +169,10 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   }
 
   async function runOnce(): Promise<number> {
-    const batch = await store.claim({ limit: batchSize, leaseMs, maxAttempts: maxRetries + 1 });
-    await Promise.all(batch.map(processEvent));
-    return batch.length;
+    if (active.size >= concurrency) return 0;
+    const claimed = await claimFree();
+    await Promise.all(claimed.map(startEvent));
+    return claimed.length;
   }
 
   function idle(): Promise<void> {
@@ -129,24 +192,32 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     });
   }
 
+  // claims into free slots as they free up: a slow or hung handler holds its own slot, never the others
+  async function run(): Promise<void> {
+    while (running) {
+      const free = concurrency - active.size;
+      if (free <= 0) {
+        await Promise.race(active);
+        continue;
+      }
+      let claimed: ClaimedEvent[] = [];
+      try {
+        claimed = await claimFree();
+      } catch (error) {
+        logger.error({ error: describeError(error) }, 'worker could not claim events; retrying');
+      }
+      for (const event of claimed) startEvent(event);
+      // fewer than asked for: nothing else is due until an insert, a retry time or the next poll
+      if (claimed.length < free && running) await idle();
+    }
+  }
+
   async function releaseLeases(): Promise<void> {
     try {
       const released = await store.releaseOrphanedLeases();
       if (released > 0) logger.info({ released }, 'released the leases of a previous run');
     } catch (error) {
       logger.error({ error: describeError(error) }, 'could not release old leases; they will expire');
-    }
-  }
-
-  async function run(): Promise<void> {
-    while (running) {
-      let handled = 0;
-      try {
-        handled = await runOnce();
-      } catch (error) {
-        logger.error({ error: describeError(error) }, 'worker could not claim events; retrying');
-      }
-      if (handled === 0 && running) await idle();
     }
   }
 
@@ -160,14 +231,28 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       running = false;
       wake?.();
       if (!loop) return;
+      const current = loop;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
-      const result = await Promise.race([loop.then(() => 'done' as const), timedOut]);
+      const finished = (async () => {
+        await current;
+        await Promise.allSettled([...active]);
+        return 'done' as const;
+      })();
+      const result = await Promise.race([finished, timedOut]);
       clearTimeout(timer);
-      if (result === 'timeout')
-        logger.warn({ timeoutMs }, 'handlers still running at shutdown; their leases will expire');
+      if (result === 'timeout') {
+        logger.warn(
+          { timeoutMs, running: attempts.size },
+          'handlers still running at shutdown; aborted, their leases will expire',
+        );
+        for (const attempt of [...attempts]) {
+          endAttempt(attempt);
+          attempt.controller.abort(new Error('receiver shutting down'));
+        }
+      }
       loop = undefined;
     },
     notify() {

@@ -5,6 +5,8 @@ export interface HandlerContext {
   id: string;
   /** 1 on the first run; handlers run at least once, possibly more after a crash or failure */
   attempt: number;
+  /** aborted when the attempt times out (HANDLER_TIMEOUT_MS), loses its lease, or the receiver stops */
+  signal: AbortSignal;
 }
 
 export interface ErrorContext extends HandlerContext {

@@ -130,6 +130,20 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect(later.map((event) => event.id)).toEqual([other.id]);
     });
 
+    it('renews a running lease, so the event is not claimed again while its handler runs', async () => {
+      const { id } = await store.insert(newEvent());
+      const t0 = new Date('2026-01-02T00:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      const [claimed] = await store.claim({ limit: 1, leaseMs: 1000, now: t0 });
+      expect(await store.renewLease(id, claimed?.leaseToken ?? '', 1000, at(900))).toBe(true);
+      expect(await store.claim({ limit: 1, leaseMs: 1000, now: at(1500) })).toEqual([]);
+      expect(await store.renewLease(id, 'not-the-token', 1000, at(1500))).toBe(false);
+      const [again] = await store.claim({ limit: 1, leaseMs: 1000, now: at(1900) });
+      expect(again).toMatchObject({ id, handlerAttempts: 2 });
+      // the lost lease cannot be renewed any more
+      expect(await store.renewLease(id, claimed?.leaseToken ?? '', 1000, at(1900))).toBe(false);
+    });
+
     it('claims oldest first, up to the limit', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i += 1) ids.push((await store.insert(newEvent())).id);

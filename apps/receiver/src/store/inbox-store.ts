@@ -99,6 +99,8 @@ export interface InboxStore {
    * process owns the file, so they are a crashed run's); postgres: none (other replicas hold theirs)
    */
   releaseOrphanedLeases(): Promise<number>;
+  /** extends a running claim's lease to `leaseMs` from now; false when the lease was lost */
+  renewLease(id: string, leaseToken: string, leaseMs: number, now?: Date): Promise<boolean>;
   /** marks a claimed event processed; false when the lease was lost to another worker */
   complete(id: string, leaseToken: string, now?: Date): Promise<boolean>;
   /** records a handler failure: retried at `retryAt`, or `failed` for good when retryAt is null */

@@ -221,6 +221,18 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
         }));
     },
 
+    async renewLease(id, leaseToken, leaseMs, now) {
+      ready();
+      if (!UUID.test(id) || !UUID.test(leaseToken)) return false;
+      // on the database clock unless told otherwise, like the claim that set it
+      const result = await pool.query(
+        `UPDATE inbox_events SET lease_until = COALESCE($3::timestamptz, now()) + $4::integer * interval '1 millisecond'
+         WHERE id = $1 AND lease_token = $2`,
+        [id, leaseToken, now ?? null, leaseMs],
+      );
+      return result.rowCount === 1;
+    },
+
     async releaseOrphanedLeases() {
       // another replica's lease looks the same as a dead one's: only its expiry tells them apart
       ready();

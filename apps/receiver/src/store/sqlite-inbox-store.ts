@@ -128,6 +128,9 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         `UPDATE inbox_events SET status = 'failed', last_error = ?, processed_at = ?, lease_token = NULL, lease_until = NULL
          WHERE id = ? AND lease_token = ? AND status = 'received'`,
       ),
+      renew: db.prepare<[number, string, string]>(
+        `UPDATE inbox_events SET lease_until = ? WHERE id = ? AND lease_token = ? AND status = 'received'`,
+      ),
       releaseLeases: db.prepare<[]>(
         'UPDATE inbox_events SET lease_token = NULL, lease_until = NULL WHERE lease_token IS NOT NULL',
       ),
@@ -248,6 +251,10 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         handlerAttempts: row.handler_attempts,
         leaseToken: row.lease_token,
       }));
+    },
+
+    renewLease(id, leaseToken, leaseMs, now = new Date()) {
+      return write(() => ready().renew.run(now.getTime() + leaseMs, id, leaseToken).changes === 1);
     },
 
     releaseOrphanedLeases() {

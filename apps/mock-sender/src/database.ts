@@ -73,7 +73,10 @@ export function openDatabase(databaseUrl: string): SqliteDatabase {
   }
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  // normal is durable across a process kill in wal mode; only an os crash can lose the last commit
+  // normal in wal: a commit appends to the wal without an fsync (checkpoints still sync). it survives
+  // a process kill (the os holds the write); a power cut or os crash may lose the last commits. fine
+  // for an outbox, unlike the receiver's inbox: a lost attempt record means the delivery is sent
+  // again, which receivers dedupe; a lost enqueue means a mock event is sent again by hand
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DELIVERY_TIMEOUT_MS, type SuccessRule } from '@omni-webhooks/contract';
+import Database from 'better-sqlite3';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -41,8 +42,12 @@ const target: DeliveryTarget = {
 let dir: string;
 let db: SqliteDatabase;
 
+// these tests step a fake setTimeout; group commit waits for a real setImmediate, so here each attempt
+// write commits alone (the group-commit path is tested with real timers at the end of this file)
+const openOutbox = () => new Outbox(db, { groupCommit: false });
+
 function setup(options: { successRule?: SuccessRule; sign?: boolean } = {}) {
-  const outbox = new Outbox(db);
+  const outbox = openOutbox();
   const engine = new DeliveryEngine({
     outbox,
     timeoutMs: DELIVERY_TIMEOUT_MS,
@@ -194,7 +199,7 @@ describe('delivery engine', () => {
     // a new engine on the same database, started 30 s later
     await vi.advanceTimersByTimeAsync(30_000);
     const restarted = new DeliveryEngine({
-      outbox: new Outbox(db),
+      outbox: openOutbox(),
       timeoutMs: DELIVERY_TIMEOUT_MS,
       retryTimeScale: 1,
       successRule: '200',
@@ -302,7 +307,7 @@ describe('delivery engine: parked retries', () => {
 
   it('holds a wait within the horizon in the run, with p-retry', async () => {
     answer((n) => new HttpResponse(null, { status: n === 1 ? 500 : 200 }));
-    const outbox = new Outbox(db);
+    const outbox = openOutbox();
     const engine = createEngine(outbox, { retryHorizonMs: 60_000 });
     const [delivery] = outbox.enqueue(
       [{ id: 'msg_h', type: 'lead.created', body: '{}' }],
@@ -321,7 +326,7 @@ describe('delivery engine: parked retries', () => {
 
   it('wakes 1 000 parked deliveries in due order, each at its time, with one timer', async () => {
     answer(() => new HttpResponse(null, { status: 200 }));
-    const outbox = new Outbox(db);
+    const outbox = openOutbox();
     // due times 37 ms apart, enqueued in a scrambled order
     const dueAt = (n: number) => T0 + 1000 + ((n * 7919) % 1000) * 37;
     for (let n = 0; n < 1000; n++) {
@@ -345,7 +350,7 @@ describe('delivery engine: parked retries', () => {
 
   it('re-arms the timer for a park earlier than the one it is armed for', async () => {
     answer((n) => new HttpResponse(null, { status: n === 1 ? 500 : 200 }));
-    const outbox = new Outbox(db);
+    const outbox = openOutbox();
     const late = enqueueParked(outbox, 1, T0 + 240_000);
     const engine = createEngine(outbox);
     engine.resume();
@@ -377,7 +382,7 @@ describe('delivery engine: parked retries', () => {
 
   it('parks a delivery scheduled before its time instead of waiting for it in a run', async () => {
     answer(() => new HttpResponse(null, { status: 200 }));
-    const outbox = new Outbox(db);
+    const outbox = openOutbox();
     const id = enqueueParked(outbox, 1, T0 + 90_000);
     const engine = createEngine(outbox);
     engine.schedule(id);
@@ -403,5 +408,96 @@ describe('delivery engine: parked retries', () => {
       nextAttemptAt: new Date(T0 + 60_000).toISOString(),
     });
     await engine.idle();
+  });
+});
+
+describe('delivery engine: group commit', () => {
+  beforeEach(() => vi.useRealTimers());
+
+  interface CommittedRow {
+    state: string;
+    attempt_count: number;
+    next_attempt_at: number | null;
+    status: number | null;
+  }
+
+  /** the delivery and its attempt n as a second connection sees them: committed writes only */
+  function committedView(reader: Database.Database, id: string, n: number): CommittedRow | undefined {
+    return reader
+      .prepare(
+        `SELECT d.state, d.attempt_count, d.next_attempt_at, a.status FROM deliveries d
+           JOIN attempts a ON a.delivery_id = d.id AND a.n = ? WHERE d.id = ?`,
+      )
+      .get(n, id) as CommittedRow | undefined;
+  }
+
+  it('commits each attempt before its request and each outcome before it is reported, for concurrent deliveries', async () => {
+    const reader = new Database(join(dir, 'sender.sqlite'), { readonly: true });
+    const outbox = new Outbox(db);
+    const count = 40;
+    const enqueued = outbox.enqueue(
+      Array.from({ length: count }, (_, n) => ({
+        id: `msg_${n}`,
+        type: 'lead.created',
+        body: `{"event":"lead.created","n":${n}}`,
+      })),
+      () => [target],
+      Date.now(),
+    );
+    const idOf = new Map(enqueued.map((delivery, n) => [n, delivery.id]));
+    const seenByReceiver: (CommittedRow | undefined)[] = [];
+    server.use(
+      http.post(URL_OK, async ({ request }) => {
+        const { n } = (await request.json()) as { n: number };
+        const attempt =
+          received.filter((entry) => (JSON.parse(entry.body) as { n: number }).n === n).length + 1;
+        received.push({ at: Date.now(), body: JSON.stringify({ n }), headers: request.headers });
+        seenByReceiver.push(committedView(reader, idOf.get(n) ?? '', attempt));
+        // every delivery fails its first attempt, so each one also commits a retry time before waiting
+        return new HttpResponse(null, { status: attempt === 1 ? 500 : 200 });
+      }),
+    );
+    const engine = new DeliveryEngine({
+      outbox,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+      // waits of 6 ms, held in the run
+      retryTimeScale: 0.0001,
+      successRule: '200',
+      concurrency: 16,
+      endpointConcurrency: 16,
+    });
+    const seenOnReport: (CommittedRow | undefined)[] = [];
+    const reported: { status: number | null; nextWaitMs: number | undefined }[] = [];
+    engine.on('attempt', (report) => {
+      seenOnReport.push(committedView(reader, report.deliveryId, report.n));
+      reported.push({ status: report.outcome.status, nextWaitMs: report.nextWaitMs });
+    });
+    for (const delivery of enqueued) {
+      engine.schedule(delivery.id);
+    }
+    await engine.idle();
+    reader.close();
+
+    expect(received).toHaveLength(2 * count);
+    expect(seenByReceiver).toHaveLength(2 * count);
+    for (const row of seenByReceiver) {
+      expect(row).toMatchObject({ state: 'in_flight', status: null, next_attempt_at: null });
+    }
+    expect(seenOnReport).toHaveLength(2 * count);
+    seenOnReport.forEach((row, index) => {
+      const report = reported[index];
+      if (report?.status === 500) {
+        expect(row).toMatchObject({ state: 'pending', attempt_count: 1, status: 500 });
+        expect(row?.next_attempt_at).toEqual(expect.any(Number));
+      } else {
+        expect(row).toMatchObject({
+          state: 'succeeded',
+          attempt_count: 2,
+          status: 200,
+          next_attempt_at: null,
+        });
+      }
+    });
+    expect(outbox.list({ state: 'succeeded', limit: count }).deliveries).toHaveLength(count);
   });
 });

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ConcurrencyLimit, KeyedConcurrencyLimit } from './concurrency-limit.js';
 import { sendAttempt } from './delivery-attempt.js';
 import { DueQueue } from './due-queue.js';
-import type { AttemptOutcome, DeliverySchedule, DeliveryState, Outbox } from './outbox.js';
+import type { AttemptOutcome, DeliverySchedule, DeliveryState, NextStep, Outbox } from './outbox.js';
 import { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';
 
 export interface DeliveryEngineOptions {
@@ -272,7 +272,8 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
         if (!job) {
           throw new Error(`delivery ${schedule.id} is gone from the outbox`);
         }
-        outbox.beginAttempt(job.id, n, this.#clock());
+        // committed (with the other attempts starting in this tick) before the request goes out
+        await outbox.commitBeginAttempt(job.id, n, this.#clock());
         const outcome = await sendAttempt(
           {
             url: job.url,
@@ -293,13 +294,13 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     // the park is decided here so it rides in the same write as the outcome
     const parked = nextWaitMs !== undefined && nextWaitMs > this.#horizonMs;
     const nextAttemptAt = nextWaitMs === undefined ? undefined : now + nextWaitMs;
-    if (succeeded) {
-      outbox.finishAttempt(job.id, n, outcome, { state: 'succeeded' }, now);
-    } else if (nextAttemptAt === undefined) {
-      outbox.finishAttempt(job.id, n, outcome, { state: 'failed' }, now);
-    } else {
-      outbox.finishAttempt(job.id, n, outcome, { state: 'pending', nextAttemptAt, parked }, now);
-    }
+    const next: NextStep = succeeded
+      ? { state: 'succeeded' }
+      : nextAttemptAt === undefined
+        ? { state: 'failed' }
+        : { state: 'pending', nextAttemptAt, parked };
+    // committed before anyone hears of the outcome and before any wait starts
+    await outbox.commitFinishAttempt(job.id, n, outcome, next, now);
     this.#options.logger?.info(
       { deliveryId: job.id, url: job.url, attempt: n, status: outcome.status, error: outcome.error },
       succeeded ? 'delivered' : 'attempt failed',

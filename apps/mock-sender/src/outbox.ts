@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { newId } from './ids.js';
+import { WriteBatcher } from './write-batcher.js';
 
 export const DELIVERY_STATES = ['pending', 'in_flight', 'succeeded', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -190,13 +191,59 @@ function decodeCursor(cursor: string): number {
   return seq;
 }
 
+export interface OutboxOptions {
+  /**
+   * true (default): the engine's attempt writes from concurrent deliveries share a commit (see
+   * WriteBatcher); false: each commits alone, as before group commit (the bench's baseline)
+   */
+  groupCommit?: boolean | undefined;
+}
+
 /** the durable record of events, deliveries and attempts: the truth the engine resumes from */
 export class Outbox {
   readonly #db: SqliteDatabase;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #writes: WriteBatcher;
+  // the per-attempt statements, held directly: no map lookup keyed by a long sql string per call
+  readonly #selectJob: Database.Statement;
+  readonly #insertAttempt: Database.Statement;
+  readonly #markInFlight: Database.Statement;
+  readonly #recordOutcome: Database.Statement;
+  readonly #setNextStep: Database.Statement;
+  readonly #beginAttemptTransaction: (id: string, n: number, startedAt: number) => void;
+  readonly #finishAttemptTransaction: (
+    id: string,
+    n: number,
+    outcome: AttemptOutcome,
+    next: NextStep,
+    now: number,
+  ) => void;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: OutboxOptions = {}) {
     this.#db = db;
+    this.#writes = new WriteBatcher(db, { gather: options.groupCommit ?? true });
+    this.#selectJob = db.prepare(
+      `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
+    );
+    this.#insertAttempt = db.prepare('INSERT INTO attempts (delivery_id, n, started_at) VALUES (?, ?, ?)');
+    this.#markInFlight = db.prepare(
+      `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, parked = 0,
+         updated_at = ? WHERE id = ?`,
+    );
+    this.#recordOutcome = db.prepare(
+      `UPDATE attempts SET duration_ms = ?, status = ?, error = ?, response_body = ?
+         WHERE delivery_id = ? AND n = ?`,
+    );
+    this.#setNextStep = db.prepare(
+      'UPDATE deliveries SET state = ?, next_attempt_at = ?, parked = ?, updated_at = ? WHERE id = ?',
+    );
+    this.#beginAttemptTransaction = db.transaction((id: string, n: number, startedAt: number) =>
+      this.#writeBeginAttempt(id, n, startedAt),
+    );
+    this.#finishAttemptTransaction = db.transaction(
+      (id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number) =>
+        this.#writeFinishAttempt(id, n, outcome, next, now),
+    );
   }
 
   // statements are prepared once: every attempt writes twice, so this is the hot path
@@ -265,9 +312,7 @@ export class Outbox {
   }
 
   job(id: string): DeliveryJob | undefined {
-    const row = this.#sql(
-      `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
-    ).get(id) as JobRow | undefined;
+    const row = this.#selectJob.get(id) as JobRow | undefined;
     return row && toJob(row);
   }
 
@@ -329,31 +374,47 @@ export class Outbox {
 
   /** the attempt is written before the request goes out, so a crash mid-attempt is visible on restart */
   beginAttempt(id: string, n: number, startedAt: number): void {
-    this.#db.transaction(() => {
-      this.#sql('INSERT INTO attempts (delivery_id, n, started_at) VALUES (?, ?, ?)').run(id, n, startedAt);
-      this.#sql(
-        `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, parked = 0,
-           updated_at = ? WHERE id = ?`,
-      ).run(n, startedAt, id);
-    })();
+    this.#beginAttemptTransaction(id, n, startedAt);
   }
 
+  /** the attempt's outcome and the delivery's next step, in one transaction */
   finishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): void {
-    this.#db.transaction(() => {
-      this.#sql(
-        `UPDATE attempts SET duration_ms = ?, status = ?, error = ?, response_body = ?
-           WHERE delivery_id = ? AND n = ?`,
-      ).run(outcome.durationMs, outcome.status, outcome.error, outcome.responseBody, id, n);
-      this.#sql(
-        'UPDATE deliveries SET state = ?, next_attempt_at = ?, parked = ?, updated_at = ? WHERE id = ?',
-      ).run(
-        next.state,
-        next.state === 'pending' ? next.nextAttemptAt : null,
-        next.state === 'pending' && next.parked ? 1 : 0,
-        now,
-        id,
-      );
-    })();
+    this.#finishAttemptTransaction(id, n, outcome, next, now);
+  }
+
+  /**
+   * beginAttempt, committed together with the other attempt writes of this turn of the event loop
+   * (group commit); resolves once committed, so the request may go out
+   */
+  commitBeginAttempt(id: string, n: number, startedAt: number): Promise<void> {
+    return this.#writes.run(() => this.#writeBeginAttempt(id, n, startedAt));
+  }
+
+  /** finishAttempt through group commit; resolves once committed, so a wait may start */
+  commitFinishAttempt(
+    id: string,
+    n: number,
+    outcome: AttemptOutcome,
+    next: NextStep,
+    now: number,
+  ): Promise<void> {
+    return this.#writes.run(() => this.#writeFinishAttempt(id, n, outcome, next, now));
+  }
+
+  #writeBeginAttempt(id: string, n: number, startedAt: number): void {
+    this.#insertAttempt.run(id, n, startedAt);
+    this.#markInFlight.run(n, startedAt, id);
+  }
+
+  #writeFinishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): void {
+    this.#recordOutcome.run(outcome.durationMs, outcome.status, outcome.error, outcome.responseBody, id, n);
+    this.#setNextStep.run(
+      next.state,
+      next.state === 'pending' ? next.nextAttemptAt : null,
+      next.state === 'pending' && next.parked ? 1 : 0,
+      now,
+      id,
+    );
   }
 
   /** start time of an attempt that has no outcome yet (the sender stopped during it) */

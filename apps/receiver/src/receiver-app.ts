@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import type { ValidationMode } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { mountEventsRoutes } from './admin/events-routes.js';
@@ -12,10 +13,18 @@ export interface ReceiverAppOptions {
   store: InboxStore;
   logger: Logger;
   adminToken: string | undefined;
+  /** the schema mode `POST /events/:id/replay` validates with; default lenient, as the receiver's */
+  validationMode?: ValidationMode;
 }
 
 /** the standalone service: ingest route, health, readiness, metrics and the read API */
-export function createReceiverApp({ receiver, store, logger, adminToken }: ReceiverAppOptions): Koa {
+export function createReceiverApp({
+  receiver,
+  store,
+  logger,
+  adminToken,
+  validationMode = 'lenient',
+}: ReceiverAppOptions): Koa {
   const app = new Koa();
   app.silent = true;
   const router = new Router();
@@ -37,7 +46,10 @@ export function createReceiverApp({ receiver, store, logger, adminToken }: Recei
     ctx.type = receiver.metrics.registry.contentType;
     ctx.body = await receiver.metrics.registry.metrics();
   });
-  mountEventsRoutes(router, store, adminToken);
+  mountEventsRoutes(router, store, adminToken, {
+    validationMode,
+    onRequeued: () => receiver.worker.notify(),
+  });
 
   app.use(async (ctx, next) => {
     try {

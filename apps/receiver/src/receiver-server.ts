@@ -52,7 +52,13 @@ export async function startReceiver(
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
   (options.configure ?? exampleHandlers)(receiver, logger);
-  const app = createReceiverApp({ receiver, store, logger, adminToken: config.adminToken });
+  const app = createReceiverApp({
+    receiver,
+    store,
+    logger,
+    adminToken: config.adminToken,
+    validationMode: config.validationMode,
+  });
   const server = createServer(app.callback());
   server.keepAliveTimeout = 5000;
   try {

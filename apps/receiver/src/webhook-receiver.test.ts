@@ -1,5 +1,8 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createSignatureHeaders } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
@@ -8,7 +11,13 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
 import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
-import { ADMIN_TOKEN, type Harness, SECRETS, startHarness } from './test-support/receiver-harness.js';
+import {
+  ADMIN_TOKEN,
+  type Harness,
+  type JsonBody,
+  SECRETS,
+  startHarness,
+} from './test-support/receiver-harness.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 
 let harness: Harness;
@@ -407,5 +416,69 @@ describe('a custom dedupe key function that throws', () => {
       server.close();
       await store.close();
     }
+  });
+});
+
+describe('rejected events after a schema fix', () => {
+  // strict rejects a field a newer OmniAI added; lenient (the fix) accepts it
+  const body = JSON.stringify({ ...createFakeEvent('lead.created', undefined, { seed: 99 }), addedLater: 1 });
+
+  const dir = mkdtempSync(join(tmpdir(), 'receiver-fix-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function onSameFile<T>(env: Record<string, string>, file: string, run: (h: Harness) => Promise<T>) {
+    const receiver = await startHarness({ ...env, DATABASE_URL: `file:${file}` });
+    try {
+      return await run(receiver);
+    } finally {
+      await receiver.close();
+    }
+  }
+
+  async function replay(receiver: Harness, id: string) {
+    const response = await fetch(`${receiver.url}/events/${id}/replay`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    return { status: response.status, json: (await response.json()) as JsonBody };
+  }
+
+  it('a retry that now validates is accepted and processed, not swallowed as a duplicate', async () => {
+    const file = join(dir, 'retry', 'inbox.sqlite');
+    const id = await onSameFile({ VALIDATION_MODE: 'strict' }, file, async (strict) => {
+      const { status, json } = await strict.post(body);
+      expect([status, json.error.code]).toEqual([400, 'schema_validation_failed']);
+      return json.id as string;
+    });
+    await onSameFile({ VALIDATION_MODE: 'lenient' }, file, async (lenient) => {
+      const { status, json } = await lenient.post(body);
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ id, status: 'accepted', deliveryCount: 2 });
+      await expect.poll(async () => (await lenient.admin(`/events/${id}`)).json.status).toBe('processed');
+      expect((await lenient.admin(`/events/${id}`)).json).not.toHaveProperty('issues');
+    });
+  });
+
+  it('POST /events/:id/replay re-validates with the current schema: 409 while invalid, then received', async () => {
+    const file = join(dir, 'replay', 'inbox.sqlite');
+    const id = await onSameFile({ VALIDATION_MODE: 'strict' }, file, async (strict) => {
+      const { json } = await strict.post(body);
+      const still = await replay(strict, json.id);
+      expect(still.status).toBe(409);
+      expect(still.json.error).toMatchObject({ code: 'still_invalid', issues: [expect.any(Object)] });
+      expect((await strict.admin(`/events/${json.id}`)).json.status).toBe('rejected');
+      expect((await replay(strict, '00000000-0000-0000-0000-000000000000')).status).toBe(404);
+      return json.id as string;
+    });
+    await onSameFile({}, file, async (lenient) => {
+      const replayed = await replay(lenient, id);
+      expect(replayed.status).toBe(200);
+      expect(replayed.json).toMatchObject({ id, status: 'received', payload: JSON.parse(body) });
+      await expect.poll(async () => (await lenient.admin(`/events/${id}`)).json.status).toBe('processed');
+      const again = await replay(lenient, id);
+      expect([again.status, again.json.error.code]).toEqual([409, 'not_replayable']);
+      const unauthenticated = await fetch(`${lenient.url}/events/${id}/replay`, { method: 'POST' });
+      expect(unauthenticated.status).toBe(401);
+    });
   });
 });

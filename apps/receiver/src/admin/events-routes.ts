@@ -1,13 +1,24 @@
 import type { Router } from '@koa/router';
 import { verifySecret } from '@omni-webhooks/contract';
+import { safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
+import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
   type InboxStore,
   InvalidCursorError,
   type ListedEvent,
 } from '../store/inbox-store.js';
+
+export interface EventsRoutesOptions {
+  /** the schema mode replays are validated with: the receiver's current one */
+  validationMode: ValidationMode;
+  /** an event was made received again: wake the worker */
+  onRequeued?: (id: string) => void;
+}
+
+const REPLAYABLE: readonly string[] = ['rejected', 'failed'];
 
 // pages with payloads are held in memory whole: a smaller bound keeps one at most 100 bodies
 export const MAX_LIST_LIMIT = 10_000;
@@ -45,7 +56,12 @@ export function requireAdminToken(adminToken: string | undefined): Middleware {
   };
 }
 
-export function mountEventsRoutes(router: Router, store: InboxStore, adminToken: string | undefined): void {
+export function mountEventsRoutes(
+  router: Router,
+  store: InboxStore,
+  adminToken: string | undefined,
+  options: EventsRoutesOptions,
+): void {
   const auth = requireAdminToken(adminToken);
 
   router.get('/events', auth, async (ctx) => {
@@ -84,6 +100,47 @@ export function mountEventsRoutes(router: Router, store: InboxStore, adminToken:
       return;
     }
     ctx.body = toApiEvent(event);
+  });
+
+  // after a schema fix: validate a rejected (or failed) event's raw payload again, and if it passes,
+  // make it received so the worker runs it
+  router.post('/events/:id/replay', auth, async (ctx) => {
+    const event = await store.get(ctx.params.id ?? '');
+    if (!event) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'not_found', message: 'no stored event with this id' } };
+      return;
+    }
+    if (!REPLAYABLE.includes(event.status)) {
+      ctx.status = 409;
+      ctx.body = {
+        error: {
+          code: 'not_replayable',
+          message: `only rejected or failed events replay; this one is ${event.status}`,
+        },
+      };
+      return;
+    }
+    const validation = safeParseWebhookEvent(parsePayload(event.payload), { mode: options.validationMode });
+    if (!validation.success) {
+      ctx.status = 409;
+      ctx.body = {
+        error: {
+          code: 'still_invalid',
+          message: 'the stored payload still fails the schema',
+          issues: reportedIssues(validation.error.issues),
+        },
+      };
+      return;
+    }
+    const requeued = await store.requeue(event.id);
+    if (!requeued) {
+      ctx.status = 409;
+      ctx.body = { error: { code: 'not_replayable', message: 'the event changed status meanwhile' } };
+      return;
+    }
+    options.onRequeued?.(requeued.id);
+    ctx.body = toApiEvent(requeued);
   });
 }
 

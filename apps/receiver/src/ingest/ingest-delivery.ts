@@ -77,6 +77,8 @@ export async function ingestDelivery(
   }
   const stored = { id: result.id, type, deliveryCount: result.deliveryCount };
   if (status === 'rejected') return { code: 'schema_validation_failed', ...stored, issues: issues ?? [] };
+  // stored as rejected before, valid now (a schema fix): it is processed, so the sender may stop
+  if (result.promoted) return { code: 'accepted', ...stored };
   if (result.duplicate) return { code: 'duplicate', ...stored };
   return { code: status === 'ignored' ? 'ignored' : 'accepted', ...stored };
 }

@@ -85,6 +85,63 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect(await store.claim({ limit: 10, leaseMs: 1000 })).toEqual([]);
     });
 
+    it('promotes a rejected event when a delivery of its key passes the schema', async () => {
+      const issues = [{ path: ['data'], message: 'Unrecognized key', code: 'unrecognized_keys' }];
+      const rejected = await store.insert(newEvent({ dedupeKey: 'fixed', status: 'rejected', issues }));
+      expect(rejected).toMatchObject({ status: 'rejected', promoted: false });
+      // the sender's retry after a schema fix (a lenient restart, a newer schema)
+      const later = new Date('2026-01-01T00:05:00.000Z');
+      const retried = await store.insert(newEvent({ dedupeKey: 'fixed', receivedAt: later }));
+      expect(retried).toMatchObject({
+        id: rejected.id,
+        status: 'received',
+        promoted: true,
+        deliveryCount: 2,
+      });
+      expect(await store.get(rejected.id)).toMatchObject({
+        status: 'received',
+        issues: null,
+        deliveryCount: 2,
+      });
+      const [claimed] = await store.claim({ limit: 10, leaseMs: 1000, now: later });
+      expect(claimed).toMatchObject({ id: rejected.id, handlerAttempts: 1 });
+      // once promoted, further deliveries are plain duplicates, and a rejected copy changes nothing
+      expect(await store.insert(newEvent({ dedupeKey: 'fixed' }))).toMatchObject({
+        promoted: false,
+        duplicate: true,
+        deliveryCount: 3,
+      });
+      expect(await store.insert(newEvent({ dedupeKey: 'fixed', status: 'rejected', issues }))).toMatchObject({
+        status: 'received',
+        promoted: false,
+        deliveryCount: 4,
+      });
+    });
+
+    it("requeues rejected and failed events, resetting a failed one's attempts", async () => {
+      const t0 = new Date('2026-01-02T00:00:00.000Z');
+      const issues = [{ path: [], message: 'bad', code: 'custom' }];
+      const rejected = await store.insert(newEvent({ status: 'rejected', issues }));
+      const failed = await store.insert(newEvent());
+      const [claimed] = await store.claim({ limit: 1, leaseMs: 1000, now: t0 });
+      expect(claimed?.id).toBe(failed.id);
+      await store.fail(failed.id, claimed?.leaseToken ?? '', 'boom', null, t0);
+      expect(await store.requeue(rejected.id, t0)).toMatchObject({ status: 'received', issues: null });
+      expect(await store.requeue(failed.id, t0)).toMatchObject({
+        status: 'received',
+        handlerAttempts: 0,
+        processedAt: null,
+      });
+      const again = await store.claim({ limit: 10, leaseMs: 1000, now: t0 });
+      expect(again.map((event) => [event.id, event.handlerAttempts])).toEqual([
+        [rejected.id, 1],
+        [failed.id, 1],
+      ]);
+      // received (and processed, ignored) events are not requeued
+      expect(await store.requeue(failed.id, t0)).toBeUndefined();
+      expect(await store.requeue('00000000-0000-0000-0000-000000000000', t0)).toBeUndefined();
+    });
+
     it('claims each received event once until its lease expires', async () => {
       const { id } = await store.insert(newEvent());
       const now = new Date('2026-01-01T00:00:01.000Z');

@@ -27,6 +27,11 @@ export interface InsertResult {
   duplicate: boolean;
   deliveryCount: number;
   status: InboxStatus;
+  /**
+   * true when the key was stored as `rejected` and this delivery passed the schema (e.g. after a
+   * schema fix): the row became `received` again, claimable at once
+   */
+  promoted: boolean;
 }
 
 export interface StoredEvent {
@@ -105,6 +110,11 @@ export interface InboxStore {
   complete(id: string, leaseToken: string, now?: Date): Promise<boolean>;
   /** records a handler failure: retried at `retryAt`, or `failed` for good when retryAt is null */
   fail(id: string, leaseToken: string, error: string, retryAt: Date | null, now?: Date): Promise<boolean>;
+  /**
+   * makes a `rejected` or `failed` event `received` again, claimable at once (a failed one with its
+   * handler attempts reset); undefined when there is no such event in either status
+   */
+  requeue(id: string, now?: Date): Promise<StoredEvent | undefined>;
   get(id: string): Promise<StoredEvent | undefined>;
   /** newest first; `nextCursor` is opaque, null on the last page */
   list(options: ListOptions): Promise<EventPage>;

@@ -263,6 +263,20 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       return result.rowCount === 1;
     },
 
+    async requeue(id, now) {
+      ready();
+      if (!UUID.test(id)) return undefined;
+      const [row] = await query<EventRow>(
+        `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = COALESCE($2::timestamptz, now()),
+           processed_at = NULL, lease_token = NULL, lease_until = NULL,
+           handler_attempts = CASE WHEN status = 'failed' THEN 0 ELSE handler_attempts END
+         WHERE id = $1 AND status IN ('rejected', 'failed')
+         RETURNING ${EVENT_COLUMNS}`,
+        [id, now ?? null],
+      );
+      return row ? toStoredEvent(row) : undefined;
+    },
+
     async get(id) {
       ready();
       // not an id this store hands out; asking postgres would fail the uuid cast instead

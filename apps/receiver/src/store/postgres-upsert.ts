@@ -18,6 +18,25 @@ const UPSERT_SQL = `INSERT INTO inbox_events AS e
     last_delivery_at = GREATEST(e.last_delivery_at, EXCLUDED.last_delivery_at)
   RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
 
+// a valid delivery of a key stored as rejected (the schema was fixed since) makes the row received and
+// claimable again. rows are locked in key order, as the upsert does, so batches cannot deadlock; a row
+// another replica promoted meanwhile is no longer rejected when its lock is granted, and is skipped
+const PROMOTE_SQL = `WITH target AS (
+    SELECT e.seq, b.type, b.payload, b.received_at
+    FROM inbox_events AS e
+    JOIN unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS b (dedupe_key, type, payload, received_at)
+      ON e.dedupe_key = b.dedupe_key
+    WHERE e.status = 'rejected'
+    ORDER BY e.dedupe_key
+    FOR UPDATE OF e
+  )
+  UPDATE inbox_events AS e
+  SET status = 'received', issues = NULL, available_at = target.received_at, type = target.type,
+    payload = target.payload
+  FROM target
+  WHERE e.seq = target.seq
+  RETURNING e.dedupe_key`;
+
 interface UpsertRow {
   id: string;
   dedupe_key: string;
@@ -32,8 +51,8 @@ interface KeyGroup {
 }
 
 /**
- * inserts every event, or counts a delivery of an already stored dedupe key, in one statement (one
- * transaction); results come back in the order of `events`
+ * inserts every event, or counts a delivery of an already stored dedupe key, in one transaction
+ * (promotion of rejected rows, then one upsert statement); results come back in the order of `events`
  */
 export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[]): Promise<InsertResult[]> {
   const groups = new Map<string, KeyGroup>();
@@ -44,20 +63,50 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
     } else {
       group.count += 1;
       if (event.receivedAt > group.lastDeliveryAt) group.lastDeliveryAt = event.receivedAt;
+      // a copy that passed the schema speaks for the key
+      if (group.first.status !== 'received' && event.status === 'received') group.first = event;
     }
   }
   const unique = [...groups.values()];
-  const { rows } = await pool.query<UpsertRow>(UPSERT_SQL, [
-    unique.map(() => timeOrderedId()),
-    unique.map(({ first }) => first.dedupeKey),
-    unique.map(({ first }) => first.type),
-    unique.map(({ first }) => first.status),
-    unique.map(({ first }) => first.payload),
-    unique.map(({ first }) => (first.issues ? JSON.stringify(first.issues) : null)),
-    unique.map(({ count }) => count),
-    unique.map(({ first }) => first.receivedAt.toISOString()),
-    unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
-  ]);
+  const valid = unique.filter(({ first }) => first.status === 'received').map(({ first }) => first);
+  const client = await pool.connect();
+  let rows: UpsertRow[];
+  let promoted: Set<string>;
+  try {
+    await client.query('BEGIN');
+    promoted = new Set(
+      valid.length === 0
+        ? []
+        : (
+            await client.query<{ dedupe_key: string }>(PROMOTE_SQL, [
+              valid.map((event) => event.dedupeKey),
+              valid.map((event) => event.type),
+              valid.map((event) => event.payload),
+              valid.map((event) => event.receivedAt.toISOString()),
+            ])
+          ).rows.map((row) => row.dedupe_key),
+    );
+    rows = (
+      await client.query<UpsertRow>(UPSERT_SQL, [
+        unique.map(() => timeOrderedId()),
+        unique.map(({ first }) => first.dedupeKey),
+        unique.map(({ first }) => first.type),
+        unique.map(({ first }) => first.status),
+        unique.map(({ first }) => first.payload),
+        unique.map(({ first }) => (first.issues ? JSON.stringify(first.issues) : null)),
+        unique.map(({ count }) => count),
+        unique.map(({ first }) => first.receivedAt.toISOString()),
+        unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
+      ])
+    ).rows;
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    // the connection may be what failed: never hand it back to the pool
+    client.release(true);
+    throw error;
+  }
+  client.release();
   const byKey = new Map(rows.map((row) => [row.dedupe_key, row]));
   // the copies of one key take the counts this statement added, in arrival order
   const seen = new Map<string, number>();
@@ -68,6 +117,14 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
     const index = seen.get(event.dedupeKey) ?? 0;
     seen.set(event.dedupeKey, index + 1);
     const deliveryCount = row.delivery_count - group.count + 1 + index;
-    return { id: row.id, duplicate: deliveryCount > 1, deliveryCount, status: row.status };
+    // the first valid copy of a promoted key reports the promotion; later ones are duplicates of it
+    const promotedHere = promoted.has(event.dedupeKey) && event === group.first;
+    return {
+      id: row.id,
+      duplicate: deliveryCount > 1,
+      deliveryCount,
+      status: row.status,
+      promoted: promotedHere,
+    };
   });
 }

@@ -98,6 +98,17 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
            delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
          RETURNING id, delivery_count, status`,
       ),
+      promote: db.prepare<[number, string, string, string]>(
+        `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = ?, type = ?, payload = ?
+         WHERE dedupe_key = ? AND status = 'rejected'`,
+      ),
+      requeue: db.prepare<[number, string], EventRow>(
+        `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = ?, processed_at = NULL,
+           lease_token = NULL, lease_until = NULL,
+           handler_attempts = CASE WHEN status = 'failed' THEN 0 ELSE handler_attempts END
+         WHERE id = ? AND status IN ('rejected', 'failed')
+         RETURNING ${EVENT_COLUMNS}`,
+      ),
       exhaust: db.prepare<[string, string, number, number, number, number]>(
         `UPDATE inbox_events SET status = 'failed', last_error = ? || ' ' || handler_attempts, processed_at = ?,
            lease_token = NULL, lease_until = NULL
@@ -150,7 +161,12 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
 
   function insertOne(event: NewInboxEvent): InsertResult {
     const iso = event.receivedAt.toISOString();
-    const row = ready().upsert.get(
+    const s = ready();
+    // a valid delivery of a key stored as rejected (the schema was fixed since): process it after all
+    const promoted =
+      event.status === 'received' &&
+      s.promote.run(event.receivedAt.getTime(), event.type, event.payload, event.dedupeKey).changes === 1;
+    const row = s.upsert.get(
       timeOrderedId(),
       event.dedupeKey,
       event.type,
@@ -167,6 +183,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       duplicate: row.delivery_count > 1,
       deliveryCount: row.delivery_count,
       status: row.status,
+      promoted,
     };
   }
 
@@ -273,6 +290,11 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
           : s.giveUp.run(error, now.toISOString(), id, leaseToken);
         return result.changes === 1;
       });
+    },
+
+    async requeue(id, now = new Date()) {
+      const row = await write(() => ready().requeue.get(now.getTime(), id));
+      return row ? toStoredEvent(row) : undefined;
     },
 
     async get(id) {

@@ -25,6 +25,7 @@ export interface RoundRobinProxyStats {
  */
 export class RoundRobinProxy {
   readonly stats: RoundRobinProxyStats;
+  private readonly waiters: { count: number; resolve: () => void }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -45,6 +46,7 @@ export class RoundRobinProxy {
     };
     const agent = new Agent({ keepAlive: true });
     let next = 0;
+    let proxy: RoundRobinProxy | undefined;
 
     const badGateway = (outgoing: ServerResponse, message: string) => {
       stats.badGateway += 1;
@@ -71,6 +73,7 @@ export class RoundRobinProxy {
         },
         (response) => {
           stats.answeredBy[index] = (stats.answeredBy[index] ?? 0) + 1;
+          proxy?.notify();
           outgoing.writeHead(response.statusCode ?? 502, response.headers);
           response.pipe(outgoing);
           response.on('error', () => outgoing.destroy());
@@ -95,7 +98,27 @@ export class RoundRobinProxy {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return new RoundRobinProxy(server, agent, `http://127.0.0.1:${port}`, stats);
+    proxy = new RoundRobinProxy(server, agent, `http://127.0.0.1:${port}`, stats);
+    return proxy;
+  }
+
+  /** requests answered so far, by every upstream together */
+  get answered(): number {
+    return this.stats.answeredBy.reduce((sum, count) => sum + count, 0);
+  }
+
+  /** resolves as soon as `count` requests have been answered: a precise point to break something */
+  whenAnswered(count: number): Promise<void> {
+    if (this.answered >= count) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  private notify(): void {
+    const answered = this.answered;
+    for (const waiter of this.waiters.filter((entry) => entry.count <= answered)) {
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
   }
 
   close(): Promise<void> {

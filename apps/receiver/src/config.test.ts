@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 1_048_576,
       validationMode: 'lenient',
       signatureMode: 'optional',
+      dedupeWindowMs: 3_600_000,
       handlerMaxRetries: 5,
       handlerRetryBaseMs: 1000,
       handlerLeaseMs: 60_000,
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
     [{ WEBHOOK_SECRET: 's', BODY_LIMIT_BYTES: '1mb' }, 'BODY_LIMIT_BYTES'],
     [{ WEBHOOK_SECRET: 's', HANDLER_MAX_RETRIES: '-1' }, 'HANDLER_MAX_RETRIES'],
     [{ WEBHOOK_SECRET: 's', HANDLER_TIMEOUT_MS: '0' }, 'HANDLER_TIMEOUT_MS'],
+    [{ WEBHOOK_SECRET: 's', DEDUPE_WINDOW_MS: '1000' }, 'DEDUPE_WINDOW_MS'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));

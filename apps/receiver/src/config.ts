@@ -38,6 +38,7 @@ export const receiverEnvSchema = z.object({
   BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
   VALIDATION_MODE: z.enum(['lenient', 'strict']).default('lenient'),
   SIGNATURE_MODE: z.enum(SIGNATURE_MODES).default('optional'),
+  DEDUPE_WINDOW_MS: integer(60_000, 30 * 24 * 3_600_000).default(3_600_000),
   HANDLER_MAX_RETRIES: integer(0, 100).default(5),
   HANDLER_RETRY_BASE_MS: integer(1, 3_600_000).default(1000),
   HANDLER_LEASE_MS: integer(100, 3_600_000).default(60_000),
@@ -60,6 +61,7 @@ export interface ReceiverConfig {
   bodyLimitBytes: number;
   validationMode: 'lenient' | 'strict';
   signatureMode: SignatureMode;
+  dedupeWindowMs: number;
   handlerMaxRetries: number;
   handlerRetryBaseMs: number;
   handlerLeaseMs: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     validationMode: e.VALIDATION_MODE,
     signatureMode: e.SIGNATURE_MODE,
+    dedupeWindowMs: e.DEDUPE_WINDOW_MS,
     handlerMaxRetries: e.HANDLER_MAX_RETRIES,
     handlerRetryBaseMs: e.HANDLER_RETRY_BASE_MS,
     handlerLeaseMs: e.HANDLER_LEASE_MS,

@@ -45,6 +45,7 @@ export async function startReceiver(
     signatureMode: config.signatureMode,
     validationMode: config.validationMode,
     bodyLimitBytes: config.bodyLimitBytes,
+    dedupeWindowMs: config.dedupeWindowMs,
     handlerMaxRetries: config.handlerMaxRetries,
     handlerRetryBaseMs: config.handlerRetryBaseMs,
     handlerLeaseMs: config.handlerLeaseMs,

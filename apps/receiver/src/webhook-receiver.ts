@@ -31,6 +31,8 @@ export interface WebhookReceiverOptions {
   bodyLimitBytes?: number;
   /** default: `webhook-id` header, else sha-256 of the canonical json */
   dedupeKey?: DedupeKeyFunction;
+  /** how long a `sha256:` (body hash) key dedupes; default one hour. `webhook-id` keys never expire */
+  dedupeWindowMs?: number;
   logger?: Logger;
   metrics?: ReceiverMetrics;
   /** handler retries after the first failure (default 5), with exponential backoff from `handlerRetryBaseMs` */
@@ -73,6 +75,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     signatureMode: options.signatureMode ?? 'optional',
     validationMode: options.validationMode ?? 'lenient',
     dedupeKey: options.dedupeKey ?? defaultDedupeKey,
+    ...(options.dedupeWindowMs !== undefined ? { dedupeWindowMs: options.dedupeWindowMs } : {}),
   } as const;
   const worker = createEventWorker({
     store: options.store,

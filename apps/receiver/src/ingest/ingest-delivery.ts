@@ -17,8 +17,16 @@ export interface IngestSettings {
   signatureMode: SignatureMode;
   validationMode: ValidationMode;
   dedupeKey: DedupeKeyFunction;
+  /** how long a derived `sha256:` key dedupes (default one hour); delivery-id keys dedupe for ever */
+  dedupeWindowMs?: number;
   now?: () => Date;
 }
+
+/** OmniAI retries span about 7.5 minutes: an hour covers them with room for queued deliveries and skew */
+export const DEFAULT_DEDUPE_WINDOW_MS = 3_600_000;
+
+/** keys derived from the body: two real events may share one, so they only dedupe within the window */
+export const WINDOWED_KEY_PREFIX = 'sha256:';
 
 export interface DeliveryRequest {
   headers: RequestHeaders;
@@ -71,6 +79,9 @@ export async function ingestDelivery(
       payload: parsed.text,
       receivedAt: (settings.now ?? (() => new Date()))(),
       ...(issues ? { issues } : {}),
+      ...(dedupeKey.startsWith(WINDOWED_KEY_PREFIX)
+        ? { dedupeWindowMs: settings.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS }
+        : {}),
     });
   } catch {
     return { code: 'store_unavailable' };

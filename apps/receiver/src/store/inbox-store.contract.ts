@@ -61,6 +61,37 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect((await store.list({ limit: 10 })).events).toHaveLength(1);
     });
 
+    it('dedupes a windowed key only within its window, measured from the stored row', async () => {
+      const hour = 3_600_000;
+      const t0 = new Date('2026-01-03T00:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      const body = (receivedAt: Date) =>
+        newEvent({ dedupeKey: 'sha256:same-body', receivedAt, dedupeWindowMs: hour });
+      const first = await store.insert(body(t0));
+      // a retry inside the window is the same event
+      expect(await store.insert(body(at(hour - 1)))).toMatchObject({
+        id: first.id,
+        duplicate: true,
+        deliveryCount: 2,
+      });
+      // the same body after the window is another event (lead.updated a -> b -> a)
+      const second = await store.insert(body(at(hour + 1)));
+      expect(second).toMatchObject({ duplicate: false, deliveryCount: 1 });
+      expect(second.id).not.toBe(first.id);
+      // whose own retries dedupe against it, not the old row
+      expect(await store.insert(body(at(hour + 60_000)))).toMatchObject({ id: second.id, deliveryCount: 2 });
+      const rows = (await store.list({ limit: 10 })).events;
+      expect(rows.map((row) => [row.id, row.dedupeKey, row.deliveryCount])).toEqual([
+        [second.id, 'sha256:same-body', 2],
+        [first.id, 'sha256:same-body', 2],
+      ]);
+      // keys without a window (a webhook-id) dedupe for ever
+      const permanent = await store.insert(newEvent({ dedupeKey: 'webhook-id:m1', receivedAt: t0 }));
+      expect(
+        await store.insert(newEvent({ dedupeKey: 'webhook-id:m1', receivedAt: at(30 * 24 * hour) })),
+      ).toMatchObject({ id: permanent.id, duplicate: true });
+    });
+
     it('dedupes concurrent inserts of one key to one row', async () => {
       const results = await Promise.all(
         Array.from({ length: 20 }, () => store.insert(newEvent({ dedupeKey: 'burst' }))),

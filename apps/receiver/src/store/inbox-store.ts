@@ -19,6 +19,11 @@ export interface NewInboxEvent {
   payload: string;
   issues?: readonly InboxIssue[];
   receivedAt: Date;
+  /**
+   * how long the key dedupes: a delivery of it more than this after the stored row was received is a
+   * new event (a derived body hash: two real events may share a body). undefined: for ever (a delivery id)
+   */
+  dedupeWindowMs?: number;
 }
 
 export interface InsertResult {

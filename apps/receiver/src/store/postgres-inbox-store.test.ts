@@ -80,6 +80,31 @@ describe('postgres inbox store: several replicas on one database', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('upgrades a version-1 database in place, keeping its rows and their dedupe', async () => {
+    const url = await freshDatabase();
+    await sql(
+      url,
+      `CREATE TABLE ${MIGRATIONS_TABLE} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    await sql(url, POSTGRES_MIGRATIONS[0] ?? '');
+    await sql(url, `INSERT INTO ${MIGRATIONS_TABLE} (version) VALUES (1)`);
+    const id = randomUUID();
+    await sql(
+      url,
+      `INSERT INTO inbox_events (id, dedupe_key, type, status, payload, received_at, last_delivery_at, available_at)
+       VALUES ($1, 'old-key', 'lead.created', 'received', '{}', now(), now(), now())`,
+      [id],
+    );
+    const upgraded = store(url);
+    await upgraded.migrate();
+    expect(await upgraded.insert(newEvent('old-key'))).toMatchObject({
+      id,
+      duplicate: true,
+      deliveryCount: 2,
+    });
+    await upgraded.close();
+  });
+
   it('refuses a database migrated by a newer receiver', async () => {
     const url = await freshDatabase();
     const first = store(url);
@@ -117,6 +142,29 @@ describe('postgres inbox store: several replicas on one database', () => {
       await close();
     },
   );
+
+  it('concurrent deliveries of a body past its dedupe window at two replicas make one new row', async () => {
+    const { replicas, close } = await twoReplicas();
+    const hour = 3_600_000;
+    const t0 = new Date('2026-01-03T00:00:00.000Z');
+    const windowed = (receivedAt: Date) => ({
+      ...newEvent('sha256:again'),
+      receivedAt,
+      dedupeWindowMs: hour,
+    });
+    const old = await replicas[0].insert(windowed(t0));
+    const later = new Date(t0.getTime() + 2 * hour);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => replicas[n % 2 ? 1 : 0].insert(windowed(later))),
+    );
+    const ids = new Set(results.map((result) => result.id));
+    expect(ids.size).toBe(1);
+    expect(ids.has(old.id)).toBe(false);
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    const rows = (await replicas[1].list({ limit: 10 })).events;
+    expect(rows.map((row) => row.deliveryCount)).toEqual([20, 1]);
+    await close();
+  });
 
   it('many events each sent to both replicas at once are stored once each', async () => {
     const { replicas, close } = await twoReplicas();

@@ -26,6 +26,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- a queue table: every event is updated twice (claimed, then processed), so vacuum and analyze
   -- early, before dead entries pile up in the claim index and the planner misjudges the backlog
   ALTER TABLE inbox_events SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);`,
+  // 2: a body-hash key dedupes only within a window, so two rows may share dedupe_key; the unique
+  // active_dedupe_key is the one deliveries match, set to null once a later event with the key arrives
+  // after the window (nulls never conflict)
+  `ALTER TABLE inbox_events ADD COLUMN active_dedupe_key text;
+  UPDATE inbox_events SET active_dedupe_key = dedupe_key;
+  ALTER TABLE inbox_events DROP CONSTRAINT inbox_events_dedupe_key_key;
+  CREATE UNIQUE INDEX inbox_events_active_dedupe_key ON inbox_events (active_dedupe_key);`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

@@ -7,13 +7,15 @@ import { timeOrderedId } from './time-ordered-id.js';
 // cannot deadlock. a key present k times in a batch is one row counting k deliveries, since ON CONFLICT
 // cannot touch a row twice in one statement.
 const UPSERT_SQL = `INSERT INTO inbox_events AS e
-    (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at, available_at)
-  SELECT id, dedupe_key, type, status, payload, issues::jsonb, delivery_count, received_at, last_delivery_at, received_at
+    (id, dedupe_key, active_dedupe_key, type, status, payload, issues, delivery_count, received_at,
+      last_delivery_at, available_at)
+  SELECT id, dedupe_key, dedupe_key, type, status, payload, issues::jsonb, delivery_count, received_at,
+    last_delivery_at, received_at
   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
     $8::timestamptz[], $9::timestamptz[])
     AS batch (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at)
   ORDER BY dedupe_key
-  ON CONFLICT (dedupe_key) DO UPDATE SET
+  ON CONFLICT (active_dedupe_key) DO UPDATE SET
     delivery_count = e.delivery_count + EXCLUDED.delivery_count,
     last_delivery_at = GREATEST(e.last_delivery_at, EXCLUDED.last_delivery_at)
   RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
@@ -25,9 +27,9 @@ const PROMOTE_SQL = `WITH target AS (
     SELECT e.seq, b.type, b.payload, b.received_at
     FROM inbox_events AS e
     JOIN unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS b (dedupe_key, type, payload, received_at)
-      ON e.dedupe_key = b.dedupe_key
+      ON e.active_dedupe_key = b.dedupe_key
     WHERE e.status = 'rejected'
-    ORDER BY e.dedupe_key
+    ORDER BY e.active_dedupe_key
     FOR UPDATE OF e
   )
   UPDATE inbox_events AS e
@@ -36,6 +38,20 @@ const PROMOTE_SQL = `WITH target AS (
   FROM target
   WHERE e.seq = target.seq
   RETURNING e.dedupe_key`;
+
+// a row older than its key's window is another event that happened to have the same body: its key is
+// retired (active key null) so the upsert stores a new row. rows locked in key order, like the rest; a
+// row another replica retired meanwhile no longer matches when its lock is granted, and is skipped,
+// so concurrent deliveries after the window still make one new row
+const RETIRE_SQL = `WITH target AS (
+    SELECT e.seq
+    FROM inbox_events AS e
+    JOIN unnest($1::text[], $2::timestamptz[]) AS b (dedupe_key, cutoff) ON e.active_dedupe_key = b.dedupe_key
+    WHERE e.received_at < b.cutoff
+    ORDER BY e.active_dedupe_key
+    FOR UPDATE OF e
+  )
+  UPDATE inbox_events AS e SET active_dedupe_key = NULL FROM target WHERE e.seq = target.seq`;
 
 interface UpsertRow {
   id: string;
@@ -52,7 +68,7 @@ interface KeyGroup {
 
 /**
  * inserts every event, or counts a delivery of an already stored dedupe key, in one transaction
- * (promotion of rejected rows, then one upsert statement); results come back in the order of `events`
+ * (retirement of keys past their window, promotion of rejected rows, then one upsert statement); results come back in the order of `events`
  */
 export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[]): Promise<InsertResult[]> {
   const groups = new Map<string, KeyGroup>();
@@ -72,8 +88,17 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
   const client = await pool.connect();
   let rows: UpsertRow[];
   let promoted: Set<string>;
+  const windowed = unique.map(({ first }) => first).filter((event) => event.dedupeWindowMs !== undefined);
   try {
     await client.query('BEGIN');
+    if (windowed.length > 0) {
+      await client.query(RETIRE_SQL, [
+        windowed.map((event) => event.dedupeKey),
+        windowed.map((event) =>
+          new Date(event.receivedAt.getTime() - (event.dedupeWindowMs ?? 0)).toISOString(),
+        ),
+      ]);
+    }
     promoted = new Set(
       valid.length === 0
         ? []

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeInboxStore } from './inbox-store.contract.js';
 import { sqliteFilenameFromUrl } from './open-inbox-store.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'receiver-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +59,31 @@ describe('sqlite inbox store', () => {
     expect(claimed.map((row) => row.id)).toContain(id);
     expect(claimed).toHaveLength(2);
     await restarted.close();
+  });
+
+  it('upgrades a version-1 file in place, keeping its rows and their dedupe', async () => {
+    const filename = join(dir, 'v1', 'inbox.sqlite');
+    mkdirSync(dirname(filename), { recursive: true });
+    const v1 = new Database(filename);
+    v1.exec(SQLITE_MIGRATIONS[0] ?? '');
+    v1.pragma('user_version = 1');
+    v1.prepare(
+      `INSERT INTO inbox_events (id, dedupe_key, type, status, payload, received_at, last_delivery_at, available_at)
+       VALUES ('v1-row', 'old-key', 'lead.created', 'received', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0)`,
+    ).run();
+    v1.close();
+    const upgraded = createSqliteInboxStore({ filename });
+    await upgraded.migrate();
+    const again = await upgraded.insert({
+      dedupeKey: 'old-key',
+      type: 'lead.created',
+      status: 'received',
+      payload: '{}',
+      receivedAt: new Date('2026-01-01T00:01:00.000Z'),
+    });
+    expect(again).toMatchObject({ id: 'v1-row', duplicate: true, deliveryCount: 2 });
+    expect(await upgraded.claim({ limit: 10, leaseMs: 1000 })).toMatchObject([{ id: 'v1-row' }]);
+    await upgraded.close();
   });
 
   it('rejects inserts once closed', async () => {

@@ -89,18 +89,22 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   function prepare() {
     return {
       upsert: db.prepare<
-        [string, string, string, string, string, string | null, string, string, number],
+        [string, string, string, string, string, string, string | null, string, string, number],
         { id: string; delivery_count: number; status: InboxStatus }
       >(
-        `INSERT INTO inbox_events (id, dedupe_key, type, status, payload, issues, received_at, last_delivery_at, available_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (dedupe_key) DO UPDATE SET
+        `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
+           last_delivery_at, available_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (active_dedupe_key) DO UPDATE SET
            delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
          RETURNING id, delivery_count, status`,
       ),
+      retireKey: db.prepare<[string, string]>(
+        'UPDATE inbox_events SET active_dedupe_key = NULL WHERE active_dedupe_key = ? AND received_at < ?',
+      ),
       promote: db.prepare<[number, string, string, string]>(
         `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = ?, type = ?, payload = ?
-         WHERE dedupe_key = ? AND status = 'rejected'`,
+         WHERE active_dedupe_key = ? AND status = 'rejected'`,
       ),
       requeue: db.prepare<[number, string], EventRow>(
         `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = ?, processed_at = NULL,
@@ -162,12 +166,18 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   function insertOne(event: NewInboxEvent): InsertResult {
     const iso = event.receivedAt.toISOString();
     const s = ready();
+    // a row older than the key's window is another event that happened to have the same body
+    if (event.dedupeWindowMs !== undefined) {
+      const cutoff = new Date(event.receivedAt.getTime() - event.dedupeWindowMs).toISOString();
+      s.retireKey.run(event.dedupeKey, cutoff);
+    }
     // a valid delivery of a key stored as rejected (the schema was fixed since): process it after all
     const promoted =
       event.status === 'received' &&
       s.promote.run(event.receivedAt.getTime(), event.type, event.payload, event.dedupeKey).changes === 1;
     const row = s.upsert.get(
       timeOrderedId(),
+      event.dedupeKey,
       event.dedupeKey,
       event.type,
       event.status,

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 // each entry moves the schema one version up; the index + 1 is stored in `user_version`
-const MIGRATIONS: readonly string[] = [
+export const SQLITE_MIGRATIONS: readonly string[] = [
   `CREATE TABLE inbox_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -23,16 +23,51 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX inbox_events_claimable ON inbox_events (available_at, seq) WHERE status = 'received';
   CREATE INDEX inbox_events_by_type ON inbox_events (type, seq);
   CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
+  // 2: a body-hash key dedupes only within a window, so two rows may share dedupe_key; the unique
+  // active_dedupe_key is the one deliveries match, set to null once a later event with the key arrives
+  // after the window. sqlite cannot drop a column constraint: the table is rebuilt, seq values kept
+  `CREATE TABLE inbox_events_v2 (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    dedupe_key TEXT NOT NULL,
+    active_dedupe_key TEXT UNIQUE,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('received', 'processed', 'failed', 'rejected', 'ignored')),
+    payload TEXT NOT NULL,
+    issues TEXT,
+    delivery_count INTEGER NOT NULL DEFAULT 1,
+    received_at TEXT NOT NULL,
+    last_delivery_at TEXT NOT NULL,
+    processed_at TEXT,
+    handler_attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    available_at INTEGER NOT NULL,
+    lease_token TEXT,
+    lease_until INTEGER
+  );
+  INSERT INTO inbox_events_v2 (seq, id, dedupe_key, active_dedupe_key, type, status, payload, issues,
+    delivery_count, received_at, last_delivery_at, processed_at, handler_attempts, last_error, available_at,
+    lease_token, lease_until)
+  SELECT seq, id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
+    last_delivery_at, processed_at, handler_attempts, last_error, available_at, lease_token, lease_until
+  FROM inbox_events;
+  DROP TABLE inbox_events;
+  ALTER TABLE inbox_events_v2 RENAME TO inbox_events;
+  CREATE INDEX inbox_events_claimable ON inbox_events (available_at, seq) WHERE status = 'received';
+  CREATE INDEX inbox_events_by_type ON inbox_events (type, seq);
+  CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true });
   const version = typeof current === 'number' ? current : 0;
-  if (version > MIGRATIONS.length) {
-    throw new Error(`database schema version ${version} is newer than this receiver (${MIGRATIONS.length})`);
+  if (version > SQLITE_MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${version} is newer than this receiver (${SQLITE_MIGRATIONS.length})`,
+    );
   }
   db.transaction(() => {
-    for (const [index, sql] of MIGRATIONS.entries()) {
+    for (const [index, sql] of SQLITE_MIGRATIONS.entries()) {
       if (index < version) continue;
       db.exec(sql);
       db.pragma(`user_version = ${index + 1}`);

@@ -1,0 +1,60 @@
+import { createSignatureHeaders } from '@omni-webhooks/contract';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InboxStore } from '../store/inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { defaultDedupeKey } from './dedupe-key.js';
+import { type IngestSettings, ingestDelivery } from './ingest-delivery.js';
+
+const secret = 'ingest-secret';
+// lead.* events carry no timestamp: the same edit made twice is the same body
+const body = Buffer.from(
+  '{"event":"lead.updated","data":{"leadId":"l1","externalId":"x1","email":"a@example.com"}}',
+);
+
+describe('ingestDelivery: the body-hash dedupe window', () => {
+  let store: InboxStore;
+  let clock = new Date('2026-01-01T00:00:00.000Z');
+  const after = (ms: number) => {
+    clock = new Date(clock.getTime() + ms);
+  };
+  let settings: IngestSettings;
+
+  beforeEach(async () => {
+    store = createSqliteInboxStore({ filename: ':memory:' });
+    await store.migrate();
+    settings = {
+      store,
+      secrets: [secret],
+      secretHeader: 'x-webhook-secret',
+      signatureMode: 'optional',
+      validationMode: 'lenient',
+      dedupeKey: defaultDedupeKey,
+      dedupeWindowMs: 3_600_000,
+      now: () => clock,
+    };
+  });
+  afterEach(() => store.close());
+
+  const deliver = (headers: Record<string, string> = {}) =>
+    ingestDelivery(settings, {
+      headers: { 'content-type': 'application/json', 'x-webhook-secret': secret, ...headers },
+      rawBody: body,
+    });
+
+  it('counts a retry within the window, and stores the same body after it as a new event', async () => {
+    const first = await deliver();
+    after(7.5 * 60_000);
+    expect(await deliver()).toMatchObject({ code: 'duplicate', id: 'id' in first ? first.id : '' });
+    after(3_600_000);
+    const second = await deliver();
+    expect(second).toMatchObject({ code: 'accepted', deliveryCount: 1 });
+    expect('id' in second && 'id' in first && second.id !== first.id).toBe(true);
+  });
+
+  it('keeps a webhook-id key for ever', async () => {
+    const signed = () => createSignatureHeaders({ secret, body, id: 'msg_1' });
+    const first = await deliver(signed());
+    after(24 * 3_600_000);
+    expect(await deliver(signed())).toMatchObject({ code: 'duplicate', id: 'id' in first ? first.id : '' });
+  });
+});

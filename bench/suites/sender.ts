@@ -222,11 +222,11 @@ export default async function senderSuite(): Promise<void> {
     const best = (values: number[]) => Math.max(...values);
     process.stdout.write(
       `deliveries/s to a local endpoint answering 200, concurrency ${CONCURRENCY}, ${DELIVERIES} per run, best of 3:\n` +
-        `  plain fetch loop   ${rate(best(baseline))}/s\n` +
-        `  mock sender        ${rate(best(sender))}/s (durable outbox, every attempt committed before ` +
+        `  plain fetch loop     ${rate(best(baseline))}/s\n` +
+        `  mock sender          ${rate(best(sender))}/s (durable outbox, every attempt committed before ` +
         'its request and its outcome before any wait; writes of one tick share a commit)\n' +
         `  without group commit ${rate(best(alone))}/s (each attempt write commits alone)\n` +
-        `  ratio sender/fetch ${(best(sender) / best(baseline)).toFixed(2)} ` +
+        `  ratio sender/fetch   ${(best(sender) / best(baseline)).toFixed(2)} ` +
         `(${(best(alone) / best(baseline)).toFixed(2)} without group commit)\n`,
     );
 

@@ -204,8 +204,9 @@ export class Outbox {
   readonly #db: SqliteDatabase;
   readonly #statements = new Map<string, Database.Statement>();
   readonly #writes: WriteBatcher;
-  // the per-attempt statements, held directly: no map lookup keyed by a long sql string per call
+  // the per-delivery and per-attempt statements, held directly: no lookup keyed by a long sql string per call
   readonly #selectJob: Database.Statement;
+  readonly #selectSchedule: Database.Statement;
   readonly #insertAttempt: Database.Statement;
   readonly #markInFlight: Database.Statement;
   readonly #recordOutcome: Database.Statement;
@@ -225,6 +226,7 @@ export class Outbox {
     this.#selectJob = db.prepare(
       `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
     );
+    this.#selectSchedule = db.prepare(`SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE id = ?`);
     this.#insertAttempt = db.prepare('INSERT INTO attempts (delivery_id, n, started_at) VALUES (?, ?, ?)');
     this.#markInFlight = db.prepare(
       `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, parked = 0,
@@ -318,9 +320,7 @@ export class Outbox {
 
   /** where one delivery stands, without its body or target (those are read per attempt) */
   schedule(id: string): DeliverySchedule | undefined {
-    const row = this.#sql(`SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE id = ?`).get(id) as
-      | ScheduleRow
-      | undefined;
+    const row = this.#selectSchedule.get(id) as ScheduleRow | undefined;
     return row && toSchedule(row);
   }
 

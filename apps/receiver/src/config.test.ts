@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, receiverEnvSchema } from './config.js';
+import { receiverHelp } from './config-help.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -72,5 +73,19 @@ describe('loadConfig', () => {
     })();
     expect(message).toMatch(/ADMIN_TOKEN:/);
     expect(message).not.toContain('tiny-token');
+  });
+});
+
+describe('receiverHelp', () => {
+  it('lists every variable with its description and what it is when unset', () => {
+    const help = receiverHelp();
+    for (const [variable, schema] of Object.entries(receiverEnvSchema.shape)) {
+      expect(schema.description, variable).toBeTruthy();
+      expect(help).toContain(`${variable}`);
+      expect(help).toContain(schema.description);
+    }
+    expect(help).toMatch(/WEBHOOK_SECRET +accepted secret.*\(required\)/);
+    expect(help).toMatch(/DEDUPE_WINDOW_MS +.*\(default 3600000\)/);
+    expect(help).toMatch(/ADMIN_TOKEN +.*\(optional\)/);
   });
 });

@@ -10,8 +10,8 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 export const receiverEnvSchema = z.object({
-  PORT: integer(0, 65_535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: integer(0, 65_535).default(3000).describe('listen port (`0` picks a free one)'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('listen address'),
   WEBHOOK_SECRET: z
     .string({ error: 'is required (one secret, or several comma-separated during a rotation)' })
     .transform((value) => parseSecretList(value))
@@ -20,31 +20,67 @@ export const receiverEnvSchema = z.object({
         .array(z.string())
         .min(1, 'must hold at least one non-blank secret')
         .refine((secrets) => secrets.every(isUsableSecret), 'a whsec_ secret must carry a base64 key'),
+    )
+    .describe(
+      'accepted secret(s), comma-separated during a rotation; `whsec_<base64>` secrets are Standard Webhooks keys',
     ),
   WEBHOOK_SECRET_HEADER: z
     .string()
     .transform((value) => value.trim().toLowerCase())
     .pipe(z.string().regex(headerName, 'must be an HTTP header name'))
-    .default(DEFAULT_SECRET_HEADER),
+    .default(DEFAULT_SECRET_HEADER)
+    .describe('header carrying the secret'),
   DATABASE_URL: z
     .string()
     .regex(
       /^(file:|postgres(ql)?:\/\/).+/,
       'must be a file: URL (e.g. file:./data/receiver.sqlite) or a postgres:// URL',
     )
-    .default('file:./data/receiver.sqlite'),
-  DATABASE_POOL_MAX: integer(1, 1000).default(10),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
-  VALIDATION_MODE: z.enum(['lenient', 'strict']).default('lenient'),
-  SIGNATURE_MODE: z.enum(SIGNATURE_MODES).default('optional'),
-  DEDUPE_WINDOW_MS: integer(60_000, 30 * 24 * 3_600_000).default(3_600_000),
-  HANDLER_MAX_RETRIES: integer(0, 100).default(5),
-  HANDLER_RETRY_BASE_MS: integer(1, 3_600_000).default(1000),
-  HANDLER_LEASE_MS: integer(100, 3_600_000).default(60_000),
-  HANDLER_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
-  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    .default('file:./data/receiver.sqlite')
+    .describe(
+      'SQLite file (directory created, schema migrated on start), or `postgres://user:password@host:5432/db` for a fleet',
+    ),
+  DATABASE_POOL_MAX: integer(1, 1000)
+    .default(10)
+    .describe('PostgreSQL only: most connections each process opens'),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe('bearer token for `/events`, at least 16 characters'),
+  BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('largest accepted body'),
+  VALIDATION_MODE: z
+    .enum(['lenient', 'strict'])
+    .default('lenient')
+    .describe('`lenient` accepts unknown fields and enum values; `strict` rejects them'),
+  SIGNATURE_MODE: z
+    .enum(SIGNATURE_MODES)
+    .default('optional')
+    .describe('`off`, `optional` (verified when signature headers are sent) or `required`'),
+  DEDUPE_WINDOW_MS: integer(60_000, 30 * 24 * 3_600_000)
+    .default(3_600_000)
+    .describe(
+      'how long a body-hash (`sha256:`) key dedupes; a same-body delivery later is a new event (`webhook-id` keys never expire)',
+    ),
+  HANDLER_MAX_RETRIES: integer(0, 100).default(5).describe('handler retries after the first failure'),
+  HANDLER_RETRY_BASE_MS: integer(1, 3_600_000).default(1000).describe('first retry delay, doubled each time'),
+  HANDLER_LEASE_MS: integer(100, 3_600_000)
+    .default(60_000)
+    .describe('how long a claimed event is exclusive; renewed every third of it while its handlers run'),
+  HANDLER_TIMEOUT_MS: integer(1, 3_600_000)
+    .default(30_000)
+    .describe(
+      'an attempt running longer is aborted (`context.signal`) and counts as a failure, retried like one',
+    ),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000)
+    .default(10_000)
+    .describe('bound on finishing requests and handlers at shutdown'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino level; each stored event is logged as one line'),
 });
 
 export type ReceiverEnv = z.output<typeof receiverEnvSchema>;

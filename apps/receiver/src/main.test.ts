@@ -1,6 +1,7 @@
 // the built service as a child process (`pnpm test` builds dist first): start-up, bad config,
 // graceful stop, and at-least-once processing across a SIGKILL
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,39 @@ describe('dist/main.js', () => {
     expect(await run.waitForLine(/handled document\.received/)).toContain(event.document.filename);
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
+  }, 20_000);
+});
+
+describe('dist/main.js signals and help', () => {
+  it('prints every variable for --help', async () => {
+    const run = spawnNode([join(dist, 'main.js'), '--help'], {});
+    const lines: string[] = [];
+    run.child.stdout?.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    expect((await run.exited).code).toBe(0);
+    expect(lines.join('')).toMatch(/HANDLER_TIMEOUT_MS +an attempt running longer/);
+  });
+
+  it('finishes one shutdown when SIGINT is followed by SIGTERM, and exits 0', async () => {
+    const run = spawnNode([join(dist, 'main.js')], {
+      WEBHOOK_SECRET: secret,
+      PORT: '0',
+      SHUTDOWN_TIMEOUT_MS: '800',
+      DATABASE_URL: `file:${join(dir, 'signals', 'inbox.sqlite')}`,
+    });
+    const line = await run.waitForLine(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
+    // a request whose body never ends keeps the shutdown busy until its deadline
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    run.child.kill('SIGINT');
+    await run.waitForLine(/"msg":"shutting down"/);
+    run.child.kill('SIGTERM');
+    expect(await run.waitForLine(/already shutting down/)).toContain('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    socket.destroy();
   }, 20_000);
 });
 

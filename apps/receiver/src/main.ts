@@ -1,16 +1,11 @@
 import { ConfigError, loadConfig } from './config.js';
+import { receiverHelp } from './config-help.js';
 import { startReceiver } from './receiver-server.js';
 
 // `pnpm receiver`: configured by the environment (see README), stops cleanly on SIGTERM/SIGINT
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(
-    'usage: node apps/receiver/dist/main.js\n\n' +
-      'Receives OmniAI webhooks on POST /webhooks/omniai. Configured by environment variables:\n' +
-      'WEBHOOK_SECRET (required), WEBHOOK_SECRET_HEADER, PORT, HOST, DATABASE_URL, DATABASE_POOL_MAX,\n' +
-      'ADMIN_TOKEN, BODY_LIMIT_BYTES, VALIDATION_MODE, SIGNATURE_MODE, HANDLER_MAX_RETRIES,\n' +
-      'HANDLER_RETRY_BASE_MS, HANDLER_LEASE_MS, SHUTDOWN_TIMEOUT_MS, LOG_LEVEL. See apps/receiver/README.md.\n',
-  );
+  process.stdout.write(receiverHelp());
   process.exit(0);
 }
 
@@ -26,10 +21,17 @@ try {
 try {
   const running = await startReceiver(config);
   running.logger.info({ url: running.url }, `listening on ${running.url}`);
-  let signals = 0;
+  let stopping = false;
+  let repeatLogged = false;
+  // ctrl-c signals the whole process group, and a parent may send SIGTERM too: one shutdown, bounded
+  // by SHUTDOWN_TIMEOUT_MS, whatever follows
   const stop = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) process.exit(1);
+    if (stopping) {
+      if (!repeatLogged) running.logger.info({ signal }, 'already shutting down; ignoring further signals');
+      repeatLogged = true;
+      return;
+    }
+    stopping = true;
     running.logger.info({ signal }, 'shutting down');
     running.shutdown().then(
       () => {

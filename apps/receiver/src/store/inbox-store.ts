@@ -89,9 +89,14 @@ export interface ListOptions {
 /** a stored event as lists return it: the payload only when asked for */
 export type ListedEvent = Omit<StoredEvent, 'payload'> & { payload?: string };
 
-export interface EventPage {
+export interface ListedEventPage {
   events: ListedEvent[];
   nextCursor: string | null;
+}
+
+/** a page listed with `includePayload` (`GET /events?include=payload`): every event whole */
+export interface EventPage extends ListedEventPage {
+  events: StoredEvent[];
 }
 
 export interface InboxStore {
@@ -122,7 +127,7 @@ export interface InboxStore {
   requeue(id: string, now?: Date): Promise<StoredEvent | undefined>;
   get(id: string): Promise<StoredEvent | undefined>;
   /** newest first; `nextCursor` is opaque, null on the last page */
-  list(options: ListOptions): Promise<EventPage>;
+  list(options: ListOptions): Promise<ListedEventPage>;
   countByStatus(): Promise<Record<InboxStatus, number>>;
   /** throws when the store cannot be reached */
   ping(): Promise<void>;

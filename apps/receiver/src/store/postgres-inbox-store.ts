@@ -4,7 +4,6 @@ import {
   type ClaimedEvent,
   type ClaimOptions,
   decodeCursor,
-  type EventPage,
   encodeCursor,
   INBOX_STATUSES,
   type InboxIssue,
@@ -12,6 +11,7 @@ import {
   type InboxStore,
   type InsertResult,
   type ListedEvent,
+  type ListedEventPage,
   type ListOptions,
   NEVER_FINISHED_ERROR,
   type NewInboxEvent,
@@ -285,7 +285,13 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       return row ? toStoredEvent(row) : undefined;
     },
 
-    async list({ type, status, limit, cursor, includePayload = false }: ListOptions): Promise<EventPage> {
+    async list({
+      type,
+      status,
+      limit,
+      cursor,
+      includePayload = false,
+    }: ListOptions): Promise<ListedEventPage> {
       const where: string[] = [];
       const params: (string | number)[] = [];
       const bind = (value: string | number) => {

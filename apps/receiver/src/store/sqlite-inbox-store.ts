@@ -6,7 +6,6 @@ import {
   type ClaimedEvent,
   type ClaimOptions,
   decodeCursor,
-  type EventPage,
   encodeCursor,
   INBOX_STATUSES,
   type InboxIssue,
@@ -14,6 +13,7 @@ import {
   type InboxStore,
   type InsertResult,
   type ListedEvent,
+  type ListedEventPage,
   type ListOptions,
   NEVER_FINISHED_ERROR,
   type NewInboxEvent,
@@ -312,7 +312,13 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       return row ? toStoredEvent(row) : undefined;
     },
 
-    async list({ type, status, limit, cursor, includePayload = false }: ListOptions): Promise<EventPage> {
+    async list({
+      type,
+      status,
+      limit,
+      cursor,
+      includePayload = false,
+    }: ListOptions): Promise<ListedEventPage> {
       ready();
       const where: string[] = [];
       const params: (string | number)[] = [];

@@ -1,5 +1,5 @@
 import type { DeliveryView } from '@omni-webhooks/mock-sender';
-import type { EventPage, StoredEvent } from '@omni-webhooks/receiver';
+import type { ListedEvent, ListedEventPage } from '@omni-webhooks/receiver';
 import { ServiceProcess } from './service-process.js';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -94,16 +94,16 @@ export async function allDeliveries(sender: ServiceProcess): Promise<DeliveryVie
   return deliveries;
 }
 
-/** every event the receiver stored, through its admin API */
+/** every event the receiver stored, through its admin API (without payloads) */
 export async function storedEvents(
   receiver: ServiceProcess,
   adminToken = ADMIN_TOKEN,
-): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
+): Promise<ListedEvent[]> {
+  const events: ListedEvent[] = [];
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    const page: EventPage = await json(
+    const page: ListedEventPage = await json(
       await fetch(`${receiver.url}/events?limit=10000${query}`, {
         headers: { authorization: `Bearer ${adminToken}` },
       }),

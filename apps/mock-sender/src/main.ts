@@ -1,3 +1,8 @@
 import { loadConfigOrExit, startService } from './service.js';
+import { serviceHelp } from './service-help.js';
 
-await startService(loadConfigOrExit());
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(serviceHelp());
+} else {
+  await startService(loadConfigOrExit());
+}

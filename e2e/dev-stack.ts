@@ -23,13 +23,25 @@ every type to the receiver; the terminal shows every attempt and every stored ev
 Environment: RECEIVER_PORT, SENDER_PORT, RETRY_TIME_SCALE (default 1: real 1/2/4-minute retries).
 `;
 
-const { values: flags } = parseArgs({
-  options: {
-    once: { type: 'boolean', default: false },
-    'data-dir': { type: 'string' },
-    help: { type: 'boolean', default: false },
-  },
-});
+function parseFlags() {
+  // `pnpm start -- --help` passes the `--` through: pnpm keeps a bare --help for itself
+  const args = process.argv.slice(2).filter((arg, index) => !(index === 0 && arg === '--'));
+  try {
+    return parseArgs({
+      args,
+      options: {
+        once: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
+
+const flags = parseFlags();
 if (flags.help) {
   process.stdout.write(HELP);
   process.exit(0);

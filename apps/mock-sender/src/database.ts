@@ -56,6 +56,17 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE deliveries ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX deliveries_parked_due ON deliveries (parked, next_attempt_at, seq) WHERE state = 'pending';
   `,
+  // one process at a time owns the outbox: its row, kept fresh by a heartbeat (see outbox-owner.ts)
+  `
+  CREATE TABLE outbox_owner (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */

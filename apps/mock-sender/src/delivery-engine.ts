@@ -68,6 +68,11 @@ class StoppedError extends Error {
   override readonly name = 'StoppedError';
 }
 
+/** the outbox row moved on without this run (another process, a recovery): the run ends quietly */
+class SupersededError extends Error {
+  override readonly name = 'SupersededError';
+}
+
 /**
  * Runs deliveries on the contract schedule. The outbox row (attempt count, next attempt time) is the
  * truth: it is written before every wait, and a delivery picked up after a restart continues from it.
@@ -217,8 +222,9 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     };
     const now = this.#clock();
     if (wait === undefined) {
-      outbox.finishAttempt(job.id, n, outcome, { state: 'failed' }, now);
-      this.emit('settled', { deliveryId: job.id, state: 'failed', attempts: n });
+      if (outbox.finishAttempt(job.id, n, outcome, { state: 'failed' }, now)) {
+        this.emit('settled', { deliveryId: job.id, state: 'failed', attempts: n });
+      }
       return;
     }
     outbox.finishAttempt(
@@ -255,6 +261,10 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       if (error instanceof FailedAttemptError) {
         return error.parkedUntil;
       }
+      if (error instanceof SupersededError) {
+        this.#options.logger?.warn({ deliveryId: job.id, attempt: attemptNumber }, error.message);
+        return undefined;
+      }
       if (!signal.aborted) {
         throw error;
       }
@@ -273,7 +283,11 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
           throw new Error(`delivery ${schedule.id} is gone from the outbox`);
         }
         // committed (with the other attempts starting in this tick) before the request goes out
-        await outbox.commitBeginAttempt(job.id, n, this.#clock());
+        if (!(await outbox.commitBeginAttempt(job.id, n, this.#clock()))) {
+          throw new SupersededError(
+            `attempt ${n} not sent: the delivery moved on in the outbox without this run`,
+          );
+        }
         const outcome = await sendAttempt(
           {
             url: job.url,
@@ -300,7 +314,12 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
         ? { state: 'failed' }
         : { state: 'pending', nextAttemptAt, parked };
     // committed before anyone hears of the outcome and before any wait starts
-    await outbox.commitFinishAttempt(job.id, n, outcome, next, now);
+    if (!(await outbox.commitFinishAttempt(job.id, n, outcome, next, now))) {
+      throw new SupersededError(
+        `outcome of attempt ${n} (${outcome.status === null ? outcome.error : `HTTP ${outcome.status}`}) ignored: ` +
+          'the delivery moved on in the outbox meanwhile (recovered as interrupted by another process?)',
+      );
+    }
     this.#options.logger?.info(
       { deliveryId: job.id, url: job.url, attempt: n, status: outcome.status, error: outcome.error },
       succeeded ? 'delivered' : 'attempt failed',

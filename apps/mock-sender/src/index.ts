@@ -28,4 +28,10 @@ export {
   type DeliveryView,
   Outbox,
 } from './outbox.js';
+export {
+  OutboxInUseError,
+  OutboxOwner,
+  type OutboxOwnerOptions,
+  type OwnerRecord,
+} from './outbox-owner.js';
 export { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';

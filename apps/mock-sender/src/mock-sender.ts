@@ -4,17 +4,20 @@ import type Koa from 'koa';
 import type { Logger } from 'pino';
 import type { SenderConfig } from './config.js';
 import { createWebConsole, type WebConsole } from './console/web-console.js';
-import { openDatabase, type SqliteDatabase } from './database.js';
+import { databasePath, openDatabase, type SqliteDatabase } from './database.js';
 import { DeliveryEngine } from './delivery-engine.js';
 import { EndpointRegistry } from './endpoint-registry.js';
 import { createHttpApi } from './http-api.js';
 import { Outbox } from './outbox.js';
+import { OutboxOwner } from './outbox-owner.js';
 
 export interface MockSenderOptions {
   logger?: Logger | undefined;
   clock?: () => number;
   /** the built web console; `dist/console/assets` by default */
   consoleAssetsDir?: string | undefined;
+  /** how long an owner of the outbox file may go without a heartbeat before it is taken over */
+  ownerStaleAfterMs?: number | undefined;
 }
 
 export interface MockSender {
@@ -32,17 +35,45 @@ export interface MockSender {
 }
 
 /**
- * Opens the outbox, registers TARGET_URL as the default endpoint and resumes every unsettled delivery
- * at its stored time. Nothing listens until `listen()`.
+ * Opens the outbox and takes ownership of it (throws OutboxInUseError while another live process owns
+ * the file), registers TARGET_URL as the default endpoint and resumes every unsettled delivery at its
+ * stored time. Nothing listens until `listen()`.
  */
 export function createMockSender(config: SenderConfig, options: MockSenderOptions = {}): MockSender {
   const { logger } = options;
   const clock = options.clock ?? Date.now;
+  const path = databasePath(config.databaseUrl);
   const db = openDatabase(config.databaseUrl);
+  let engine: DeliveryEngine | undefined;
+  // an in-memory outbox belongs to this process alone
+  const owner =
+    path === ':memory:'
+      ? undefined
+      : new OutboxOwner(db, {
+          path,
+          clock,
+          staleAfterMs: options.ownerStaleAfterMs,
+          onLost: (current) => {
+            logger?.error(
+              { database: path, owner: current ?? null },
+              'another process took the outbox over (this one missed its heartbeats): no more attempts start here',
+            );
+            void engine?.stop();
+          },
+        });
+  try {
+    const previous = owner?.acquire();
+    if (previous) {
+      logger?.warn({ database: path, previous }, 'took over the outbox from an owner that is gone');
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const outbox = new Outbox(db);
   const endpoints = new EndpointRegistry(db, { secretHeader: config.secretHeader, sign: config.signing });
   endpoints.syncDefault(config.targetUrl, config.webhookSecret, clock());
-  const engine = new DeliveryEngine({
+  engine = new DeliveryEngine({
     outbox,
     timeoutMs: config.deliveryTimeoutMs,
     retryTimeScale: config.retryTimeScale,
@@ -87,6 +118,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       webConsole.close();
       await closed;
       await engine.stop();
+      owner?.release();
       db.close();
     },
   };

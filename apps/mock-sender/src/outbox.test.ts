@@ -84,3 +84,38 @@ describe('outbox: parked deliveries', () => {
     }
   });
 });
+
+describe('outbox: attempt writes are conditional', () => {
+  const ok = { durationMs: 1, status: 200, error: null, responseBody: 'ok' };
+  const interrupted = {
+    durationMs: 0,
+    status: null,
+    error: 'sender stopped during the attempt',
+    responseBody: null,
+  };
+
+  it('ignores the outcome of an attempt that was recovered as interrupted meanwhile', () => {
+    const [id] = enqueue(1) as [string];
+    expect(outbox.beginAttempt(id, 1, 0)).toBe(true);
+    // another process took the in-flight attempt for an interrupted one
+    expect(
+      outbox.finishAttempt(id, 1, interrupted, { state: 'pending', nextAttemptAt: 60_000, parked: true }, 5),
+    ).toBe(true);
+    expect(outbox.finishAttempt(id, 1, ok, { state: 'succeeded' }, 10)).toBe(false);
+    expect(outbox.get(id)).toMatchObject({
+      state: 'pending',
+      attempts: [{ n: 1, status: null, error: 'sender stopped during the attempt' }],
+    });
+  });
+
+  it('begins only the attempt after the stored one, of a pending delivery', () => {
+    const [id] = enqueue(1) as [string];
+    expect(outbox.beginAttempt(id, 2, 0)).toBe(false);
+    expect(outbox.beginAttempt(id, 1, 0)).toBe(true);
+    expect(outbox.beginAttempt(id, 1, 0)).toBe(false);
+    expect(outbox.finishAttempt(id, 2, ok, { state: 'succeeded' }, 1)).toBe(false);
+    expect(outbox.finishAttempt(id, 1, ok, { state: 'succeeded' }, 1)).toBe(true);
+    expect(outbox.beginAttempt(id, 2, 2)).toBe(false);
+    expect(outbox.get(id)?.attempts).toHaveLength(1);
+  });
+});

@@ -211,14 +211,14 @@ export class Outbox {
   readonly #markInFlight: Database.Statement;
   readonly #recordOutcome: Database.Statement;
   readonly #setNextStep: Database.Statement;
-  readonly #beginAttemptTransaction: (id: string, n: number, startedAt: number) => void;
+  readonly #beginAttemptTransaction: (id: string, n: number, startedAt: number) => boolean;
   readonly #finishAttemptTransaction: (
     id: string,
     n: number,
     outcome: AttemptOutcome,
     next: NextStep,
     now: number,
-  ) => void;
+  ) => boolean;
 
   constructor(db: SqliteDatabase, options: OutboxOptions = {}) {
     this.#db = db;
@@ -228,16 +228,19 @@ export class Outbox {
     );
     this.#selectSchedule = db.prepare(`SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE id = ?`);
     this.#insertAttempt = db.prepare('INSERT INTO attempts (delivery_id, n, started_at) VALUES (?, ?, ?)');
+    // conditional: only the attempt that follows the stored one, of a delivery still pending
     this.#markInFlight = db.prepare(
       `UPDATE deliveries SET state = 'in_flight', attempt_count = ?, next_attempt_at = NULL, parked = 0,
-         updated_at = ? WHERE id = ?`,
+         updated_at = ? WHERE id = ? AND state = 'pending' AND attempt_count = ?`,
     );
     this.#recordOutcome = db.prepare(
       `UPDATE attempts SET duration_ms = ?, status = ?, error = ?, response_body = ?
          WHERE delivery_id = ? AND n = ?`,
     );
+    // conditional: only while this very attempt is the one in flight
     this.#setNextStep = db.prepare(
-      'UPDATE deliveries SET state = ?, next_attempt_at = ?, parked = ?, updated_at = ? WHERE id = ?',
+      `UPDATE deliveries SET state = ?, next_attempt_at = ?, parked = ?, updated_at = ?
+         WHERE id = ? AND state = 'in_flight' AND attempt_count = ?`,
     );
     this.#beginAttemptTransaction = db.transaction((id: string, n: number, startedAt: number) =>
       this.#writeBeginAttempt(id, n, startedAt),
@@ -372,49 +375,64 @@ export class Outbox {
     return rows.map(toSchedule);
   }
 
-  /** the attempt is written before the request goes out, so a crash mid-attempt is visible on restart */
-  beginAttempt(id: string, n: number, startedAt: number): void {
-    this.#beginAttemptTransaction(id, n, startedAt);
+  /**
+   * The attempt is written before the request goes out, so a crash mid-attempt is visible on restart.
+   * False, writing nothing, unless the delivery is pending with n - 1 attempts: someone else (another
+   * process on the same file, a recovery) moved it on, and this attempt must not be sent.
+   */
+  beginAttempt(id: string, n: number, startedAt: number): boolean {
+    return this.#beginAttemptTransaction(id, n, startedAt);
   }
 
-  /** the attempt's outcome and the delivery's next step, in one transaction */
-  finishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): void {
-    this.#finishAttemptTransaction(id, n, outcome, next, now);
+  /**
+   * The attempt's outcome and the delivery's next step, in one transaction. False, writing nothing,
+   * unless attempt n is still the one in flight (it was recovered as interrupted, or superseded).
+   */
+  finishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): boolean {
+    return this.#finishAttemptTransaction(id, n, outcome, next, now);
   }
 
   /**
    * beginAttempt, committed together with the other attempt writes of this turn of the event loop
-   * (group commit); resolves once committed, so the request may go out
+   * (group commit); resolves once committed, so the request may go out (only when true)
    */
-  commitBeginAttempt(id: string, n: number, startedAt: number): Promise<void> {
+  commitBeginAttempt(id: string, n: number, startedAt: number): Promise<boolean> {
     return this.#writes.run(() => this.#writeBeginAttempt(id, n, startedAt));
   }
 
-  /** finishAttempt through group commit; resolves once committed, so a wait may start */
+  /** finishAttempt through group commit; resolves once committed, so a wait may start (only when true) */
   commitFinishAttempt(
     id: string,
     n: number,
     outcome: AttemptOutcome,
     next: NextStep,
     now: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     return this.#writes.run(() => this.#writeFinishAttempt(id, n, outcome, next, now));
   }
 
-  #writeBeginAttempt(id: string, n: number, startedAt: number): void {
+  #writeBeginAttempt(id: string, n: number, startedAt: number): boolean {
+    if (this.#markInFlight.run(n, startedAt, id, n - 1).changes === 0) {
+      return false;
+    }
     this.#insertAttempt.run(id, n, startedAt);
-    this.#markInFlight.run(n, startedAt, id);
+    return true;
   }
 
-  #writeFinishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): void {
-    this.#recordOutcome.run(outcome.durationMs, outcome.status, outcome.error, outcome.responseBody, id, n);
-    this.#setNextStep.run(
+  #writeFinishAttempt(id: string, n: number, outcome: AttemptOutcome, next: NextStep, now: number): boolean {
+    const moved = this.#setNextStep.run(
       next.state,
       next.state === 'pending' ? next.nextAttemptAt : null,
       next.state === 'pending' && next.parked ? 1 : 0,
       now,
       id,
+      n,
     );
+    if (moved.changes === 0) {
+      return false;
+    }
+    this.#recordOutcome.run(outcome.durationMs, outcome.status, outcome.error, outcome.responseBody, id, n);
+    return true;
   }
 
   /** start time of an attempt that has no outcome yet (the sender stopped during it) */

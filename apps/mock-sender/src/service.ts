@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type SenderConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createMockSender, type MockSender } from './mock-sender.js';
+import { OutboxInUseError } from './outbox-owner.js';
 
 /** loads the config from the environment; a bad value ends the process naming the variable */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): SenderConfig {
@@ -18,7 +19,16 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
 /** the long-running service: listens, resumes the outbox, stops cleanly on SIGTERM or SIGINT */
 export async function startService(config: SenderConfig): Promise<MockSender> {
   const logger = createLogger(config.logLevel);
-  const sender = createMockSender(config, { logger });
+  let sender: MockSender;
+  try {
+    sender = createMockSender(config, { logger });
+  } catch (error) {
+    if (error instanceof OutboxInUseError) {
+      process.stderr.write(`mock-sender: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
   const url = await sender.listen();
   logger.info(
     {

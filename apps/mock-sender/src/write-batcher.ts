@@ -10,8 +10,8 @@ export interface WriteBatcherOptions {
 }
 
 interface QueuedWrite {
-  write: () => void;
-  resolve: () => void;
+  write: () => unknown;
+  resolve: (result: unknown) => void;
   reject: (error: unknown) => void;
 }
 
@@ -25,32 +25,30 @@ interface QueuedWrite {
 export class WriteBatcher {
   readonly #db: SqliteDatabase;
   readonly #gather: boolean;
-  readonly #runBatch: (batch: readonly QueuedWrite[]) => void;
+  readonly #runBatch: (batch: readonly QueuedWrite[]) => unknown[];
   #queue: QueuedWrite[] = [];
   #flushScheduled = false;
 
   constructor(db: SqliteDatabase, options: WriteBatcherOptions = {}) {
     this.#db = db;
     this.#gather = options.gather ?? true;
-    this.#runBatch = db.transaction((batch: readonly QueuedWrite[]) => {
-      for (const queued of batch) {
-        queued.write();
-      }
-    });
+    this.#runBatch = db.transaction((batch: readonly QueuedWrite[]) => batch.map((queued) => queued.write()));
   }
 
-  /** runs `write` (synchronous statements, no other side effect) in a transaction; resolves once committed */
-  run(write: () => void): Promise<void> {
+  /**
+   * runs `write` (synchronous statements, no other side effect) in a transaction; resolves with what it
+   * returned once committed
+   */
+  run<T>(write: () => T): Promise<T> {
     if (!this.#gather) {
       try {
-        this.#db.transaction(write)();
-        return Promise.resolve();
+        return Promise.resolve(this.#db.transaction(write)());
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ write, resolve: resolve as (result: unknown) => void, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         // setImmediate, not a microtask: responses handled in one poll phase all land in one batch
@@ -64,8 +62,9 @@ export class WriteBatcher {
     // the queue is bounded by the writers in flight: each awaits its write before queueing another
     const batch = this.#queue;
     this.#queue = [];
+    let results: unknown[];
     try {
-      this.#runBatch(batch);
+      results = this.#runBatch(batch);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);
@@ -73,18 +72,19 @@ export class WriteBatcher {
       }
       // the whole batch rolled back: replay it one write per transaction to isolate the failure
       for (const queued of batch) {
+        let result: unknown;
         try {
-          this.#runBatch([queued]);
+          [result] = this.#runBatch([queued]);
         } catch (alone) {
           queued.reject(alone);
           continue;
         }
-        queued.resolve();
+        queued.resolve(result);
       }
       return;
     }
-    for (const queued of batch) {
-      queued.resolve();
+    for (const [index, queued] of batch.entries()) {
+      queued.resolve(results[index]);
     }
   }
 }

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { createMockSender, type MockSender } from './mock-sender.js';
+import { OutboxInUseError, OutboxOwner } from './outbox-owner.js';
+
+let dir: string;
+let path: string;
+const opened: SqliteDatabase[] = [];
+const senders: MockSender[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'omni-sender-owner-'));
+  path = join(dir, 'sender.sqlite');
+});
+afterEach(async () => {
+  for (const sender of senders.splice(0)) {
+    await sender.close();
+  }
+  for (const db of opened.splice(0)) {
+    db.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(): SqliteDatabase {
+  const db = openDatabase(`file:${path}`);
+  opened.push(db);
+  return db;
+}
+
+function sender(): MockSender {
+  const started = createMockSender(loadConfig({ DATABASE_URL: `file:${path}`, LOG_LEVEL: 'silent' }));
+  senders.push(started);
+  return started;
+}
+
+/** a pid that existed and is gone */
+function deadPid(): number {
+  const pid = spawnSync(process.execPath, ['-e', '']).pid;
+  if (pid === undefined) throw new Error('no child pid');
+  return pid;
+}
+
+describe('outbox ownership', () => {
+  it('refuses a second sender on the same file, naming the file and the owner, until the first stops', async () => {
+    const first = sender();
+    expect(() => sender()).toThrow(OutboxInUseError);
+    expect(() => sender()).toThrow(
+      new RegExp(
+        `the outbox ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by pid ${process.pid} on ${hostname()}`,
+      ),
+    );
+    await first.close();
+    senders.splice(senders.indexOf(first), 1);
+    expect(() => sender()).not.toThrow();
+  });
+
+  it('takes over at once from a dead process on this host', () => {
+    const gone = new OutboxOwner(open(), { path, pid: deadPid() });
+    gone.acquire();
+    const next = new OutboxOwner(open(), { path });
+    expect(next.acquire()).toMatchObject({ hostname: hostname() });
+    expect(next.owned).toBe(true);
+    next.release();
+    gone.release();
+  });
+
+  it('waits out a live owner elsewhere until its heartbeat is stale, and the old owner learns it lost', () => {
+    let now = 1_000_000;
+    const clock = () => now;
+    const lost: unknown[] = [];
+    const elsewhere = new OutboxOwner(open(), {
+      path,
+      clock,
+      hostname: 'other-host',
+      pid: 4242,
+      staleAfterMs: 30_000,
+      onLost: (owner) => lost.push(owner),
+    });
+    elsewhere.acquire();
+    const here = new OutboxOwner(open(), { path, clock, staleAfterMs: 30_000 });
+    now += 29_000;
+    expect(() => here.acquire()).toThrow(/in use by pid 4242 on other-host \(last heartbeat 29 s ago\)/);
+    expect(elsewhere.beat()).toBe(true);
+    now += 29_000;
+    expect(() => here.acquire()).toThrow(OutboxInUseError);
+    now += 1_000;
+    expect(() => here.acquire()).not.toThrow();
+    expect(elsewhere.beat()).toBe(false);
+    expect(lost).toEqual([expect.objectContaining({ pid: process.pid, hostname: hostname() })]);
+    here.release();
+    elsewhere.release();
+  });
+
+  it('lets an in-memory outbox alone (no file to share)', async () => {
+    const a = createMockSender(loadConfig({ DATABASE_URL: 'file::memory:', LOG_LEVEL: 'silent' }));
+    const b = createMockSender(loadConfig({ DATABASE_URL: 'file::memory:', LOG_LEVEL: 'silent' }));
+    await a.close();
+    await b.close();
+  });
+});

@@ -1,9 +1,10 @@
 import { createSignatureHeaders } from '@omni-webhooks/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InboxStore } from '../store/inbox-store.js';
+import { type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
 import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
 import { defaultDedupeKey } from './dedupe-key.js';
 import { type IngestSettings, ingestDelivery } from './ingest-delivery.js';
+import { INGEST_RESPONSES } from './ingest-responses.js';
 
 const secret = 'ingest-secret';
 // lead.* events carry no timestamp: the same edit made twice is the same body
@@ -56,5 +57,42 @@ describe('ingestDelivery: the body-hash dedupe window', () => {
     const first = await deliver(signed());
     after(24 * 3_600_000);
     expect(await deliver(signed())).toMatchObject({ code: 'duplicate', id: 'id' in first ? first.id : '' });
+  });
+});
+
+describe('ingestDelivery: values the store cannot keep', () => {
+  const deliverTo = (store: InboxStore, dedupeKey: IngestSettings['dedupeKey'] = defaultDedupeKey) =>
+    ingestDelivery(
+      {
+        store,
+        secrets: [secret],
+        secretHeader: 'x-webhook-secret',
+        signatureMode: 'off',
+        validationMode: 'lenient',
+        dedupeKey,
+      },
+      { headers: { 'content-type': 'application/json', 'x-webhook-secret': secret }, rawBody: body },
+    );
+
+  it('answers an event the store refuses as data with unstorable_event, not a 503 to retry', async () => {
+    const store = createSqliteInboxStore({ filename: ':memory:' });
+    await store.migrate();
+    const refusing: InboxStore = {
+      ...store,
+      insert: async () => {
+        throw new UnstorableEventError('value too large for its column');
+      },
+    };
+    expect(await deliverTo(refusing)).toMatchObject({ code: 'unstorable_event' });
+    expect(INGEST_RESPONSES.unstorable_event.status).toBe(400);
+    await store.close();
+  });
+
+  it('refuses a custom key holding U+0000 as a key failure, storing nothing', async () => {
+    const store = createSqliteInboxStore({ filename: ':memory:' });
+    await store.migrate();
+    expect(await deliverTo(store, () => 'custom:\u0000')).toMatchObject({ code: 'dedupe_key_failed' });
+    expect((await store.list({ limit: 10 })).events).toEqual([]);
+    await store.close();
   });
 });

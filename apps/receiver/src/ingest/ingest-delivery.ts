@@ -1,7 +1,7 @@
 import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
 import { isWebhookEventType, safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
 import type { SignatureMode } from '../config.js';
-import type { InboxIssue, InboxStore } from '../store/inbox-store.js';
+import { type InboxIssue, type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
 import type { DedupeKeyFunction } from './dedupe-key.js';
 import type { IngestOutcome } from './ingest-responses.js';
 import { parseJsonBody } from './json-body.js';
@@ -64,6 +64,8 @@ export async function ingestDelivery(
   let dedupeKey: string;
   try {
     dedupeKey = settings.dedupeKey({ body: parsed.body, rawBody, headers });
+    // postgres text cannot hold it, and a key changed to fit could merge two events
+    if (dedupeKey.includes('\u0000')) throw new Error('dedupe key holds a U+0000 character');
   } catch (error) {
     // a custom key function that fails is the receiver's fault, not the event's: a 503 keeps the
     // sender retrying rather than storing the event unkeyed or refusing it for good
@@ -83,7 +85,9 @@ export async function ingestDelivery(
         ? { dedupeWindowMs: settings.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS }
         : {}),
     });
-  } catch {
+  } catch (error) {
+    // a poison event answered 503 would be retried by the sender for nothing
+    if (error instanceof UnstorableEventError) return { code: 'unstorable_event', cause: error };
     return { code: 'store_unavailable' };
   }
   const stored = { id: result.id, type, deliveryCount: result.deliveryCount };

@@ -25,6 +25,11 @@ export const INGEST_RESPONSES = {
     stored: 'yes, raw, as rejected',
     message: 'event does not match its schema',
   },
+  unstorable_event: {
+    status: 400,
+    stored: 'no',
+    message: 'event holds a value the store cannot keep; retrying will not help',
+  },
   dedupe_key_failed: {
     status: 503,
     stored: 'no',

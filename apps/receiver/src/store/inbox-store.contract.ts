@@ -1,6 +1,6 @@
 // one behavioural suite for every InboxStore adapter: sqlite runs it now, postgres reuses it unchanged
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InboxStore, NewInboxEvent } from './inbox-store.js';
+import { type InboxStore, type NewInboxEvent, UnstorableEventError } from './inbox-store.js';
 
 export type InboxStoreFactory = () => Promise<InboxStore>;
 
@@ -317,6 +317,74 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       const { id } = await store.insert(newEvent({ payload, type: "'; DROP TABLE inbox_events; --" }));
       expect((await store.get(id))?.payload).toBe(payload);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('stores an event name with a nul character: type with U+FFFD in its place, payload exact', async () => {
+      // json escapes let an authenticated body carry U+0000, which postgres text cannot hold
+      const type = 'lead.\u0000x';
+      const payload = JSON.stringify({ event: type, data: { note: 'a\u0000b' } });
+      const { id, status } = await store.insert(newEvent({ type, status: 'ignored', payload }));
+      expect(status).toBe('ignored');
+      expect(await store.get(id)).toMatchObject({ type: 'lead.\ufffdx', status: 'ignored', payload });
+      // a filter by the name as sent finds it
+      const listed = await store.list({ type, limit: 10 });
+      expect(listed.events.map((event) => event.id)).toEqual([id]);
+    });
+
+    it('stores a very long event name cut to 256 characters in type, whole in the payload', async () => {
+      // random, so postgres cannot compress it under its index entry limit
+      const type = Array.from({ length: 4000 }, () => Math.random().toString(36).slice(2, 3)).join('');
+      const payload = JSON.stringify({ event: type });
+      const { id } = await store.insert(newEvent({ type, status: 'ignored', payload }));
+      expect(await store.get(id)).toMatchObject({ type: type.slice(0, 256), payload });
+      expect((await store.list({ type, limit: 10 })).events.map((event) => event.id)).toEqual([id]);
+    });
+
+    it('keeps issues whose path and message contain a nul character exactly', async () => {
+      const issues = [
+        { path: ['data', 'a\u0000b', 0], message: 'Unrecognized key: "a\u0000b"', code: 'unrecognized_keys' },
+        { path: ['\ud800'], message: 'lone surrogate \ud800', code: 'custom' },
+      ];
+      const payload = '{"event":"lead.created","data":{"a\\u0000b":1}}';
+      const { id } = await store.insert(newEvent({ status: 'rejected', issues, payload }));
+      expect(await store.get(id)).toMatchObject({ status: 'rejected', issues, payload });
+      const [listed] = (await store.list({ status: 'rejected', limit: 10 })).events;
+      expect(listed?.issues).toEqual(issues);
+    });
+
+    it('stores a batch holding nul characters whole: the other events are not held back', async () => {
+      const issues = [{ path: ['\u0000'], message: '\u0000', code: 'custom' }];
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, n) =>
+          store.insert(
+            n % 3 === 0
+              ? newEvent({ dedupeKey: `nul-${n}`, type: `x.\u0000${n}`, status: 'ignored' })
+              : n % 3 === 1
+                ? newEvent({ dedupeKey: `nul-${n}`, status: 'rejected', issues })
+                : newEvent({ dedupeKey: `nul-${n}` }),
+          ),
+        ),
+      );
+      expect(results.map((result) => result.status)).toEqual(
+        Array.from({ length: 12 }, (_, n) => ['ignored', 'rejected', 'received'][n % 3]),
+      );
+      expect(await store.countByStatus()).toMatchObject({ received: 4, rejected: 4, ignored: 4 });
+    });
+
+    it('records a handler error holding a nul character, with U+FFFD in its place', async () => {
+      const { id } = await store.insert(newEvent());
+      const t0 = new Date('2026-01-02T00:00:00.000Z');
+      const [claimed] = await store.claim({ limit: 1, leaseMs: 1000, now: t0 });
+      expect(await store.fail(id, claimed?.leaseToken ?? '', 'bad \u0000 byte', null, t0)).toBe(true);
+      expect(await store.get(id)).toMatchObject({ status: 'failed', lastError: 'bad \ufffd byte' });
+    });
+
+    it('refuses a payload holding a raw nul character (never json) as unstorable', async () => {
+      await expect(store.insert(newEvent({ payload: '{"event":"x"}\u0000' }))).rejects.toBeInstanceOf(
+        UnstorableEventError,
+      );
+      // the store goes on
+      expect(await store.insert(newEvent())).toMatchObject({ duplicate: false });
     });
 
     it('answers get of an unknown id with undefined', async () => {

@@ -134,6 +134,17 @@ export interface InboxStore {
   close(): Promise<void>;
 }
 
+/**
+ * the event holds a value no adapter can store (a raw U+0000 in the payload, a value the database
+ * refuses as data): retrying it cannot help, so it is answered for itself, never as an outage
+ */
+export class UnstorableEventError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnstorableEventError';
+  }
+}
+
 export class InvalidCursorError extends Error {
   constructor() {
     super('invalid cursor');

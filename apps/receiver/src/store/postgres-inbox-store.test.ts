@@ -95,8 +95,19 @@ describe('postgres inbox store: several replicas on one database', () => {
        VALUES ($1, 'old-key', 'lead.created', 'received', '{}', now(), now(), now())`,
       [id],
     );
+    const rejectedId = randomUUID();
+    const issues = [{ path: ['data', 'leadId'], message: 'Required', code: 'invalid_type' }];
+    await sql(
+      url,
+      `INSERT INTO inbox_events (id, dedupe_key, type, status, payload, issues, received_at, last_delivery_at, available_at)
+       VALUES ($1, 'old-rejected', 'lead.created', 'rejected', '{}', $2::jsonb, now(), now(), now())`,
+      [rejectedId, JSON.stringify(issues)],
+    );
     const upgraded = store(url);
     await upgraded.migrate();
+    // migration 3 moved the jsonb issues to the text column
+    expect(await upgraded.get(rejectedId)).toMatchObject({ status: 'rejected', issues });
+    expect(await sql(url, 'SELECT 1 FROM inbox_events WHERE issues IS NOT NULL')).toEqual([]);
     expect(await upgraded.insert(newEvent('old-key'))).toMatchObject({
       id,
       duplicate: true,
@@ -232,6 +243,44 @@ describe('postgres inbox store: several replicas on one database', () => {
     expect(await replicas[0].get(id)).toMatchObject({ status: 'processed', handlerAttempts: 2 });
     await close();
   });
+});
+
+describe('bodies holding U+0000 (json escapes): both adapters answer the same', () => {
+  // postgres text and jsonb cannot hold U+0000: this used to be 503 for ever there, stored on sqlite
+  it.each(['sqlite', 'postgres'])(
+    '%s',
+    async (adapter) => {
+      const database: Record<string, string> =
+        adapter === 'postgres' ? { DATABASE_URL: await freshDatabase() } : {};
+      const receiver = await startHarness({ ...database, VALIDATION_MODE: 'strict' });
+      try {
+        const ignored = await receiver.post('{"event":"lead.\\u0000x"}');
+        expect(ignored).toMatchObject({ status: 200, json: { status: 'ignored', deliveryCount: 1 } });
+        expect((await receiver.post('{"event":"lead.\\u0000x"}')).json).toMatchObject({
+          status: 'duplicate',
+          deliveryCount: 2,
+        });
+        // strict mode: a key the schema does not know, its name holding U+0000
+        const body = JSON.stringify({ ...createFakeEvent('lead.created', {}, { seed: 4 }), 'a\u0000b': 1 });
+        const rejected = await receiver.post(body);
+        expect(rejected.status).toBe(400);
+        expect(rejected.json.error.code).toBe('schema_validation_failed');
+        expect(JSON.stringify(rejected.json.error.issues)).toContain('a\\u0000b');
+
+        const stored = await receiver.admin(`/events/${rejected.json.id}`);
+        expect(stored.json).toMatchObject({
+          status: 'rejected',
+          issues: rejected.json.error.issues,
+          payload: JSON.parse(body),
+        });
+        const name = await receiver.admin(`/events/${ignored.json.id}`);
+        expect(name.json).toMatchObject({ type: 'lead.\ufffdx', payload: { event: 'lead.\u0000x' } });
+      } finally {
+        await receiver.close();
+      }
+    },
+    30_000,
+  );
 });
 
 describe('postgres inbox store: pool and outages', () => {

@@ -16,10 +16,12 @@ import {
   NEVER_FINISHED_ERROR,
   type NewInboxEvent,
   type StoredEvent,
+  UnstorableEventError,
 } from './inbox-store.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { upsertEvents } from './postgres-upsert.js';
 import { createStatementBatcher } from './statement-batcher.js';
+import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 
 export interface PostgresInboxStoreOptions {
   /** `postgres://user:password@host:5432/database` (or `postgresql://`) */
@@ -47,7 +49,8 @@ interface SummaryRow {
   dedupe_key: string;
   type: string;
   status: InboxStatus;
-  issues: InboxIssue[] | null;
+  /** json text */
+  issues: string | null;
   delivery_count: number;
   received_at: Date;
   processed_at: Date | null;
@@ -68,8 +71,9 @@ interface ClaimRow {
   lease_token: string;
 }
 
+// issues_json since migration 3; the jsonb column for rows a replica of the version before wrote
 const SUMMARY_COLUMNS =
-  'seq, id, dedupe_key, type, status, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
+  'seq, id, dedupe_key, type, status, COALESCE(issues_json, issues::text) AS issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
 const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
 
 // a bound on one statement's size (arrays of this many elements)
@@ -197,7 +201,18 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
 
     async insert(event) {
       ready();
-      return inserts.add(event);
+      checkStorablePayload(event.payload);
+      try {
+        return await inserts.add({ ...event, type: storedType(event.type) });
+      } catch (error) {
+        // retried alone and refused again: this event's values, not the database
+        if (isDataError(error)) {
+          throw new UnstorableEventError(`the database refused the event's values: ${error.message}`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
     },
 
     async claim({ limit, leaseMs, now, maxAttempts }: ClaimOptions): Promise<ClaimedEvent[]> {
@@ -252,13 +267,13 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
         ? await pool.query(
             `UPDATE inbox_events SET last_error = $1, available_at = $2, lease_token = NULL, lease_until = NULL
              WHERE id = $3 AND lease_token = $4 AND status = 'received'`,
-            [error, retryAt, id, leaseToken],
+            [storedLabel(error), retryAt, id, leaseToken],
           )
         : await pool.query(
             `UPDATE inbox_events SET status = 'failed', last_error = $1, processed_at = $2, lease_token = NULL,
                lease_until = NULL
              WHERE id = $3 AND lease_token = $4 AND status = 'received'`,
-            [error, now, id, leaseToken],
+            [storedLabel(error), now, id, leaseToken],
           );
       return result.rowCount === 1;
     },
@@ -267,7 +282,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       ready();
       if (!UUID.test(id)) return undefined;
       const [row] = await query<EventRow>(
-        `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = COALESCE($2::timestamptz, now()),
+        `UPDATE inbox_events SET status = 'received', issues = NULL, issues_json = NULL, available_at = COALESCE($2::timestamptz, now()),
            processed_at = NULL, lease_token = NULL, lease_until = NULL,
            handler_attempts = CASE WHEN status = 'failed' THEN 0 ELSE handler_attempts END
          WHERE id = $1 AND status IN ('rejected', 'failed')
@@ -298,7 +313,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
         params.push(value);
         return `$${params.length}`;
       };
-      if (type !== undefined) where.push(`type = ${bind(type)}`);
+      if (type !== undefined) where.push(`type = ${bind(storedType(type))}`);
       if (status !== undefined) where.push(`status = ${bind(status)}`);
       if (cursor !== undefined) where.push(`seq < ${bind(decodeCursor(cursor))}`);
       const rows = await query<SummaryRow & { payload?: string }>(
@@ -343,11 +358,20 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
   };
 }
 
-/** the server answered with an error, so the connection works and the statement itself was refused */
+/** 22: data exception (a value the column cannot hold, e.g. 22021, 22P05) */
+function isDataError(error: unknown): error is DatabaseError {
+  return error instanceof DatabaseError && (error.code?.startsWith('22') ?? false);
+}
+
+/**
+ * refused over one row's values, so each row is retried alone and only that one fails. 23: integrity,
+ * 54: a program limit (an index row too large). anything else (timeouts, lock waits, shutdown, out of
+ * resources, a lost connection) is the database's state, and retrying row by row would only repeat it
+ */
 function refusedByServer(error: unknown): boolean {
+  if (isDataError(error)) return true;
   if (!(error instanceof DatabaseError)) return false;
-  // 53: out of resources, 57: operator intervention (shutdown, cancel): the database, not the rows
-  return !error.code?.startsWith('53') && !error.code?.startsWith('57');
+  return (error.code?.startsWith('23') ?? false) || (error.code?.startsWith('54') ?? false);
 }
 
 function toListedEvent(row: SummaryRow): ListedEvent {
@@ -361,7 +385,7 @@ function toListedEvent(row: SummaryRow): ListedEvent {
     processedAt: row.processed_at ? row.processed_at.toISOString() : null,
     handlerAttempts: row.handler_attempts,
     lastError: row.last_error,
-    issues: row.issues,
+    issues: row.issues === null ? null : (JSON.parse(row.issues) as InboxIssue[]),
   };
 }
 

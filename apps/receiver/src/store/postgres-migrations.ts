@@ -33,6 +33,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   UPDATE inbox_events SET active_dedupe_key = dedupe_key;
   ALTER TABLE inbox_events DROP CONSTRAINT inbox_events_dedupe_key_key;
   CREATE UNIQUE INDEX inbox_events_active_dedupe_key ON inbox_events (active_dedupe_key);`,
+  // 3: issues as json text: jsonb refuses a \u0000 escape, which a schema issue naming a key of the
+  // body may hold. a new column rather than a type change, so no table rewrite; old rows move over, and
+  // reads fall back to the jsonb column for rows a replica of the previous version writes mid-rollout
+  `ALTER TABLE inbox_events ADD COLUMN issues_json text;
+  UPDATE inbox_events SET issues_json = issues::text, issues = NULL WHERE issues IS NOT NULL;`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

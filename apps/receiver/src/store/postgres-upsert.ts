@@ -7,9 +7,9 @@ import { timeOrderedId } from './time-ordered-id.js';
 // cannot deadlock. a key present k times in a batch is one row counting k deliveries, since ON CONFLICT
 // cannot touch a row twice in one statement.
 const UPSERT_SQL = `INSERT INTO inbox_events AS e
-    (id, dedupe_key, active_dedupe_key, type, status, payload, issues, delivery_count, received_at,
+    (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
       last_delivery_at, available_at)
-  SELECT id, dedupe_key, dedupe_key, type, status, payload, issues::jsonb, delivery_count, received_at,
+  SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
     last_delivery_at, received_at
   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
     $8::timestamptz[], $9::timestamptz[])
@@ -33,7 +33,7 @@ const PROMOTE_SQL = `WITH target AS (
     FOR UPDATE OF e
   )
   UPDATE inbox_events AS e
-  SET status = 'received', issues = NULL, available_at = target.received_at, type = target.type,
+  SET status = 'received', issues = NULL, issues_json = NULL, available_at = target.received_at, type = target.type,
     payload = target.payload
   FROM target
   WHERE e.seq = target.seq

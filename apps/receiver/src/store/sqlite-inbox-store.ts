@@ -20,6 +20,7 @@ import {
   type StoredEvent,
 } from './inbox-store.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 import { timeOrderedId } from './time-ordered-id.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
 
@@ -174,12 +175,13 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     // a valid delivery of a key stored as rejected (the schema was fixed since): process it after all
     const promoted =
       event.status === 'received' &&
-      s.promote.run(event.receivedAt.getTime(), event.type, event.payload, event.dedupeKey).changes === 1;
+      s.promote.run(event.receivedAt.getTime(), storedType(event.type), event.payload, event.dedupeKey)
+        .changes === 1;
     const row = s.upsert.get(
       timeOrderedId(),
       event.dedupeKey,
       event.dedupeKey,
-      event.type,
+      storedType(event.type),
       event.status,
       event.payload,
       event.issues ? JSON.stringify(event.issues) : null,
@@ -259,6 +261,11 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     },
 
     insert(event) {
+      try {
+        checkStorablePayload(event.payload);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return write(() => insertOne(event));
     },
 
@@ -296,8 +303,8 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       return write(() => {
         const s = ready();
         const result = retryAt
-          ? s.retry.run(error, retryAt.getTime(), id, leaseToken)
-          : s.giveUp.run(error, now.toISOString(), id, leaseToken);
+          ? s.retry.run(storedLabel(error), retryAt.getTime(), id, leaseToken)
+          : s.giveUp.run(storedLabel(error), now.toISOString(), id, leaseToken);
         return result.changes === 1;
       });
     },
@@ -324,7 +331,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       const params: (string | number)[] = [];
       if (type !== undefined) {
         where.push('type = ?');
-        params.push(type);
+        params.push(storedType(type));
       }
       if (status !== undefined) {
         where.push('status = ?');

@@ -308,6 +308,50 @@ describe('postgres inbox store: pool and outages', () => {
     await bounded.close();
   });
 
+  it('has a statement blocked on a lock cancelled by the server, so its connections stay within poolMax', async () => {
+    const url = await freshDatabase();
+    const applicationName = `blocked-${randomUUID().slice(0, 8)}`;
+    const poolMax = 2;
+    const blocked = store(url, { poolMax, applicationName, queryTimeoutMs: 300, groupCommit: false });
+    await blocked.migrate();
+    await blocked.insert(newEvent('locked'));
+    // another session holds the row every delivery of the key must update
+    const holder = new Client({ connectionString: url });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query("SELECT 1 FROM inbox_events WHERE dedupe_key = 'locked' FOR UPDATE");
+    const connections = () =>
+      sql<{ n: number; waiting: number }>(
+        url,
+        `SELECT count(*)::integer AS n, count(*) FILTER (WHERE wait_event_type = 'Lock')::integer AS waiting
+         FROM pg_stat_activity WHERE application_name = $1`,
+        [applicationName],
+      );
+    let peak = 0;
+    let settled = false;
+    const watching = (async () => {
+      while (!settled) peak = Math.max(peak, (await connections())[0]?.n ?? 0);
+    })();
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => blocked.insert(newEvent('locked'))),
+    );
+    settled = true;
+    await watching;
+    // refused by the server (lock_timeout or statement_timeout), not abandoned by the client
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect(result.status === 'rejected' && String(result.reason.code)).toMatch(/^(55P03|57014)$/);
+    }
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(poolMax);
+    expect((await connections())[0]?.waiting).toBe(0);
+    await holder.query('ROLLBACK');
+    await holder.end();
+    expect(await blocked.insert(newEvent('locked'))).toMatchObject({ duplicate: true, deliveryCount: 2 });
+    await blocked.close();
+  });
+
   it('answers 503 while the database is unreachable and recovers without a new store', async () => {
     const url = new URL(await freshDatabase());
     const gate = await openTcpGate({ host: url.hostname, port: Number(url.port) });

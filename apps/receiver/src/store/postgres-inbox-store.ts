@@ -30,7 +30,11 @@ export interface PostgresInboxStoreOptions {
   poolMax?: number;
   /** how long to wait for a connection (new, or free in a full pool) before failing; default 5000 */
   connectionTimeoutMs?: number;
-  /** a statement unanswered this long fails, so a hung database is an outage too; default 10000 */
+  /**
+   * the server cancels a statement running (or waiting on a lock) this long, and ends a session idle
+   * inside a transaction this long; the client gives up a little later, for a database that does not
+   * answer at all. default 10000
+   */
   queryTimeoutMs?: number;
   /** shown in pg_stat_activity; default 'omni-webhooks-receiver' */
   applicationName?: string;
@@ -119,23 +123,44 @@ const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now()) AS at)
   WHERE e.seq = due.seq AND NOT due.exhausted
   RETURNING e.seq, e.id, e.type, e.payload, e.handler_attempts, e.lease_token`;
 
+// how much later than the server the client gives up on a statement
+const CLIENT_TIMEOUT_MARGIN_MS = 2000;
+
+/** settings of every pooled session */
+function sessionOptions(timeoutMs: number): string {
+  return [
+    // every statement here reads a few rows by index, in index order. a bitmap scan never marks dead
+    // index entries, so a claim planned as one (the planner's guess for a small backlog) would re-read
+    // every processed event left in the claim index since the last vacuum; an index scan skips them
+    'enable_bitmapscan=off',
+    // cancelled by the server, the statement frees its backend and the connection stays usable
+    `statement_timeout=${timeoutMs}`,
+    `lock_timeout=${timeoutMs}`,
+    // a transaction here never waits on the application between statements: one left idle belongs to a
+    // stalled process, and must not keep its row locks
+    `idle_in_transaction_session_timeout=${timeoutMs}`,
+  ]
+    .map((setting) => `-c ${setting}`)
+    .join(' ');
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createPostgresInboxStore(options: PostgresInboxStoreOptions): InboxStore {
   const poolMax = options.poolMax ?? 10;
   const applicationName = options.applicationName ?? 'omni-webhooks-receiver';
+  const timeoutMs = Math.max(1, Math.round(options.queryTimeoutMs ?? 10_000));
   const pool = new Pool({
     connectionString: options.connectionString,
     max: poolMax,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
-    query_timeout: options.queryTimeoutMs ?? 10_000,
+    // a backstop only: a client that gives up drops its connection, but the backend goes on (waiting on
+    // a lock, say) while the pool opens another, so the server's own timeouts must come first
+    query_timeout: timeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: applicationName,
-    // every statement here reads a few rows by index, in index order. a bitmap scan never marks dead
-    // index entries, so a claim planned as one (the planner's guess for a small backlog) would re-read
-    // every processed event left in the claim index since the last vacuum; an index scan skips them
-    options: '-c enable_bitmapscan=off',
+    options: sessionOptions(timeoutMs),
   });
   // an idle client whose connection dies is dropped by the pool, which then emits 'error': without a
   // listener that would crash the process; the next query simply opens a new connection

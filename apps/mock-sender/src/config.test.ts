@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       successRule: '200',
       concurrency: 64,
       endpointConcurrency: 16,
+      runsPerSlot: 4,
       signing: false,
       logLevel: 'info',
     });

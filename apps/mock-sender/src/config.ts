@@ -67,6 +67,13 @@ export const CONFIG_VARIABLES = {
     default: '16',
     doc: 'attempts in flight at once to one endpoint (a hanging endpoint cannot take every slot)',
   },
+  DELIVERY_RUNS_PER_SLOT: {
+    schema: z.coerce.number().int().min(1).max(1000),
+    default: '4',
+    doc:
+      'deliveries held in memory per request slot: at most this × `DELIVERY_CONCURRENCY` in all, × `ENDPOINT_CONCURRENCY` ' +
+      'per endpoint; due ones beyond wait in the outbox',
+  },
   WEBHOOK_SIGNING: {
     schema: booleanFlag,
     default: 'false',
@@ -93,6 +100,7 @@ export interface SenderConfig {
   successRule: SuccessRule;
   concurrency: number;
   endpointConcurrency: number;
+  runsPerSlot: number;
   signing: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -134,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     successRule: read(env, 'SUCCESS_STATUS'),
     concurrency: read(env, 'DELIVERY_CONCURRENCY'),
     endpointConcurrency: read(env, 'ENDPOINT_CONCURRENCY'),
+    runsPerSlot: read(env, 'DELIVERY_RUNS_PER_SLOT'),
     signing: read(env, 'WEBHOOK_SIGNING'),
     logLevel: read(env, 'LOG_LEVEL'),
   };

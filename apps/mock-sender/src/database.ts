@@ -67,6 +67,12 @@ const MIGRATIONS: readonly string[] = [
     heartbeat_at INTEGER NOT NULL
   );
   `,
+  // endpoint_id in the parked index: the due scan skips endpoints that have no room without a table lookup
+  `
+  DROP INDEX deliveries_parked_due;
+  CREATE INDEX deliveries_parked_due ON deliveries (parked, next_attempt_at, seq, endpoint_id)
+    WHERE state = 'pending';
+  `,
 ];
 
 /** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */

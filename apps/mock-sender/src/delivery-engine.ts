@@ -23,14 +23,21 @@ export interface DeliveryEngineOptions {
    * (0.01, 0.02) every wait is held, at the real scale (1 to 4 minutes) every wait is parked.
    */
   retryHorizonMs?: number | undefined;
+  /**
+   * Runs held in memory per request slot (default 4): at most runsPerSlot × concurrency runs in all and
+   * runsPerSlot × endpointConcurrency per endpoint (in flight, queued for a slot or in a short wait).
+   * A delivery due beyond that stays parked in the outbox and wakes as runs end.
+   */
+  runsPerSlot?: number | undefined;
   logger?: Logger | undefined;
   clock?: () => number;
 }
 
 export const DEFAULT_RETRY_HORIZON_MS = 5000;
+export const DEFAULT_RUNS_PER_SLOT = 4;
 
-// parked deliveries claimed per outbox query when many come due at once
-const WAKE_BATCH_SIZE = 500;
+// rows one due scan of the outbox reads at most; how many wake is bounded by free runs, not by this
+const DUE_SCAN_ROWS = 500;
 
 export interface AttemptReport {
   deliveryId: string;
@@ -87,9 +94,14 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
   readonly #endpointLimit: KeyedConcurrencyLimit;
   // one controller per run: a single shared signal would collect a listener per waiting delivery
   readonly #running = new Map<string, { done: Promise<void>; controller: AbortController }>();
+  readonly #runsByEndpoint = new Map<string, number>();
+  readonly #maxRuns: number;
+  readonly #maxEndpointRuns: number;
   readonly #dueQueue: DueQueue<DeliverySchedule>;
   readonly #horizonMs: number;
   #stopping = false;
+  // a due delivery was left parked for want of room: the next run to end wakes the due-queue
+  #deferred = false;
 
   constructor(options: DeliveryEngineOptions) {
     super();
@@ -101,13 +113,26 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     if (!(this.#horizonMs >= 0)) {
       throw new RangeError(`retry horizon must be >= 0 ms, got ${String(options.retryHorizonMs)}`);
     }
+    const runsPerSlot = options.runsPerSlot ?? DEFAULT_RUNS_PER_SLOT;
+    if (!Number.isInteger(runsPerSlot) || runsPerSlot < 1) {
+      throw new RangeError(`runs per slot must be an integer >= 1, got ${String(options.runsPerSlot)}`);
+    }
+    this.#maxRuns = runsPerSlot * options.concurrency;
+    this.#maxEndpointRuns = runsPerSlot * options.endpointConcurrency;
     const { outbox } = options;
     this.#dueQueue = new DueQueue({
-      earliest: () => outbox.earliestParked(),
-      claim: (now, limit) => outbox.claimDue(now, limit),
+      earliest: () => outbox.earliestParked(this.#fullEndpoints()),
+      claim: (now, limit) => this.#claimDue(now, limit),
       wake: (schedule) => this.#start(schedule),
+      capacity: () => {
+        const room = this.#stopping ? 0 : this.#maxRuns - this.#running.size;
+        if (room <= 0) {
+          this.#deferred = true;
+        }
+        return room;
+      },
       clock: this.#clock,
-      batchSize: WAKE_BATCH_SIZE,
+      batchSize: DUE_SCAN_ROWS,
       onError: (error) => this.#options.logger?.error({ err: error }, 'waking parked deliveries failed'),
     });
   }
@@ -136,9 +161,14 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     return open;
   }
 
+  /** the most runs held in memory at once, all endpoints together */
+  get maxRuns(): number {
+    return this.#maxRuns;
+  }
+
   /**
-   * Starts a pending delivery of the outbox when it is due, or parks it until its stored time; a
-   * delivery already running is left alone.
+   * Starts a pending delivery of the outbox when it is due and a run fits, or parks it (until its
+   * stored time, or until a run ends); a delivery already running is left alone.
    */
   schedule(deliveryId: string): void {
     const { outbox } = this.#options;
@@ -150,14 +180,27 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       return;
     }
     const dueAt = schedule.nextAttemptAt ?? 0;
-    if (dueAt <= this.#clock()) {
+    if (dueAt <= this.#clock() && this.#hasRoom(schedule.endpointId)) {
       this.#start(schedule);
       return;
     }
     if (!schedule.parked) {
       outbox.park(schedule.id);
     }
-    this.#dueQueue.notify(dueAt);
+    if (dueAt <= this.#clock()) {
+      this.#deferred = true;
+    } else {
+      this.#dueQueue.notify(dueAt);
+    }
+  }
+
+  /** schedule() for many deliveries, with the parks of those beyond the bound in one transaction */
+  scheduleAll(deliveryIds: readonly string[]): void {
+    this.#options.outbox.transaction(() => {
+      for (const id of deliveryIds) {
+        this.schedule(id);
+      }
+    });
   }
 
   /** resolves when no delivery runs and none is parked for this engine to wake (or it stopped) */
@@ -187,21 +230,99 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     this.#stopping = false;
   }
 
+  #hasRoom(endpointId: string): boolean {
+    return (
+      this.#running.size < this.#maxRuns &&
+      (this.#runsByEndpoint.get(endpointId) ?? 0) < this.#maxEndpointRuns
+    );
+  }
+
+  /** endpoints holding their share of runs: their due deliveries wait parked */
+  #fullEndpoints(): string[] {
+    const full: string[] = [];
+    for (const [endpointId, runs] of this.#runsByEndpoint) {
+      if (runs >= this.#maxEndpointRuns) {
+        full.push(endpointId);
+      }
+    }
+    return full;
+  }
+
+  /**
+   * Takes up to `limit` due parked deliveries out of the outbox, soonest first, skipping endpoints
+   * that hold their share of runs, so a hanging endpoint's backlog never fills every run.
+   */
+  #claimDue(now: number, limit: number): DeliverySchedule[] {
+    const { outbox } = this.#options;
+    const claimed: DeliverySchedule[] = [];
+    const room = new Map<string, number>();
+    const roomFor = (endpointId: string) =>
+      room.get(endpointId) ?? this.#maxEndpointRuns - (this.#runsByEndpoint.get(endpointId) ?? 0);
+    while (claimed.length < limit) {
+      const full = this.#fullEndpoints();
+      for (const [endpointId, left] of room) {
+        if (left <= 0 && !full.includes(endpointId)) {
+          full.push(endpointId);
+        }
+      }
+      if (full.length > 0) {
+        this.#deferred = true;
+      }
+      const due = outbox.dueParked(now, DUE_SCAN_ROWS, full);
+      const taken: DeliverySchedule[] = [];
+      for (const schedule of due) {
+        if (claimed.length + taken.length === limit) {
+          break;
+        }
+        const left = roomFor(schedule.endpointId);
+        if (left > 0) {
+          room.set(schedule.endpointId, left - 1);
+          taken.push(schedule);
+        } else {
+          room.set(schedule.endpointId, 0);
+        }
+      }
+      outbox.unpark(taken.map((schedule) => schedule.id));
+      claimed.push(...taken.map((schedule) => ({ ...schedule, parked: false })));
+      // every due row was seen: nothing more fits now
+      if (due.length < DUE_SCAN_ROWS) {
+        break;
+      }
+    }
+    return claimed;
+  }
+
   #start(job: DeliverySchedule): void {
     if (this.#running.has(job.id) || this.#stopping) {
       return;
     }
+    const { endpointId } = job;
+    this.#runsByEndpoint.set(endpointId, (this.#runsByEndpoint.get(endpointId) ?? 0) + 1);
+    const ended = () => {
+      this.#running.delete(job.id);
+      const runs = (this.#runsByEndpoint.get(endpointId) ?? 1) - 1;
+      if (runs === 0) {
+        this.#runsByEndpoint.delete(endpointId);
+      } else {
+        this.#runsByEndpoint.set(endpointId, runs);
+      }
+      // room for one more: due deliveries left parked for want of it wake now
+      if (this.#deferred && !this.#stopping) {
+        this.#deferred = false;
+        this.#dueQueue.notify(this.#clock());
+      }
+    };
     const controller = new AbortController();
     const done = this.#run(job, controller.signal).then(
       (parkedUntil) => {
-        this.#running.delete(job.id);
+        ended();
         // notified once the run is gone, so a wake can never find it still running and skip it
         if (parkedUntil !== undefined && !this.#stopping) {
           this.#dueQueue.notify(parkedUntil);
         }
       },
       (error: unknown) => {
-        this.#running.delete(job.id);
+        ended();
         this.#options.logger?.error({ err: error, deliveryId: job.id }, 'delivery run crashed');
       },
     );

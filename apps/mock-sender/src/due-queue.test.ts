@@ -107,6 +107,35 @@ describe('due-queue', () => {
     expect(woken).toEqual(['far']);
   });
 
+  it('wakes no more than its capacity, stays unarmed when full, and wakes the rest when notified', () => {
+    const store = createStore(Object.fromEntries(Array.from({ length: 25 }, (_, n) => [`d${n}`, 0])));
+    const woken: string[] = [];
+    let running = 0;
+    const queue = new DueQueue<string>({
+      earliest: store.earliest,
+      claim: store.claim,
+      wake: (name) => {
+        running++;
+        woken.push(name);
+      },
+      capacity: () => 4 - running,
+      clock: Date.now,
+      batchSize: 10,
+      onError: () => undefined,
+    });
+    queue.start();
+    vi.advanceTimersByTime(0);
+    expect(woken).toHaveLength(4);
+    expect(queue.armedAt).toBeUndefined();
+    vi.advanceTimersByTime(60_000);
+    expect(woken).toHaveLength(4);
+    running = 1;
+    queue.notify(Date.now());
+    vi.advanceTimersByTime(0);
+    expect(woken).toHaveLength(7);
+    expect(store.claims).toEqual([4, 3]);
+  });
+
   it('reports a failing store and asks again a second later', () => {
     const errors: unknown[] = [];
     let failing = true;

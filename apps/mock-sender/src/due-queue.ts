@@ -10,8 +10,13 @@ export interface DueQueueOptions<T> {
   claim: (now: number, limit: number) => readonly T[];
   /** called for each claimed item, in due order */
   wake: (item: T) => void;
+  /**
+   * how many more items may be woken now (free run slots); at 0 the queue stops claiming and stays
+   * unarmed: the owner calls `notify(now)` when room frees up. Unbounded when left out.
+   */
+  capacity?: () => number;
   clock: () => number;
-  /** items claimed per query while a backlog is due */
+  /** the most items one claim query returns: bounds a query's result, not how many wake */
   batchSize: number;
   /** a failed claim or wake; the queue tries again a second later */
   onError: (error: unknown) => void;
@@ -19,8 +24,9 @@ export interface DueQueueOptions<T> {
 
 /**
  * One timer for a set of waiting items kept elsewhere (the outbox): it is armed for the soonest due
- * time only, and when it fires the due items are claimed in batches and woken, then it re-arms for
- * the next soonest. Nothing is kept per waiting item.
+ * time only, and when it fires due items are claimed and woken while there is capacity, then it re-arms
+ * for the next soonest. Nothing is kept per waiting item; a due item beyond the capacity stays in the
+ * store until the owner reports room with `notify`.
  */
 export class DueQueue<T> {
   readonly #options: DueQueueOptions<T>;
@@ -92,17 +98,26 @@ export class DueQueue<T> {
     this.#timer = undefined;
     this.#armedAt = undefined;
     const { claim, wake, clock, batchSize, onError } = this.#options;
+    const capacity = this.#options.capacity ?? (() => Number.POSITIVE_INFINITY);
     const now = clock();
     try {
-      let batch: readonly T[];
-      do {
-        batch = claim(now, batchSize);
+      let room = capacity();
+      while (room > 0) {
+        const limit = Math.min(room, batchSize);
+        const batch = claim(now, limit);
         for (const item of batch) {
           wake(item);
         }
-      } while (batch.length === batchSize);
-      // items parked while waking are in the store: one query finds the soonest of them all
-      this.start();
+        room = capacity();
+        // fewer than asked: nothing more is due (that may be woken now)
+        if (batch.length < limit) {
+          break;
+        }
+      }
+      if (room > 0) {
+        // items parked while waking are in the store: one query finds the soonest of them all
+        this.start();
+      }
     } catch (error) {
       onError(error);
       this.#arm(now + RETRY_AFTER_ERROR_MS);

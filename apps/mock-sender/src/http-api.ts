@@ -146,9 +146,7 @@ export function createHttpApi(options: HttpApiOptions): Koa {
       (event) => endpoints.targetsFor(event.type, registered),
       clock(),
     );
-    for (const delivery of deliveries) {
-      engine.schedule(delivery.id);
-    }
+    engine.scheduleAll(deliveries.map((delivery) => delivery.id));
     ctx.status = 202;
     ctx.body = {
       events: events.map((event) => ({

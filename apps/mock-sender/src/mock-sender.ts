@@ -80,6 +80,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     successRule: config.successRule,
     concurrency: config.concurrency,
     endpointConcurrency: config.endpointConcurrency,
+    runsPerSlot: config.runsPerSlot,
     logger,
     clock,
   });

@@ -35,19 +35,24 @@ beforeEach(() => {
 afterEach(() => db.close());
 
 describe('outbox: parked deliveries', () => {
-  it('claims due parked deliveries soonest first, up to the limit, and only once', () => {
+  it("finds due parked deliveries soonest first, up to the limit, other endpoints' only if asked, until unparked", () => {
     const [a, b, c, held] = enqueue(4) as [string, string, string, string];
     fail(a, 1, 300, true);
     fail(b, 1, 100, true);
     fail(c, 1, 200, true);
     fail(held, 1, 50, false);
     expect(outbox.earliestParked()).toBe(100);
-    expect(outbox.claimDue(250, 10).map((schedule) => schedule.id)).toEqual([b, c]);
-    expect(outbox.claimDue(250, 10)).toEqual([]);
+    expect(outbox.dueParked(250, 1).map((schedule) => schedule.id)).toEqual([b]);
+    expect(outbox.dueParked(250, 10).map((schedule) => schedule.id)).toEqual([b, c]);
+    expect(outbox.dueParked(250, 10, ['ep'])).toEqual([]);
+    expect(outbox.earliestParked(['ep'])).toBeUndefined();
+    outbox.unpark([b, c]);
+    expect(outbox.dueParked(250, 10)).toEqual([]);
     expect(outbox.earliestParked()).toBe(300);
-    expect(outbox.claimDue(1000, 10)).toMatchObject([
-      { id: a, state: 'pending', attemptCount: 1, nextAttemptAt: 300, parked: false },
+    expect(outbox.dueParked(1000, 10)).toMatchObject([
+      { id: a, state: 'pending', attemptCount: 1, nextAttemptAt: 300, parked: true },
     ]);
+    outbox.unpark([a]);
     expect(outbox.earliestParked()).toBeUndefined();
   });
 
@@ -60,7 +65,7 @@ describe('outbox: parked deliveries', () => {
     expect(outbox.schedule(waiting)?.parked).toBe(true);
     expect(outbox.interruptedSchedules().map((schedule) => schedule.id)).toEqual([inFlight]);
     expect(outbox.openCount()).toBe(3);
-    expect(outbox.claimDue(0, 10).map((schedule) => schedule.id)).toEqual([fresh]);
+    expect(outbox.dueParked(0, 10).map((schedule) => schedule.id)).toEqual([fresh]);
   });
 
   it('finds due and earliest parked deliveries through the partial index, without a sort', () => {
@@ -78,7 +83,13 @@ describe('outbox: parked deliveries', () => {
       `SELECT next_attempt_at FROM deliveries WHERE state = 'pending' AND parked = 1
          ORDER BY next_attempt_at, seq LIMIT 1`,
     );
-    for (const detail of [due, earliest]) {
+    const dueElsewhere = plan(
+      `SELECT seq FROM deliveries WHERE state = 'pending' AND parked = 1 AND next_attempt_at <= ?
+         AND endpoint_id NOT IN (SELECT value FROM json_each('["ep"]')) ORDER BY next_attempt_at, seq LIMIT ?`,
+      0,
+      10,
+    );
+    for (const detail of [due, earliest, dueElsewhere]) {
       expect(detail).toMatch(/USING COVERING INDEX deliveries_parked_due/);
       expect(detail).not.toMatch(/TEMP B-TREE/);
     }

@@ -353,26 +353,55 @@ export class Outbox {
     this.#sql("UPDATE deliveries SET parked = 1 WHERE state = 'pending' AND parked = 0").run();
   }
 
-  /** the soonest next attempt among parked deliveries */
-  earliestParked(): number | undefined {
-    const row = this.#sql(
-      `SELECT next_attempt_at FROM deliveries WHERE state = 'pending' AND parked = 1
-         ORDER BY next_attempt_at, seq LIMIT 1`,
-    ).get() as { next_attempt_at: number | null } | undefined;
+  /** the soonest next attempt among parked deliveries, leaving out those to the endpoints in `exclude` */
+  earliestParked(exclude: readonly string[] = []): number | undefined {
+    const row = (
+      exclude.length === 0
+        ? this.#sql(
+            `SELECT next_attempt_at FROM deliveries WHERE state = 'pending' AND parked = 1
+               ORDER BY next_attempt_at, seq LIMIT 1`,
+          ).get()
+        : this.#sql(
+            `SELECT next_attempt_at FROM deliveries WHERE state = 'pending' AND parked = 1
+               AND endpoint_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, seq LIMIT 1`,
+          ).get(JSON.stringify(exclude))
+    ) as { next_attempt_at: number | null } | undefined;
     return row ? (row.next_attempt_at ?? 0) : undefined;
   }
 
-  /** takes up to `limit` parked deliveries due at `now` out of the due-queue, soonest first */
-  claimDue(now: number, limit: number): DeliverySchedule[] {
-    const rows = this.#sql(
-      `UPDATE deliveries SET parked = 0 WHERE seq IN (
-         SELECT seq FROM deliveries WHERE state = 'pending' AND parked = 1 AND next_attempt_at <= ?
-           ORDER BY next_attempt_at, seq LIMIT ?)
-       RETURNING seq, ${SCHEDULE_COLUMNS}`,
-    ).all(now, limit) as (ScheduleRow & { seq: number })[];
-    // returning gives no order
-    rows.sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) || a.seq - b.seq);
+  /**
+   * parked deliveries due at `now`, soonest first, up to `limit`, leaving out those to the endpoints in
+   * `exclude`; they stay parked until `unpark`
+   */
+  dueParked(now: number, limit: number, exclude: readonly string[] = []): DeliverySchedule[] {
+    const rows = (
+      exclude.length === 0
+        ? this.#sql(
+            `SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE state = 'pending' AND parked = 1
+               AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`,
+          ).all(now, limit)
+        : this.#sql(
+            `SELECT ${SCHEDULE_COLUMNS} FROM deliveries WHERE state = 'pending' AND parked = 1
+               AND next_attempt_at <= ? AND endpoint_id NOT IN (SELECT value FROM json_each(?))
+               ORDER BY next_attempt_at, seq LIMIT ?`,
+          ).all(now, JSON.stringify(exclude), limit)
+    ) as ScheduleRow[];
     return rows.map(toSchedule);
+  }
+
+  /** takes deliveries out of the due-queue: a run holds them now */
+  unpark(ids: readonly string[]): void {
+    const statement = this.#sql('UPDATE deliveries SET parked = 0 WHERE id = ?');
+    this.transaction(() => {
+      for (const id of ids) {
+        statement.run(id);
+      }
+    });
+  }
+
+  /** runs `work` in one transaction (nested calls join it) */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
   }
 
   /**

@@ -121,9 +121,7 @@ export async function runSend(options: SendOptions, out: NodeJS.WritableStream):
     }
   });
   out.write(`sending ${deliveries.length} × ${options.eventType} to ${options.url}\n`);
-  for (const delivery of deliveries) {
-    engine.schedule(delivery.id);
-  }
+  engine.scheduleAll(deliveries.map((delivery) => delivery.id));
   await engine.idle();
   db.close();
   const failed = deliveries.length - delivered;

@@ -191,6 +191,53 @@ describe('postgres inbox store: several replicas on one database', () => {
     await close();
   });
 
+  it('completions at one replica and duplicate deliveries at another over the same rows all succeed', async () => {
+    // completions lock rows in id order, upserts in dedupe-key order: keys here sort against the ids.
+    // a third session holds the middle row until both statements wait on it, so each has locked its
+    // half: they then meet head-on, and postgres breaks the deadlock by failing one of them
+    const appNames = [`deadlock-a-${randomUUID().slice(0, 8)}`, `deadlock-b-${randomUUID().slice(0, 8)}`];
+    const url = await freshDatabase();
+    const replicas = appNames.map((applicationName) => store(url, { applicationName }));
+    const [completer, deliverer] = replicas as [InboxStore, InboxStore];
+    await Promise.all(replicas.map((replica) => replica.migrate()));
+    const rows = 20;
+    const keys = Array.from({ length: rows }, (_, n) => `k-${String(rows - n).padStart(3, '0')}`);
+    for (const key of keys) await completer.insert(newEvent(key));
+    const claimed = await completer.claim({ limit: rows, leaseMs: 60_000 });
+    expect(claimed).toHaveLength(rows);
+    const holder = new Client({ connectionString: url });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM inbox_events WHERE dedupe_key = $1 FOR UPDATE', [keys[rows / 2]]);
+    const completing = Promise.allSettled(
+      claimed.map((event) => completer.complete(event.id, event.leaseToken)),
+    );
+    const delivering = Promise.allSettled(keys.map((key) => deliverer.insert(newEvent(key))));
+    await vi.waitFor(
+      async () => {
+        const [row] = await sql<{ n: number }>(
+          url,
+          `SELECT count(*)::integer AS n FROM pg_stat_activity
+           WHERE application_name = ANY ($1) AND wait_event_type = 'Lock'`,
+          [appNames],
+        );
+        expect(row?.n).toBe(2);
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    await holder.query('ROLLBACK');
+    await holder.end();
+    const [completed, duplicates] = await Promise.all([completing, delivering]);
+    expect(completed.filter((result) => result.status === 'rejected')).toEqual([]);
+    expect(duplicates.filter((result) => result.status === 'rejected')).toEqual([]);
+    expect(completed.every((result) => result.status === 'fulfilled' && result.value)).toBe(true);
+    expect(await deliverer.countByStatus()).toMatchObject({ processed: rows, received: 0 });
+    const page = await deliverer.list({ limit: 100 });
+    expect(page.events.map((event) => event.deliveryCount)).toEqual(Array(rows).fill(2));
+    await Promise.all(replicas.map((replica) => replica.close()));
+  }, 30_000);
+
   it('two replicas claiming at once never claim the same event', async () => {
     const { replicas, close } = await twoReplicas();
     const total = 200;

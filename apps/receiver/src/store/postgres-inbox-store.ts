@@ -174,6 +174,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     maxInFlight: Math.max(1, Math.floor(poolMax / 2)),
     gather: groupCommit,
     retryAlone: refusedByServer,
+    retryBatch: lostToAnotherTransaction,
   });
   const completions = createStatementBatcher<Completion, boolean>({
     run: async (done) => {
@@ -189,6 +190,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     maxInFlight: Math.max(1, Math.floor(poolMax / 4)),
     gather: groupCommit,
     retryAlone: refusedByServer,
+    retryBatch: lostToAnotherTransaction,
   });
   let migrated = false;
   let closed = false;
@@ -381,6 +383,15 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       await pool.end();
     },
   };
+}
+
+/**
+ * 40P01 deadlock, 40001 serialization failure: the transaction was rolled back only for meeting
+ * another one, so running it again succeeds. completions lock their rows in id order and upserts in
+ * dedupe-key order, so a batch of each over the same rows can deadlock; postgres fails one of the two
+ */
+function lostToAnotherTransaction(error: unknown): boolean {
+  return error instanceof DatabaseError && (error.code === '40P01' || error.code === '40001');
 }
 
 /** 22: data exception (a value the column cannot hold, e.g. 22021, 22P05) */

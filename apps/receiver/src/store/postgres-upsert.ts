@@ -3,9 +3,11 @@ import type { InboxStatus, InsertResult, NewInboxEvent } from './inbox-store.js'
 import { timeOrderedId } from './time-ordered-id.js';
 
 // one statement for any number of rows (arrays, not a placeholder per value), so postgres plans it
-// once. rows go in dedupe-key order: two batches sharing keys then lock them in the same order and
-// cannot deadlock. a key present k times in a batch is one row counting k deliveries, since ON CONFLICT
-// cannot touch a row twice in one statement.
+// once. rows go in dedupe-key order: two insert batches sharing keys then lock them in the same order
+// and cannot deadlock each other. a completion batch locks rows in id order, so one of those can still
+// meet an insert batch head-on: postgres then fails one (40P01) and the batcher runs it again. a key
+// present k times in a batch is one row counting k deliveries, since ON CONFLICT cannot touch a row
+// twice in one statement.
 const UPSERT_SQL = `INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
       last_delivery_at, available_at)

@@ -92,4 +92,62 @@ describe('statement batcher', () => {
     await settle(calls, releaseAll);
     await expect(drained).resolves.toBeUndefined();
   });
+
+  it('retries the calls of a failed batch alone within maxInFlight, not all at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const sent: number[][] = [];
+    const batcher = createStatementBatcher<number, number>({
+      run: async (items) => {
+        sent.push([...items]);
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        running -= 1;
+        if (items.includes(-1)) throw new RowError('bad row');
+        return items.map((item) => item * 10);
+      },
+      maxBatch: 100,
+      maxInFlight: 2,
+      gather: true,
+      retryAlone: (error) => error instanceof RowError,
+    });
+    const calls = Array.from({ length: 20 }, (_, n) => (n === 7 ? -1 : n));
+    const results = await Promise.allSettled(calls.map((n) => batcher.add(n)));
+    expect(sent[0]).toEqual(calls);
+    expect(sent.slice(1).every((batch) => batch.length === 1)).toBe(true);
+    expect(sent).toHaveLength(1 + calls.length);
+    expect(peak).toBe(2);
+    expect(results.filter((result) => result.status === 'rejected')).toHaveLength(1);
+    expect(results[3]).toEqual({ status: 'fulfilled', value: 30 });
+  });
+
+  it('runs a batch again when it only met another transaction, a bounded number of times', async () => {
+    class Deadlock extends Error {}
+    let failures = 2;
+    const sent: number[][] = [];
+    const batcher = createStatementBatcher<number, number>({
+      run: async (items) => {
+        sent.push([...items]);
+        if (items.includes(-3) || failures-- > 0) throw new Deadlock('deadlock detected');
+        return items.map((item) => item * 10);
+      },
+      maxBatch: 100,
+      maxInFlight: 1,
+      gather: true,
+      retryAlone: () => false,
+      retryBatch: (error) => error instanceof Deadlock,
+      maxRetries: 3,
+    });
+    expect(await Promise.all([1, 2].map((n) => batcher.add(n)))).toEqual([10, 20]);
+    expect(sent).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
+    // one that never gets through fails after the retries
+    sent.length = 0;
+    await expect(batcher.add(-3)).rejects.toBeInstanceOf(Deadlock);
+    expect(sent).toHaveLength(4);
+  });
 });

@@ -2,16 +2,23 @@
 // and go together as one statement, so a burst costs a few round trips and commits instead of one each
 
 export interface StatementBatcherOptions<I, O> {
-  /** one statement for every item; results in the order of `items` */
+  /** one statement (or transaction) for every item; results in the order of `items` */
   run: (items: readonly I[]) => Promise<O[]>;
   /** largest batch */
   maxBatch: number;
-  /** statements in flight at once; further calls queue up and form the next batch */
+  /** statements in flight at once, retries included; further calls queue up and form the next batch */
   maxInFlight: number;
   /** false: each call is sent at once (a batch of one), for comparison and tests */
   gather: boolean;
   /** whether an error concerns the batch's rows rather than the database: then each is retried alone */
   retryAlone: (error: unknown) => boolean;
+  /**
+   * whether the batch failed only for meeting another transaction (a deadlock, a serialization
+   * failure): then it is run again as it is, up to `maxRetries` times. default: never
+   */
+  retryBatch?: (error: unknown) => boolean;
+  /** default 3 */
+  maxRetries?: number;
 }
 
 export interface StatementBatcher<I, O> {
@@ -24,38 +31,56 @@ interface Pending<I, O> {
   item: I;
   resolve: (result: O) => void;
   reject: (error: unknown) => void;
+  /** its batch failed over some row: sent alone from now on */
+  alone: boolean;
 }
 
 export function createStatementBatcher<I, O>(options: StatementBatcherOptions<I, O>): StatementBatcher<I, O> {
   const maxBatch = options.gather ? options.maxBatch : 1;
   const maxInFlight = options.gather ? options.maxInFlight : Number.POSITIVE_INFINITY;
+  const maxRetries = options.maxRetries ?? 3;
   let pending: Pending<I, O>[] = [];
   const inFlight = new Set<Promise<void>>();
   let flushScheduled = false;
 
   async function runBatch(batch: readonly Pending<I, O>[]): Promise<void> {
-    try {
-      const results = await options.run(batch.map((entry) => entry.item));
-      batch.forEach((entry, index) => {
-        if (index < results.length) entry.resolve(results[index] as O);
-        else entry.reject(new Error('statement lost a result'));
-      });
-    } catch (error) {
-      if (batch.length > 1 && options.retryAlone(error)) {
-        // one bad row must not fail its batch-mates
-        await Promise.all(batch.map((entry) => runBatch([entry])));
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const results = await options.run(batch.map((entry) => entry.item));
+        batch.forEach((entry, index) => {
+          if (index < results.length) entry.resolve(results[index] as O);
+          else entry.reject(new Error('statement lost a result'));
+        });
+        return;
+      } catch (error) {
+        if (attempt < maxRetries && options.retryBatch?.(error)) continue;
+        if (batch.length > 1 && options.retryAlone(error)) {
+          // one bad row must not fail its batch-mates; they go first, within the same in-flight limit
+          pending = [...batch.map((entry) => ({ ...entry, alone: true })), ...pending];
+          return;
+        }
+        for (const entry of batch) entry.reject(error);
         return;
       }
-      for (const entry of batch) entry.reject(error);
     }
+  }
+
+  /** the next batch: one call alone, or up to maxBatch gathered calls */
+  function nextBatch(): Pending<I, O>[] {
+    const first = pending[0];
+    let size = 1;
+    if (first && !first.alone) {
+      while (size < maxBatch && size < pending.length && !pending[size]?.alone) size += 1;
+    }
+    const batch = pending.slice(0, size);
+    pending = pending.slice(size);
+    return batch;
   }
 
   function flush(): void {
     flushScheduled = false;
     while (pending.length > 0 && inFlight.size < maxInFlight) {
-      const batch = pending.slice(0, maxBatch);
-      pending = pending.slice(maxBatch);
-      const running = runBatch(batch).finally(() => {
+      const running = runBatch(nextBatch()).finally(() => {
         inFlight.delete(running);
         flush();
       });
@@ -66,7 +91,7 @@ export function createStatementBatcher<I, O>(options: StatementBatcherOptions<I,
   return {
     add(item) {
       return new Promise<O>((resolve, reject) => {
-        pending.push({ item, resolve, reject });
+        pending.push({ item, resolve, reject, alone: false });
         if (!options.gather) flush();
         else if (!flushScheduled) {
           flushScheduled = true;

@@ -2,7 +2,9 @@ import { PassThrough } from 'node:stream';
 import type { AttemptReport, DeliveryEngine, SettledReport } from '../delivery-engine.js';
 
 /** a client that stops reading is dropped once this much is queued for it */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** open streams at most: each holds a socket and up to MAX_BUFFERED_BYTES */
+export const MAX_FEED_CLIENTS = 50;
 /** a comment line now and then keeps proxies from closing an idle stream */
 export const HEARTBEAT_MS = 15_000;
 
@@ -19,6 +21,7 @@ export class DeliveryFeed {
   readonly #engine: DeliveryEngine;
   readonly #clients = new Set<PassThrough>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #maxClients: number;
   #closed = false;
 
   readonly #onAttempt = (report: AttemptReport) => {
@@ -27,8 +30,9 @@ export class DeliveryFeed {
   };
   readonly #onSettled = (report: SettledReport) => this.publish({ type: 'settled', data: report });
 
-  constructor(engine: DeliveryEngine) {
+  constructor(engine: DeliveryEngine, options: { maxClients?: number } = {}) {
     this.#engine = engine;
+    this.#maxClients = options.maxClients ?? MAX_FEED_CLIENTS;
     engine.on('attempt', this.#onAttempt);
     engine.on('settled', this.#onSettled);
     this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), HEARTBEAT_MS).unref();
@@ -38,10 +42,13 @@ export class DeliveryFeed {
     return this.#clients.size;
   }
 
-  /** a new stream for one client, or undefined once the feed is closed */
-  open(): PassThrough | undefined {
+  /** a new stream for one client; 'closed' once the feed is closed, 'full' at MAX_FEED_CLIENTS */
+  open(): PassThrough | 'closed' | 'full' {
     if (this.#closed) {
-      return undefined;
+      return 'closed';
+    }
+    if (this.#clients.size >= this.#maxClients) {
+      return 'full';
     }
     const stream = new PassThrough();
     this.#clients.add(stream);

@@ -1,5 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { safeParseWebhookEvent } from '@omni-webhooks/schema';
@@ -11,7 +12,7 @@ import type { DeliveryView } from '../outbox.js';
 import { eventually, startTestReceiver } from '../test-support/test-receiver.js';
 import type { Delivery, Endpoint, FeedEvent } from './browser/api.js';
 import { loadConsoleAssets } from './console-assets.js';
-import type { FeedMessage } from './delivery-feed.js';
+import { type FeedMessage, MAX_FEED_CLIENTS } from './delivery-feed.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -53,6 +54,27 @@ function rawGet(base: string, path: string): Promise<number> {
   });
 }
 
+/** an event-stream request on a raw socket, resolved once its first bytes arrived */
+function rawStream(base: string): Promise<{ socket: Socket }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    socket.once('error', reject);
+    socket.once('data', () => resolve({ socket }));
+    socket.write(`GET /deliveries/stream HTTP/1.1\r\nhost: ${hostname}\r\naccept: text/event-stream\r\n\r\n`);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 describe('web console routes', () => {
   it('serves the page and its assets with their content types and a strict CSP', async () => {
     const { base } = await sender();
@@ -90,7 +112,9 @@ describe('web console routes', () => {
     expect([...assets.keys()]).toEqual(expect.arrayContaining(['index.html', 'console.css', 'console.js']));
     expect([...assets.keys()].every((name) => /\.(html|css|js|map)$/.test(name))).toBe(true);
 
-    const { base } = await sender({ consoleAssetsDir: mkdtempSync(join(tmpdir(), 'no-console-')) });
+    const empty = mkdtempSync(join(tmpdir(), 'no-console-'));
+    cleanups.push(async () => rmSync(empty, { recursive: true, force: true }));
+    const { base } = await sender({ consoleAssetsDir: empty });
     const page = await fetch(`${base}/`);
     expect(page.status).toBe(503);
     expect(await page.json()).toMatchObject({ error: { code: 'console_not_built' } });
@@ -192,6 +216,41 @@ describe('GET /deliveries/stream', () => {
     await started.close();
     await expect(reader.read()).resolves.toMatchObject({ done: true });
     expect(started.webConsole.feed.clientCount).toBe(0);
+  });
+
+  it('closes the socket of a client that stops reading once it is dropped, so the sender can still stop', async () => {
+    const { sender: started, base } = await sender();
+    const client = await rawStream(base);
+    // stops reading: the kernel buffers fill, then the feed's queue for it
+    client.socket.pause();
+    const closed = new Promise<void>((resolve) => client.socket.once('close', () => resolve()));
+    const message = { type: 'change', data: { method: 'POST', path: `/${'x'.repeat(64 * 1024)}` } } as const;
+    for (let n = 0; n < 2000 && started.webConsole.feed.clientCount > 0; n++) {
+      started.webConsole.feed.publish(message);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(started.webConsole.feed.clientCount).toBe(0);
+    // reading again, it gets what was sent, then the end of the connection (the server closed it)
+    client.socket.resume();
+    await withTimeout(closed, 3000, 'the dropped client socket to close');
+    await withTimeout(started.close(), 3000, 'the sender to close');
+  });
+
+  it(`refuses more than ${MAX_FEED_CLIENTS} streams with 503`, async () => {
+    const { sender: started, base } = await sender();
+    const clients = await Promise.all(Array.from({ length: MAX_FEED_CLIENTS }, () => rawStream(base)));
+    cleanups.push(async () => {
+      for (const client of clients) client.socket.destroy();
+    });
+    expect(started.webConsole.feed.clientCount).toBe(MAX_FEED_CLIENTS);
+    const refused = await fetch(`${base}/deliveries/stream`);
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_streams' } });
+    clients[0]?.socket.destroy();
+    await eventually(() => started.webConsole.feed.clientCount === MAX_FEED_CLIENTS - 1);
+    const again = await fetch(`${base}/deliveries/stream`);
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
   });
 
   it('forgets a client that goes away', async () => {

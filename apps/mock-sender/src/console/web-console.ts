@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DeliveryEngine } from '../delivery-engine.js';
 import { HttpError } from '../http-error.js';
 import { CONSOLE_ASSETS_DIR, type ConsoleAsset, loadConsoleAssets } from './console-assets.js';
-import { DeliveryFeed } from './delivery-feed.js';
+import { DeliveryFeed, MAX_FEED_CLIENTS } from './delivery-feed.js';
 
 export interface WebConsoleOptions {
   engine: DeliveryEngine;
@@ -83,8 +83,15 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
   // registered ahead of the API router, so `stream` is never read as a delivery id
   router.get('/deliveries/stream', (ctx) => {
     const stream = feed.open();
-    if (!stream) {
+    if (stream === 'closed') {
       throw new HttpError(503, 'shutting_down', 'the sender is stopping');
+    }
+    if (stream === 'full') {
+      throw new HttpError(
+        503,
+        'too_many_streams',
+        `${MAX_FEED_CLIENTS} live streams are open already: close a console tab and try again`,
+      );
     }
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
@@ -100,6 +107,13 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
     });
     stream.pipe(ctx.res);
     ctx.res.once('close', () => stream.destroy());
+    // pipe() leaves the response open when the feed drops this stream (a client too far behind): its
+    // socket would stay, and server.close() wait on it forever. destroyed without an error: not logged
+    stream.once('close', () => {
+      if (!stream.readableEnded) {
+        ctx.res.destroy();
+      }
+    });
   });
 
   const routes = router.routes();

@@ -280,6 +280,7 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
           taken.push(schedule);
         } else {
           room.set(schedule.endpointId, 0);
+          this.#deferred = true;
         }
       }
       outbox.unpark(taken.map((schedule) => schedule.id));

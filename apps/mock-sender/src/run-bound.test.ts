@@ -76,6 +76,24 @@ describe('runs held in memory are bounded', () => {
     expect(outbox.list({ state: 'succeeded', limit: 1000 }).deliveries).toHaveLength(300);
   });
 
+  it('wakes parked deliveries to an endpoint at its share as its runs end', async () => {
+    const receiver = await startTestReceiver();
+    cleanups.push(() => receiver.close());
+    const { outbox, engine, peak } = setup({ concurrency: 8, endpointConcurrency: 2, runsPerSlot: 2 });
+    const events = Array.from({ length: 100 }, (_, n) => ({
+      id: `msg_${n}`,
+      type: 'lead.created',
+      body: '{}',
+    }));
+    engine.scheduleAll(
+      outbox.enqueue(events, () => [target('ep', receiver.url)], Date.now()).map((d) => d.id),
+    );
+    expect(engine.runningCount).toBe(4);
+    await engine.idle();
+    expect(peak()).toBeLessThanOrEqual(4);
+    expect(receiver.requests).toHaveLength(100);
+  });
+
   it('parks new deliveries beyond the bound instead of starting them', async () => {
     const receiver = await startTestReceiver();
     cleanups.push(() => receiver.close());

@@ -222,6 +222,9 @@ describe('mock sender HTTP API', () => {
     expect(paths).toEqual(expect.arrayContaining(['url', 'events']));
   });
 
+  const delivery = (json: Record<string, unknown>, index: number) =>
+    (json.deliveries as DeliveryView[])[index]?.id ?? '';
+
   it('lists deliveries newest first, filtered and cursor-paginated', async () => {
     const target = await receiver((n) => (n === 1 ? 500 : 200));
     const { base } = await sender({ TARGET_URL: target.url, RETRY_TIME_SCALE: '1' });
@@ -246,7 +249,38 @@ describe('mock sender HTTP API', () => {
     const all = await call(base, 'GET', '/deliveries');
     expect(deliveryIds(all.json)).toHaveLength(5);
 
-    for (const query of ['limit=0', 'limit=10001', 'state=lost', 'cursor=%3F%3F']) {
+    // lists leave the payload and the response bodies out unless include=payload
+    const [light] = all.json.deliveries as Record<string, unknown>[];
+    expect(light).not.toHaveProperty('payload');
+    expect(light?.attempts).toEqual([expect.not.objectContaining({ responseBody: expect.anything() })]);
+    expect(Object.keys((light?.attempts as object[] | undefined)?.[0] ?? {})).toEqual([
+      'n',
+      'startedAt',
+      'durationMs',
+      'status',
+      'error',
+    ]);
+    const whole = await call(base, 'GET', '/deliveries?include=payload&limit=100');
+    expect(whole.json.deliveries).toEqual(
+      (all.json.deliveries as DeliveryView[]).map((delivery) =>
+        expect.objectContaining({
+          id: delivery.id,
+          payload: expect.objectContaining({ event: delivery.event }),
+          attempts: [expect.objectContaining({ responseBody: expect.stringMatching(/^answer \d$/) })],
+        }),
+      ),
+    );
+    const one = await call(base, 'GET', `/deliveries/${delivery(all.json, 0)}`);
+    expect(one.json).toHaveProperty('payload');
+
+    for (const query of [
+      'limit=0',
+      'limit=10001',
+      'state=lost',
+      'cursor=%3F%3F',
+      'include=payload&limit=101',
+      'include=bodies',
+    ]) {
       const refused = await call(base, 'GET', `/deliveries?${query}`);
       expect(refused.status, query).toBe(400);
     }

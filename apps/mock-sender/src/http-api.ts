@@ -13,6 +13,8 @@ import { DELIVERY_STATES, InvalidCursorError, type Outbox } from './outbox.js';
 
 export const REQUEST_BODY_LIMIT = '1mb';
 export const MAX_PAGE_SIZE = 10_000;
+/** a page with payloads and response bodies holds at most this many */
+export const MAX_PAGE_SIZE_WITH_PAYLOAD = 100;
 
 export interface HttpApiOptions {
   outbox: Outbox;
@@ -37,12 +39,19 @@ const postEventsBody = z.strictObject({
 
 const validateEventBody = z.strictObject({ event: z.string().min(1), payload: jsonObject });
 
-const listDeliveriesQuery = z.object({
-  state: z.enum(DELIVERY_STATES).optional(),
-  event: z.string().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100),
-  cursor: z.string().min(1).optional(),
-});
+// as the receiver's GET /events: bodies only with include=payload, and then a smaller page
+const listDeliveriesQuery = z
+  .object({
+    state: z.enum(DELIVERY_STATES).optional(),
+    event: z.string().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(100),
+    cursor: z.string().min(1).optional(),
+    include: z.literal('payload').optional(),
+  })
+  .refine((query) => query.include !== 'payload' || query.limit <= MAX_PAGE_SIZE_WITH_PAYLOAD, {
+    path: ['limit'],
+    message: `must be at most ${MAX_PAGE_SIZE_WITH_PAYLOAD} with include=payload`,
+  });
 
 const postEndpointBody = z
   .strictObject({
@@ -166,9 +175,9 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   });
 
   router.get('/deliveries', (ctx) => {
-    const query = parse(listDeliveriesQuery, ctx.query, 'query');
+    const { include, ...query } = parse(listDeliveriesQuery, ctx.query, 'query');
     try {
-      ctx.body = outbox.list(query);
+      ctx.body = outbox.list({ ...query, includePayload: include === 'payload' });
     } catch (error) {
       if (error instanceof InvalidCursorError) {
         throw new HttpError(400, 'invalid_cursor', error.message);

@@ -20,8 +20,11 @@ export { createHttpApi, type HttpApiOptions } from './http-api.js';
 export { createLogger } from './logger.js';
 export { createMockSender, type MockSender, type MockSenderOptions } from './mock-sender.js';
 export {
+  type AttemptSummary,
   type AttemptView,
   DELIVERY_STATES,
+  type DeliveryListItem,
+  type DeliveryPage,
   type DeliveryState,
   type DeliverySummary,
   type DeliveryTarget,

@@ -39,12 +39,21 @@ export interface AttemptView {
   responseBody: string | null;
 }
 
-export interface DeliveryView extends DeliverySummary {
+/** an attempt as lists show it: without the response body */
+export type AttemptSummary = Omit<AttemptView, 'responseBody'>;
+
+/** a delivery as lists show it: without the payload and the response bodies */
+export interface DeliveryListItem extends DeliverySummary {
   event: string;
-  attempts: AttemptView[];
+  attempts: AttemptSummary[];
   nextAttemptAt: string | null;
   createdAt: string;
   redeliveryOf: string | null;
+}
+
+/** one delivery whole: `GET /deliveries/:id`, and lists with `include=payload` */
+export interface DeliveryView extends Omit<DeliveryListItem, 'attempts'> {
+  attempts: AttemptView[];
   payload: unknown;
 }
 
@@ -81,6 +90,13 @@ export interface DeliveryQuery {
   event?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** whole deliveries (payload, response bodies); a list leaves them out otherwise */
+  includePayload?: boolean | undefined;
+}
+
+export interface DeliveryPage<T> {
+  deliveries: T[];
+  nextCursor: string | null;
 }
 
 export class InvalidCursorError extends Error {
@@ -112,7 +128,8 @@ interface ViewRow {
   id: string;
   event_id: string;
   type: string;
-  body: string;
+  /** absent from summary rows */
+  body?: string;
   endpoint_id: string;
   url: string;
   state: DeliveryState;
@@ -127,12 +144,17 @@ const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d
 
 const SCHEDULE_COLUMNS = 'id, endpoint_id, state, attempt_count, next_attempt_at, parked';
 
-// attempts folded into one json column so a page of deliveries is one query
-const VIEW_COLUMNS = `d.seq, d.id, d.event_id, e.type, e.body, d.endpoint_id, d.url, d.state, d.next_attempt_at,
-  d.created_at, d.redelivery_of,
+// attempts folded into one json column so a page of deliveries is one query; a summary row leaves the
+// bodies out in sql, so they are never read from disk or parsed
+const viewColumns = (
+  whole: boolean,
+) => `d.seq, d.id, d.event_id, e.type, ${whole ? 'e.body, ' : ''}d.endpoint_id,
+  d.url, d.state, d.next_attempt_at, d.created_at, d.redelivery_of,
   (SELECT json_group_array(json_object('n', a.n, 'startedAt', a.started_at, 'durationMs', a.duration_ms,
-     'status', a.status, 'error', a.error, 'responseBody', a.response_body))
+     'status', a.status, 'error', a.error${whole ? ", 'responseBody', a.response_body" : ''}))
    FROM (SELECT * FROM attempts WHERE delivery_id = d.id ORDER BY n) a) AS attempts`;
+const VIEW_COLUMNS = viewColumns(true);
+const SUMMARY_COLUMNS = viewColumns(false);
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -164,8 +186,8 @@ function toJob(row: JobRow): DeliveryJob {
   };
 }
 
-function toView(row: ViewRow): DeliveryView {
-  const attempts = JSON.parse(row.attempts) as (Omit<AttemptView, 'startedAt'> & { startedAt: number })[];
+function toListItem(row: ViewRow): DeliveryListItem {
+  const attempts = JSON.parse(row.attempts) as (Omit<AttemptSummary, 'startedAt'> & { startedAt: number })[];
   return {
     id: row.id,
     event: row.type,
@@ -177,7 +199,15 @@ function toView(row: ViewRow): DeliveryView {
     nextAttemptAt: row.next_attempt_at === null ? null : iso(row.next_attempt_at),
     createdAt: iso(row.created_at),
     redeliveryOf: row.redelivery_of,
-    payload: JSON.parse(row.body) as unknown,
+  };
+}
+
+function toView(row: ViewRow): DeliveryView {
+  const item = toListItem(row);
+  return {
+    ...item,
+    attempts: item.attempts as AttemptView[],
+    payload: JSON.parse(row.body ?? 'null') as unknown,
   };
 }
 
@@ -479,8 +509,13 @@ export class Outbox {
     return row && toView(row);
   }
 
-  /** newest first; `nextCursor` is set while older deliveries remain */
-  list(query: DeliveryQuery): { deliveries: DeliveryView[]; nextCursor: string | null } {
+  /**
+   * newest first; `nextCursor` is set while older deliveries remain. Without payloads and response
+   * bodies unless `includePayload`
+   */
+  list(query: DeliveryQuery & { includePayload: true }): DeliveryPage<DeliveryView>;
+  list(query: DeliveryQuery): DeliveryPage<DeliveryListItem>;
+  list(query: DeliveryQuery): DeliveryPage<DeliveryListItem | DeliveryView> {
     const conditions: string[] = [];
     const params: (string | number)[] = [];
     if (query.state) {
@@ -497,13 +532,13 @@ export class Outbox {
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.#sql(
-      `SELECT ${VIEW_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id ${where}
-         ORDER BY d.seq DESC LIMIT ?`,
+      `SELECT ${query.includePayload ? VIEW_COLUMNS : SUMMARY_COLUMNS} FROM deliveries d
+         JOIN events e ON e.id = d.event_id ${where} ORDER BY d.seq DESC LIMIT ?`,
     ).all(...params, query.limit + 1) as ViewRow[];
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {
-      deliveries: page.map(toView),
+      deliveries: page.map(query.includePayload ? toView : toListItem),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null,
     };
   }

@@ -187,7 +187,7 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     (await target.next()).respond(200, 'ok');
     await page.locator('#timeline li.attempt--succeeded', { hasText: 'HTTP 200' }).waitFor();
     await page.locator('#timeline', { hasText: `Redelivery of${failed?.id}` }).waitFor();
-    await expect(page.locator('#delivery-rows tr').count()).resolves.toBe(2);
+    await expect.poll(() => page.locator('#delivery-rows tr').count(), { timeout: STEP_MS }).toBe(2);
 
     await page.getByRole('search').getByLabel('State').selectOption('failed');
     await page.locator('#delivery-rows tr').nth(1).waitFor({ state: 'detached' });
@@ -197,6 +197,41 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     await page.getByRole('search').getByLabel('State').selectOption('');
     await page.getByRole('search').getByLabel('Event type').selectOption('lead.created');
     await page.locator('#deliveries-empty').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('reloads the light list at most every 500 ms through a burst of live events', async () => {
+    const { base, page, pageErrors } = await openConsole();
+    const target = await receiver();
+    await addEndpoint(base, target.url);
+    const lists: { at: number; url: string; body: Promise<string> }[] = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (url.pathname === '/deliveries')
+        lists.push({ at: performance.now(), url: url.search, body: response.text() });
+    });
+    const started = performance.now();
+    const sent = await fetch(`${base}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'lead.created', count: 400 }),
+    });
+    expect(sent.status).toBe(202);
+    await expect.poll(() => target.requests.length, { timeout: STEP_MS }).toBe(400);
+    // the last reload shows every delivery of the page succeeded
+    await expect
+      .poll(() => page.locator('#delivery-rows .state', { hasText: 'succeeded' }).count(), {
+        timeout: STEP_MS,
+      })
+      .toBe(50);
+    const elapsed = performance.now() - started;
+    // 400 deliveries made about 1 200 live events; one reload per event (or per event burst) is what this stops
+    expect(lists.length).toBeLessThanOrEqual(Math.ceil(elapsed / 500) + 2);
+    for (const [index, list] of lists.entries()) {
+      if (index > 0) expect(list.at - (lists[index - 1]?.at ?? 0)).toBeGreaterThan(400);
+      expect(list.url).not.toContain('include');
+      expect(await list.body).not.toMatch(/"payload"|"responseBody"/);
+    }
     expect(pageErrors).toEqual([]);
   });
 

@@ -8,9 +8,9 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import type { EndpointView } from '../endpoint-registry.js';
 import { createMockSender, type MockSender, type MockSenderOptions } from '../mock-sender.js';
-import type { DeliveryView } from '../outbox.js';
+import type { DeliveryListItem, DeliveryView } from '../outbox.js';
 import { eventually, startTestReceiver } from '../test-support/test-receiver.js';
-import type { Delivery, Endpoint, FeedEvent } from './browser/api.js';
+import type { Delivery, DeliveryRow, Endpoint, FeedEvent } from './browser/api.js';
 import { loadConsoleAssets } from './console-assets.js';
 import { type FeedMessage, MAX_FEED_CLIENTS } from './delivery-feed.js';
 
@@ -268,6 +268,8 @@ describe('GET /deliveries/stream', () => {
 describe('browser wire types', () => {
   it('match what the API answers', () => {
     expectTypeOf<DeliveryView>().toExtend<Delivery>();
+    expectTypeOf<DeliveryListItem>().toExtend<DeliveryRow>();
+    expectTypeOf<DeliveryRow>().toExtend<DeliveryListItem>();
     expectTypeOf<EndpointView>().toExtend<Endpoint>();
     expectTypeOf<FeedMessage>().toEqualTypeOf<FeedEvent>();
   });

@@ -11,17 +11,23 @@ export interface Attempt {
   responseBody: string | null;
 }
 
-export interface Delivery {
+/** a row of GET /deliveries: no payload, no response bodies */
+export interface DeliveryRow {
   id: string;
   event: string;
   eventId: string;
   endpointId: string;
   url: string;
   state: DeliveryState;
-  attempts: Attempt[];
+  attempts: Omit<Attempt, 'responseBody'>[];
   nextAttemptAt: string | null;
   createdAt: string;
   redeliveryOf: string | null;
+}
+
+/** GET /deliveries/:id: the delivery whole */
+export interface Delivery extends Omit<DeliveryRow, 'attempts'> {
+  attempts: Attempt[];
   payload: unknown;
 }
 
@@ -121,7 +127,7 @@ export const api = {
     const query = new URLSearchParams({ limit: String(limit) });
     if (filters.state) query.set('state', filters.state);
     if (filters.event) query.set('event', filters.event);
-    return request<{ deliveries: Delivery[] }>('GET', `/deliveries?${query}`);
+    return request<{ deliveries: DeliveryRow[] }>('GET', `/deliveries?${query}`);
   },
   delivery: (id: string) => request<Delivery>('GET', `/deliveries/${encodeURIComponent(id)}`),
   redeliver: (id: string) =>

@@ -7,6 +7,8 @@ import { SendForm } from './send-form.js';
 import { renderTimeline, updateCountdowns } from './timeline-view.js';
 
 const LIST_LIMIT = 50;
+// the list reloads at most this often while live events stream in
+const LIST_REFRESH_MS = 500;
 
 const announcer = byId('announcer', HTMLParagraphElement);
 const feedStatus = byId('feed-status', HTMLParagraphElement);
@@ -30,10 +32,15 @@ function report(what: string, error: unknown): void {
   feedStatus.textContent = `${what}: ${(error as Error).message}`;
 }
 
-/** runs `task` now, or once more right after the run in progress: refreshes never overlap or pile up */
-function coalesced(what: string, task: () => Promise<void>): () => void {
+/**
+ * Runs `task` now, or once more after the run in progress: at most one in flight and one pending, so
+ * refreshes never overlap or pile up. Runs start at least `minIntervalMs` apart: a burst of live
+ * events (thousands a second under load) costs one reload per interval, not one per event.
+ */
+function coalesced(what: string, task: () => Promise<void>, minIntervalMs = 0): () => void {
   let running = false;
   let again = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
   return () => {
     if (running) {
       again = true;
@@ -43,6 +50,9 @@ function coalesced(what: string, task: () => Promise<void>): () => void {
     void (async () => {
       do {
         again = false;
+        const wait = lastStart + minIntervalMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        lastStart = performance.now();
         try {
           await task();
         } catch (error) {
@@ -58,10 +68,15 @@ function filters(): DeliveryFilters {
   return { state: filterState.value, event: filterEvent.value };
 }
 
-const refreshDeliveries = coalesced('Could not load deliveries', async () => {
-  const { deliveries } = await api.deliveries(filters(), LIST_LIMIT);
-  renderDeliveryRows(rows, rowsEmpty, deliveries, selectedId);
-});
+// the list is the light one (no payloads, no response bodies): the timeline loads its delivery whole
+const refreshDeliveries = coalesced(
+  'Could not load deliveries',
+  async () => {
+    const { deliveries } = await api.deliveries(filters(), LIST_LIMIT);
+    renderDeliveryRows(rows, rowsEmpty, deliveries, selectedId);
+  },
+  LIST_REFRESH_MS,
+);
 
 const refreshTimeline = coalesced('Could not load the delivery', async () => {
   if (selectedId === undefined) return;

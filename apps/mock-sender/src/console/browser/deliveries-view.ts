@@ -1,12 +1,12 @@
-import type { Delivery } from './api.js';
+import type { DeliveryRow } from './api.js';
 import { formatTime, STATE_LABELS } from './display-format.js';
 import { h, keepingFocus } from './dom-builder.js';
 
-export function stateBadge(state: Delivery['state']): HTMLElement {
+export function stateBadge(state: DeliveryRow['state']): HTMLElement {
   return h('span', { class: `state state--${state}` }, STATE_LABELS[state]);
 }
 
-function row(delivery: Delivery, selected: boolean): HTMLTableRowElement {
+function row(delivery: DeliveryRow, selected: boolean): HTMLTableRowElement {
   const next =
     delivery.state === 'pending' && delivery.nextAttemptAt !== null ? delivery.nextAttemptAt : null;
   return h(
@@ -54,7 +54,7 @@ function row(delivery: Delivery, selected: boolean): HTMLTableRowElement {
 export function renderDeliveryRows(
   body: HTMLTableSectionElement,
   empty: HTMLElement,
-  deliveries: readonly Delivery[],
+  deliveries: readonly DeliveryRow[],
   selectedId: string | undefined,
 ): void {
   keepingFocus(body, () => body.replaceChildren(...deliveries.map((d) => row(d, d.id === selectedId))));

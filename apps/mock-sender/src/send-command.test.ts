@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -7,10 +7,12 @@ import { runSend, SendInputError } from './send-command.js';
 import { startTestReceiver, type TestReceiver } from './test-support/test-receiver.js';
 
 let receiver: TestReceiver | undefined;
+const files: string[] = [];
 
 afterEach(async () => {
   await receiver?.close();
   receiver = undefined;
+  for (const file of files.splice(0)) await rm(file, { force: true });
 });
 
 async function send(options: Omit<Parameters<typeof runSend>[0], 'url'> & { url?: string }) {
@@ -42,6 +44,7 @@ describe('omni-mock send', () => {
   it('reports success, sends a payload file as is and signs on request', async () => {
     receiver = await startTestReceiver();
     const file = join(tmpdir(), `omni-mock-payload-${process.pid}.json`);
+    files.push(file);
     const payload = { event: 'lead.created', data: { unexpected: true } };
     await writeFile(file, JSON.stringify(payload));
     const { delivered, lines } = await send({
@@ -61,6 +64,17 @@ describe('omni-mock send', () => {
     ]);
     expect(receiver.requests[0]?.headers['x-omni-secret']).toBe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
     expect(receiver.requests[0]?.headers['webhook-signature']).toMatch(/^v1,/);
+  });
+
+  it('refuses a bad header name or url before sending anything', async () => {
+    receiver = await startTestReceiver();
+    await expect(send({ eventType: 'lead.created', header: 'bad header', secret: 's' })).rejects.toThrow(
+      /--header "bad header" must be an HTTP header name/,
+    );
+    await expect(send({ eventType: 'lead.created', url: 'ftp://127.0.0.1/x' })).rejects.toThrow(
+      SendInputError,
+    );
+    expect(receiver.requests).toEqual([]);
   });
 
   it('refuses input it cannot send, naming what is wrong', async () => {

@@ -5,6 +5,7 @@ import {
   MAX_ATTEMPTS,
   type SuccessRule,
 } from '@omni-webhooks/contract';
+import { headerNameSchema, httpUrlSchema } from './config.js';
 import { openDatabase } from './database.js';
 import { type AttemptReport, DeliveryEngine } from './delivery-engine.js';
 import { buildEvents } from './event-factory.js';
@@ -66,6 +67,13 @@ async function readPayload(file: string): Promise<Record<string, unknown>> {
  * happens. Resolves true when every delivery succeeded.
  */
 export async function runSend(options: SendOptions, out: NodeJS.WritableStream): Promise<boolean> {
+  // refused before anything is sent: a bad header name would fail every attempt, and only then
+  if (!httpUrlSchema.safeParse(options.url).success) {
+    throw new SendInputError(`--url ${options.url} must be an absolute http(s) URL`);
+  }
+  if (options.header !== undefined && !headerNameSchema.safeParse(options.header).success) {
+    throw new SendInputError(`--header ${JSON.stringify(options.header)} must be an HTTP header name`);
+  }
   const payload = options.payloadFile === undefined ? undefined : await readPayload(options.payloadFile);
   let events: ReturnType<typeof buildEvents>;
   try {

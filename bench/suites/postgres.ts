@@ -3,6 +3,8 @@
 // on a small machine the replicas, the proxy, postgres and the load generator share the same cores, so
 // 3 replicas measure what the fleet costs more than the headroom it buys: each replica gets a third of
 // the load, so its batches (group commit) are smaller, and three event loops compete for the cpu.
+// one sample each could not tell 3 replicas from 1 apart from noise: ROUNDS rounds in changing order,
+// each subject reported by its median and spread, the ratios taken between medians.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +20,17 @@ import {
   measureLoad,
   startBenchProcess,
   startBenchServer,
-  TABLE_HEADER,
-  tableRow,
 } from '../support/receiver-load.js';
+import {
+  REPEATED_TABLE_HEADER,
+  type RepeatedMeasurement,
+  repeatedTableRow,
+  roundOrder,
+  summarize,
+} from '../support/repeated-load.js';
 
 const LOAD = { connections: 50, seconds: 5, warmupSeconds: 2 };
+const ROUNDS = 3;
 const POOL_MAX = '10';
 const proxyScript = fileURLToPath(new URL('../support/round-robin-proxy-process.ts', import.meta.url));
 
@@ -86,29 +94,42 @@ export default async function postgresSuite(): Promise<void> {
   try {
     process.stdout.write(
       `${LOAD.connections} connections, ${LOAD.seconds} s each after ${LOAD.warmupSeconds} s warm-up, ` +
-        `unique document.received events; postgres pool ${POOL_MAX} per receiver, synchronous_commit on\n\n`,
+        `${ROUNDS} rounds in changing order, unique document.received events; ` +
+        `postgres pool ${POOL_MAX} per receiver, synchronous_commit on\n\n`,
     );
-    process.stdout.write(TABLE_HEADER);
-    const results: Measurement[] = [];
-    for (const subject of subjects) {
-      const cleanups: Cleanup[] = [];
-      try {
-        const m = await measureLoad(subject.name, await subject.start(cleanups), LOAD);
-        results.push(m);
-        process.stdout.write(tableRow(m));
-      } finally {
-        // the proxy first, then the receivers, then their database
-        for (const cleanup of cleanups.reverse()) await cleanup();
+    const rounds: Measurement[][] = subjects.map(() => []);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const index of roundOrder(subjects.length, round)) {
+        const subject = subjects[index];
+        if (!subject) continue;
+        const cleanups: Cleanup[] = [];
+        try {
+          const m = await measureLoad(subject.name, await subject.start(cleanups), LOAD);
+          rounds[index]?.push(m);
+          process.stdout.write(`round ${round + 1}: ${subject.name}: ${Math.round(m.rps)} requests/s\n`);
+        } finally {
+          // the proxy first, then the receivers, then their database
+          for (const cleanup of cleanups.reverse()) await cleanup();
+        }
       }
     }
+    const results = subjects.map((subject, index) => summarize(subject.name, rounds[index] ?? []));
+    process.stdout.write(`\n${REPEATED_TABLE_HEADER}`);
+    for (const m of results) process.stdout.write(repeatedTableRow(m));
     const [sqlite, one, oneProxied, three] = results;
     if (!sqlite || !one || !oneProxied || !three) throw new Error('missing measurement');
-    const ratio = (a: Measurement, b: Measurement) => (a.rps / b.rps).toFixed(2);
+    const ratio = (a: RepeatedMeasurement, b: RepeatedMeasurement) => (a.rps / b.rps).toFixed(2);
+    // the ratio's range over the rounds: slowest a against fastest b, and the other way round
+    const range = (a: RepeatedMeasurement, b: RepeatedMeasurement) =>
+      `${(a.minRps / b.maxRps).toFixed(2)}–${(a.maxRps / b.minRps).toFixed(2)}`;
     process.stdout.write(
-      `\npostgres 1 receiver / sqlite: ${ratio(one, sqlite)}x throughput, ack p99 ${one.p99} vs ${sqlite.p99} ms\n` +
-        `postgres 3 receivers / 1 receiver (both behind the proxy): ${ratio(three, oneProxied)}x throughput, ` +
-        `ack p99 ${three.p99} vs ${oneProxied.p99} ms\n` +
-        `postgres 3 receivers / sqlite: ${ratio(three, sqlite)}x; proxy cost on 1 receiver: ${ratio(oneProxied, one)}x\n`,
+      `\nratios of medians (range over the rounds):\n` +
+        `postgres 1 receiver / sqlite: ${ratio(one, sqlite)}x (${range(one, sqlite)}) throughput, ` +
+        `ack p99 ${one.p99} vs ${sqlite.p99} ms\n` +
+        `postgres 3 receivers / 1 receiver (both behind the proxy): ${ratio(three, oneProxied)}x ` +
+        `(${range(three, oneProxied)}) throughput, ack p99 ${three.p99} vs ${oneProxied.p99} ms\n` +
+        `postgres 3 receivers / sqlite: ${ratio(three, sqlite)}x; proxy cost on 1 receiver: ` +
+        `${ratio(oneProxied, one)}x (${range(oneProxied, one)})\n`,
     );
     if (results.some((m) => m.non2xx > 0 || m.errors > 0))
       throw new Error('a subject refused or dropped requests');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ingestDelivery } from '../ingest/ingest-delivery.js';
 import { INGEST_RESPONSES } from '../ingest/ingest-responses.js';
@@ -10,6 +10,7 @@ import type { InboxStore, NewInboxEvent } from './inbox-store.js';
 import { openInboxStore } from './open-inbox-store.js';
 import { createPostgresInboxStore, type PostgresInboxStoreOptions } from './postgres-inbox-store.js';
 import { MIGRATIONS_TABLE, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { upsertEvents } from './postgres-upsert.js';
 import { openTcpGate } from './test-support/tcp-gate.js';
 import { createTestDatabase, startTestPostgres, type TestPostgres } from './test-support/test-postgres.js';
 
@@ -328,6 +329,51 @@ describe('bodies holding U+0000 (json escapes): both adapters answer the same', 
     },
     30_000,
   );
+});
+
+describe('postgres upsert: round trips', () => {
+  it('sends new keys and plain duplicates as one statement, and only the rest through the transaction', async () => {
+    const url = await freshDatabase();
+    const migrated = store(url);
+    await migrated.migrate();
+    await migrated.close();
+    const pool = new Pool({ connectionString: url, max: 2 });
+    pool.on('error', () => undefined);
+    const statements = vi.spyOn(pool, 'query');
+    const connects = vi.spyOn(pool, 'connect');
+    // pool.query takes its client through connect() too: the rest are transactions
+    const transactions = () => connects.mock.calls.length - statements.mock.calls.length;
+    const hour = 3_600_000;
+    const t0 = new Date('2026-01-03T00:00:00.000Z');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const event = (dedupeKey: string, receivedAt: Date, status: NewInboxEvent['status'] = 'received') => ({
+      ...newEvent(dedupeKey),
+      receivedAt,
+      status,
+      dedupeWindowMs: hour,
+    });
+    const fresh = await upsertEvents(pool, [event('a', t0), event('b', t0, 'rejected'), event('c', t0)]);
+    expect(fresh.map((result) => result.duplicate)).toEqual([false, false, false]);
+    const again = await upsertEvents(pool, [event('a', at(1000)), event('c', at(1000))]);
+    expect(again.map((result) => result.deliveryCount)).toEqual([2, 2]);
+    expect(statements).toHaveBeenCalledTimes(2);
+    expect(transactions()).toBe(0);
+    // b was rejected and now passes, c is past its window: those two take the transaction, a does not
+    const mixed = await upsertEvents(pool, [
+      event('a', at(2000)),
+      event('b', at(2000)),
+      event('c', at(2 * hour)),
+    ]);
+    expect(mixed).toMatchObject([
+      { id: fresh[0]?.id, deliveryCount: 3, promoted: false },
+      { id: fresh[1]?.id, deliveryCount: 2, promoted: true, status: 'received' },
+      { duplicate: false, deliveryCount: 1 },
+    ]);
+    expect(mixed[2]?.id).not.toBe(fresh[2]?.id);
+    expect(statements).toHaveBeenCalledTimes(3);
+    expect(transactions()).toBe(1);
+    await pool.end();
+  });
 });
 
 describe('postgres inbox store: pool and outages', () => {

@@ -2,6 +2,31 @@ import type { Pool } from 'pg';
 import type { InboxStatus, InsertResult, NewInboxEvent } from './inbox-store.js';
 import { timeOrderedId } from './time-ordered-id.js';
 
+// the common case in one round trip, outside any explicit transaction: a new key is inserted, a
+// delivery of a stored key counted, unless the stored row needs what the slow path does (it is older
+// than the key's window, or rejected while this delivery passed the schema). such a row is locked when
+// ON CONFLICT meets it, so the condition is checked on its latest version, and it is left untouched and
+// not returned: its keys go through the slow path, which checks again under its own locks
+const FAST_UPSERT_SQL = `WITH batch AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
+      $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+      AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at, cutoff)
+  )
+  INSERT INTO inbox_events AS e
+    (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
+      last_delivery_at, available_at)
+  SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
+    last_delivery_at, received_at
+  FROM batch
+  ORDER BY dedupe_key
+  ON CONFLICT (active_dedupe_key) DO UPDATE SET
+    delivery_count = e.delivery_count + EXCLUDED.delivery_count,
+    last_delivery_at = GREATEST(e.last_delivery_at, EXCLUDED.last_delivery_at)
+  WHERE NOT (e.status = 'rejected' AND EXCLUDED.status = 'received')
+    AND e.received_at >= COALESCE(
+      (SELECT b.cutoff FROM batch AS b WHERE b.dedupe_key = EXCLUDED.dedupe_key), '-infinity'::timestamptz)
+  RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
+
 // one statement for any number of rows (arrays, not a placeholder per value), so postgres plans it
 // once. rows go in dedupe-key order: two insert batches sharing keys then lock them in the same order
 // and cannot deadlock each other. a completion batch locks rows in id order, so one of those can still
@@ -69,8 +94,9 @@ interface KeyGroup {
 }
 
 /**
- * inserts every event, or counts a delivery of an already stored dedupe key, in one transaction
- * (retirement of keys past their window, promotion of rejected rows, then one upsert statement); results come back in the order of `events`
+ * inserts every event, or counts a delivery of an already stored dedupe key; results come back in the
+ * order of `events`. one statement for the batch; only keys whose stored row is past its window or
+ * rejected-now-valid take the transaction (retire keys past their window, promote rejected rows, upsert)
  */
 export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[]): Promise<InsertResult[]> {
   const groups = new Map<string, KeyGroup>();
@@ -86,11 +112,68 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
     }
   }
   const unique = [...groups.values()];
+  const fast = await pool.query<UpsertRow>(FAST_UPSERT_SQL, [
+    ...upsertParameters(unique),
+    unique.map(({ first }) =>
+      first.dedupeWindowMs === undefined
+        ? null
+        : new Date(first.receivedAt.getTime() - first.dedupeWindowMs).toISOString(),
+    ),
+  ]);
+  const byKey = new Map(fast.rows.map((row) => [row.dedupe_key, row]));
+  const rest = unique.filter(({ first }) => !byKey.has(first.dedupeKey));
+  const promoted = new Set<string>();
+  if (rest.length > 0) {
+    const slow = await upsertInTransaction(pool, rest);
+    for (const row of slow.rows) byKey.set(row.dedupe_key, row);
+    for (const key of slow.promoted) promoted.add(key);
+  }
+  // the copies of one key take the counts this statement added, in arrival order
+  const seen = new Map<string, number>();
+  return events.map((event) => {
+    const row = byKey.get(event.dedupeKey);
+    const group = groups.get(event.dedupeKey);
+    if (!row || !group) throw new Error('upsert returned no row for a dedupe key');
+    const index = seen.get(event.dedupeKey) ?? 0;
+    seen.set(event.dedupeKey, index + 1);
+    const deliveryCount = row.delivery_count - group.count + 1 + index;
+    // the first valid copy of a promoted key reports the promotion; later ones are duplicates of it
+    const promotedHere = promoted.has(event.dedupeKey) && event === group.first;
+    return {
+      id: row.id,
+      duplicate: deliveryCount > 1,
+      deliveryCount,
+      status: row.status,
+      promoted: promotedHere,
+    };
+  });
+}
+
+/** the first nine parameters of both upserts: one array per column, one element per key */
+function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
+  return [
+    unique.map(() => timeOrderedId()),
+    unique.map(({ first }) => first.dedupeKey),
+    unique.map(({ first }) => first.type),
+    unique.map(({ first }) => first.status),
+    unique.map(({ first }) => first.payload),
+    unique.map(({ first }) => (first.issues ? JSON.stringify(first.issues) : null)),
+    unique.map(({ count }) => count),
+    unique.map(({ first }) => first.receivedAt.toISOString()),
+    unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
+  ];
+}
+
+/** retirement of keys past their window, promotion of rejected rows, then the upsert, in one transaction */
+async function upsertInTransaction(
+  pool: Pool,
+  unique: readonly KeyGroup[],
+): Promise<{ rows: UpsertRow[]; promoted: Set<string> }> {
   const valid = unique.filter(({ first }) => first.status === 'received').map(({ first }) => first);
+  const windowed = unique.map(({ first }) => first).filter((event) => event.dedupeWindowMs !== undefined);
   const client = await pool.connect();
   let rows: UpsertRow[];
   let promoted: Set<string>;
-  const windowed = unique.map(({ first }) => first).filter((event) => event.dedupeWindowMs !== undefined);
   try {
     await client.query('BEGIN');
     if (windowed.length > 0) {
@@ -113,19 +196,7 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
             ])
           ).rows.map((row) => row.dedupe_key),
     );
-    rows = (
-      await client.query<UpsertRow>(UPSERT_SQL, [
-        unique.map(() => timeOrderedId()),
-        unique.map(({ first }) => first.dedupeKey),
-        unique.map(({ first }) => first.type),
-        unique.map(({ first }) => first.status),
-        unique.map(({ first }) => first.payload),
-        unique.map(({ first }) => (first.issues ? JSON.stringify(first.issues) : null)),
-        unique.map(({ count }) => count),
-        unique.map(({ first }) => first.receivedAt.toISOString()),
-        unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
-      ])
-    ).rows;
+    rows = (await client.query<UpsertRow>(UPSERT_SQL, upsertParameters(unique))).rows;
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -134,24 +205,5 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
     throw error;
   }
   client.release();
-  const byKey = new Map(rows.map((row) => [row.dedupe_key, row]));
-  // the copies of one key take the counts this statement added, in arrival order
-  const seen = new Map<string, number>();
-  return events.map((event) => {
-    const row = byKey.get(event.dedupeKey);
-    const group = groups.get(event.dedupeKey);
-    if (!row || !group) throw new Error('upsert returned no row for a dedupe key');
-    const index = seen.get(event.dedupeKey) ?? 0;
-    seen.set(event.dedupeKey, index + 1);
-    const deliveryCount = row.delivery_count - group.count + 1 + index;
-    // the first valid copy of a promoted key reports the promotion; later ones are duplicates of it
-    const promotedHere = promoted.has(event.dedupeKey) && event === group.first;
-    return {
-      id: row.id,
-      duplicate: deliveryCount > 1,
-      deliveryCount,
-      status: row.status,
-      promoted: promotedHere,
-    };
-  });
+  return { rows, promoted };
 }

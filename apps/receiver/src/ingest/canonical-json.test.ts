@@ -50,6 +50,13 @@ describe('defaultDedupeKey', () => {
     expect(key('{"event":"a"}', { 'webhook-id': 'msg_1' })).toBe('webhook-id:msg_1');
     expect(key('{"event":"a"}')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
+
+  it('hashes a webhook-id too long for a unique index, keeping distinct ids distinct', () => {
+    const long = (last: string) => key('{"event":"a"}', { 'webhook-id': `msg_${'x'.repeat(5000)}${last}` });
+    expect(long('1')).toMatch(/^webhook-id-sha256:[0-9a-f]{64}$/);
+    expect(long('1')).not.toBe(long('2'));
+    expect(key('{"event":"a"}', { 'webhook-id': 'm'.repeat(200) })).toBe(`webhook-id:${'m'.repeat(200)}`);
+  });
 });
 
 describe('parseJsonBody', () => {

@@ -12,13 +12,21 @@ export interface DedupeKeyInput {
 /** returns the idempotency key of a delivery; same key = same event, stored once */
 export type DedupeKeyFunction = (input: DedupeKeyInput) => string;
 
+// longer webhook ids are stored hashed: a unique index cannot hold arbitrarily long keys
+// (postgres refuses btree entries over about 2.7 kB), and a sender controls the header's length
+const MAX_PLAIN_WEBHOOK_ID_LENGTH = 200;
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 /**
  * a `webhook-id` header (standard webhooks) wins; otherwise the sha-256 of the canonical json,
- * since no omniai payload carries an event id. prefixes keep the two key spaces apart.
+ * since no omniai payload carries an event id. prefixes keep the key spaces apart.
  */
 export const defaultDedupeKey: DedupeKeyFunction = ({ body, headers }) => {
   const webhookId = headers[SIGNATURE_HEADERS.id];
-  const id = Array.isArray(webhookId) ? webhookId[0] : webhookId;
-  if (id !== undefined && id.trim() !== '') return `webhook-id:${id.trim()}`;
-  return `sha256:${createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex')}`;
+  const id = (Array.isArray(webhookId) ? webhookId[0] : webhookId)?.trim();
+  if (id) {
+    return id.length > MAX_PLAIN_WEBHOOK_ID_LENGTH ? `webhook-id-sha256:${sha256(id)}` : `webhook-id:${id}`;
+  }
+  return `sha256:${sha256(canonicalJson(body))}`;
 };

@@ -1,10 +1,12 @@
 // mock sender delivery throughput against a plain fetch loop at the same concurrency (with and without
-// group commit of the attempt writes), and the memory the engine holds per scheduled retry
+// group commit of the attempt writes), the memory the engine holds per scheduled retry, and what 100 000
+// retries coming due at once cost (memory, event-loop stall) now that only free runs wake
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from '@omni-webhooks/contract';
@@ -17,6 +19,8 @@ const SCHEDULED_RETRIES = 100_000;
 // real failing attempts take time: the live comparison (parked against held) uses fewer than the
 // seeded figure, and ends well within the 60 s after which the first retries come due
 const LIVE_RETRIES = 10_000;
+// how long the come-due phase watches the wake-up (delivering all 100 000 would take a minute)
+const COME_DUE_WINDOW_MS = 5000;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -30,7 +34,13 @@ async function listen(status: number): Promise<{ url: string; server: Server }> 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, server };
 }
 
-function openEngine(dir: string, name: string, retryHorizonMs?: number, groupCommit = true) {
+function openEngine(
+  dir: string,
+  name: string,
+  retryHorizonMs?: number,
+  groupCommit = true,
+  runsPerSlot?: number,
+) {
   const databaseUrl = `file:${join(dir, `${name}.sqlite`)}`;
   const db = openDatabase(databaseUrl);
   const outbox = new Outbox(db, { groupCommit });
@@ -42,6 +52,7 @@ function openEngine(dir: string, name: string, retryHorizonMs?: number, groupCom
     concurrency: CONCURRENCY,
     endpointConcurrency: CONCURRENCY,
     retryHorizonMs,
+    runsPerSlot,
   });
   return { db, outbox, engine, databaseUrl };
 }
@@ -79,9 +90,10 @@ async function senderRate(
   }
   await engine.idle();
   const seconds = (performance.now() - started) / 1000;
-  const succeeded = outbox.list({ state: 'succeeded', limit: 1 }).deliveries.length;
+  const succeeded = outbox.list({ state: 'succeeded', limit: count }).deliveries.length;
   db.close();
-  if (succeeded === 0) throw new Error('the sender delivered nothing');
+  // a run counts only if every delivery of it got through
+  if (succeeded !== count) throw new Error(`the sender delivered ${succeeded} of ${count}`);
   return count / seconds;
 }
 
@@ -125,8 +137,15 @@ async function liveRetries(
   count: number,
   retryHorizonMs: number | undefined,
 ) {
-  const name = retryHorizonMs === undefined ? 'retries-parked' : 'retries-held';
-  const { db, outbox, engine } = openEngine(dir, name, retryHorizonMs);
+  const held = retryHorizonMs !== undefined;
+  // the held baseline is the engine before parking and before the bound on runs: every retry in a run
+  const { db, outbox, engine } = openEngine(
+    dir,
+    held ? 'retries-held' : 'retries-parked',
+    retryHorizonMs,
+    true,
+    held ? Math.ceil(count / CONCURRENCY) : undefined,
+  );
   const ids = enqueue(outbox, url, body, count);
   let failedFirstAttempts = 0;
   const allFailedOnce = new Promise<void>((resolve) => {
@@ -156,25 +175,36 @@ async function liveRetries(
   return result;
 }
 
-/** `count` deliveries whose first attempt failed, written through the outbox, picked up by resume() */
-async function seededRetries(dir: string, body: string, count: number) {
-  const seeding = openEngine(dir, 'retries-seeded');
+/** `count` deliveries whose first attempt failed and whose retry is due at `dueAt`, written through the outbox */
+function seedRetries(
+  dir: string,
+  name: string,
+  url: string,
+  body: string,
+  count: number,
+  dueAt: number,
+): void {
+  const seeding = openEngine(dir, name);
   const now = Date.now();
   const failed = { durationMs: 1, status: 500, error: null, responseBody: 'boom' };
   seeding.db.transaction(() => {
-    for (const id of enqueue(seeding.outbox, 'http://127.0.0.1:9/hook', body, count)) {
+    for (const id of enqueue(seeding.outbox, url, body, count)) {
       seeding.outbox.beginAttempt(id, 1, now);
       seeding.outbox.finishAttempt(
         id,
         1,
         failed,
-        { state: 'pending', nextAttemptAt: now + 60_000, parked: true },
+        { state: 'pending', nextAttemptAt: dueAt, parked: true },
         now,
       );
     }
   })();
   seeding.db.close();
+}
 
+/** `count` deliveries whose first attempt failed, written through the outbox, picked up by resume() */
+async function seededRetries(dir: string, body: string, count: number) {
+  seedRetries(dir, 'retries-seeded', 'http://127.0.0.1:9/hook', body, count, Date.now() + 60_000);
   const before = memory();
   const { db, outbox, engine } = openEngine(dir, 'retries-seeded');
   const started = performance.now();
@@ -191,6 +221,47 @@ async function seededRetries(dir: string, body: string, count: number) {
     nextWakeS: nextWake === undefined ? '-' : ((nextWake - Date.now()) / 1000).toFixed(0),
   };
   // nothing is due for a minute: stopping only disarms the due-queue timer
+  await engine.stop();
+  db.close();
+  return result;
+}
+
+/**
+ * `count` retries all due now (as after a restart that finds a backlog), to a local endpoint answering
+ * 200: resume() on a fresh engine, then the wake-up is watched for COME_DUE_WINDOW_MS: peak heap over
+ * the start, longest event-loop stall, most runs in memory, deliveries done.
+ */
+async function retriesComeDue(dir: string, url: string, body: string, count: number) {
+  seedRetries(dir, 'retries-due', url, body, count, Date.now() - 1);
+  const before = memory();
+  const { db, engine } = openEngine(dir, 'retries-due');
+  let delivered = 0;
+  engine.on('settled', () => {
+    delivered++;
+  });
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
+  let peakHeap = 0;
+  let peakRuns = 0;
+  const sample = () => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed - before.heap);
+    peakRuns = Math.max(peakRuns, engine.runningCount);
+  };
+  const sampler = setInterval(sample, 20);
+  engine.resume();
+  sample();
+  await new Promise((resolve) => setTimeout(resolve, COME_DUE_WINDOW_MS));
+  clearInterval(sampler);
+  stalls.disable();
+  const settled = memory();
+  const result = {
+    peakHeap,
+    heapAfterGc: settled.heap - before.heap,
+    maxStallMs: stalls.max / 1e6,
+    peakRuns,
+    maxRuns: engine.maxRuns,
+    delivered,
+  };
   await engine.stop();
   db.close();
   return result;
@@ -250,6 +321,21 @@ export default async function senderSuite(): Promise<void> {
         `  rss delta  ${mib(seeded.rss)} (${perRetry(seeded.rss, SCHEDULED_RETRIES)} per retry)\n` +
         `  resume()   ${seeded.ms.toFixed(0)} ms; ${seeded.running} runs in memory, ` +
         `${seeded.pending.toLocaleString('en-US')} pending in the outbox, next wake in ${seeded.nextWakeS} s\n`,
+    );
+    const due = await retriesComeDue(dir, ok.url, body, SCHEDULED_RETRIES);
+    // what p-retry would hold for all of them, from the per-retry figure measured above in this run
+    const heldAll = (held.heap / LIVE_RETRIES) * SCHEDULED_RETRIES;
+    process.stdout.write(
+      `${SCHEDULED_RETRIES.toLocaleString('en-US')} retries come due at once (seeded due now, resume() on a fresh ` +
+        `engine, endpoint answering 200), watched for ${COME_DUE_WINDOW_MS / 1000} s:\n` +
+        `  runs in memory at most ${due.peakRuns} (bound ${due.maxRuns}); ` +
+        `${due.delivered.toLocaleString('en-US')} delivered in the window, the rest parked\n` +
+        `  heap peak +${mib(due.peakHeap)} (${mib(due.heapAfterGc)} after gc), longest event-loop stall ` +
+        `${due.maxStallMs.toFixed(0)} ms\n` +
+        `  ratio parked/held, live retries       heap ${(live.heap / held.heap).toFixed(3)}, ` +
+        `rss ${(live.rss / held.rss).toFixed(3)}\n` +
+        `  ratio come-due peak/held (${SCHEDULED_RETRIES.toLocaleString('en-US')} held by p-retry ≈ ${mib(heldAll)}) ` +
+        `heap ${(due.peakHeap / heldAll).toFixed(3)}\n`,
     );
   } finally {
     ok.server.close();

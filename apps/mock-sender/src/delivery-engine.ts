@@ -100,6 +100,8 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
   readonly #dueQueue: DueQueue<DeliverySchedule>;
   readonly #horizonMs: number;
   #stopping = false;
+  // set for good when another process took the outbox over: this engine must never send again
+  #halted = false;
   // a due delivery was left parked for want of room: the next run to end wakes the due-queue
   #deferred = false;
 
@@ -227,7 +229,17 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       run.controller.abort(reason);
     }
     await this.idle();
-    this.#stopping = false;
+    this.#stopping = this.#halted;
+  }
+
+  /** stops for good: nothing starts again in this process (another one owns the outbox now) */
+  async halt(): Promise<void> {
+    this.#halted = true;
+    await this.stop();
+  }
+
+  get halted(): boolean {
+    return this.#halted;
   }
 
   #hasRoom(endpointId: string): boolean {

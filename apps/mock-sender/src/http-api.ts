@@ -119,8 +119,18 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     }
   });
 
+  // a sender whose outbox was taken over sends nothing more: it reports unhealthy and refuses writes,
+  // which would otherwise land in an outbox no running engine picks up
+  app.use(async (ctx, next) => {
+    if (engine.halted && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      throw new HttpError(503, 'outbox_lost', 'another sender process took this outbox over: stop this one');
+    }
+    await next();
+  });
+
   router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok', running: engine.runningCount };
+    ctx.status = engine.halted ? 503 : 200;
+    ctx.body = { status: engine.halted ? 'outbox_lost' : 'ok', running: engine.runningCount };
   });
 
   if (options.console) {

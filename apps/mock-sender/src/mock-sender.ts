@@ -58,7 +58,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
               { database: path, owner: current ?? null },
               'another process took the outbox over (this one missed its heartbeats): no more attempts start here',
             );
-            void engine?.stop();
+            void engine?.halt();
           },
         });
   try {

@@ -65,7 +65,7 @@ describe('outbox ownership', () => {
     gone.acquire();
     const next = new OutboxOwner(open(), { path });
     expect(next.acquire()).toMatchObject({ hostname: hostname() });
-    expect(next.owned).toBe(true);
+    expect(next.beat()).toBe(true);
     next.release();
     gone.release();
   });
@@ -95,6 +95,44 @@ describe('outbox ownership', () => {
     expect(lost).toEqual([expect.objectContaining({ pid: process.pid, hostname: hostname() })]);
     here.release();
     elsewhere.release();
+  });
+
+  it('takes over from a previous run with this very pid (a restarted container keeps pid 1)', () => {
+    const db = open();
+    db.prepare(
+      'INSERT INTO outbox_owner (id, token, pid, hostname, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)',
+    ).run('previous-run', process.pid, hostname(), Date.now(), Date.now());
+    const restarted = new OutboxOwner(db, { path });
+    expect(restarted.acquire()).toMatchObject({ pid: process.pid });
+    expect(restarted.beat()).toBe(true);
+    restarted.release();
+  });
+
+  it('refuses a second owner in this same process, whose pid matches but whose first owner lives', () => {
+    const first = new OutboxOwner(open(), { path });
+    first.acquire();
+    expect(() => new OutboxOwner(open(), { path }).acquire()).toThrow(OutboxInUseError);
+    first.release();
+  });
+
+  it('a sender that lost its outbox reports unhealthy, refuses writes and never sends again', async () => {
+    const lost = createMockSender(loadConfig({ DATABASE_URL: 'file::memory:', LOG_LEVEL: 'silent' }));
+    senders.push(lost);
+    await lost.engine.halt();
+    await lost.engine.stop();
+    expect(lost.engine.halted).toBe(true);
+    const url = await lost.listen(0, '127.0.0.1');
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'outbox_lost' });
+    const posted = await fetch(`${url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'lead.created' }),
+    });
+    expect(posted.status).toBe(503);
+    expect(await posted.json()).toMatchObject({ error: { code: 'outbox_lost' } });
+    expect((await fetch(`${url}/deliveries`)).status).toBe(200);
   });
 
   it('lets an in-memory outbox alone (no file to share)', async () => {

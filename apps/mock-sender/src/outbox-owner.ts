@@ -64,6 +64,10 @@ function processAlive(pid: number): boolean {
   }
 }
 
+// tokens of the owners alive in this process: a row with this process's pid but another token is a
+// previous run's (a restarted container keeps pid 1 and its hostname) unless it is listed here
+const liveTokens = new Set<string>();
+
 const toRecord = (row: OwnerRow): OwnerRecord => ({
   pid: row.pid,
   hostname: row.hostname,
@@ -95,10 +99,6 @@ export class OutboxOwner {
     this.#hostname = options.hostname ?? osHostname();
   }
 
-  get owned(): boolean {
-    return this.#owned;
-  }
-
   /** takes the outbox, or throws OutboxInUseError naming the live owner; then keeps it with a heartbeat */
   acquire(): OwnerRecord | undefined {
     const staleAfter = this.#options.staleAfterMs ?? OWNER_STALE_AFTER_MS;
@@ -107,7 +107,9 @@ export class OutboxOwner {
       const row = this.#db.prepare('SELECT * FROM outbox_owner WHERE id = 1').get() as OwnerRow | undefined;
       if (row) {
         const previous = toRecord(row);
-        const deadHere = row.hostname === this.#hostname && row.pid !== this.#pid && !isAlive(row.pid);
+        const deadHere =
+          row.hostname === this.#hostname &&
+          (row.pid === this.#pid ? !liveTokens.has(row.token) : !isAlive(row.pid));
         if (!deadHere && now - row.heartbeat_at < staleAfter) {
           throw new OutboxInUseError(this.#options.path, previous, now);
         }
@@ -123,6 +125,7 @@ export class OutboxOwner {
     });
     const previous = takeover.immediate(this.#clock());
     this.#owned = true;
+    liveTokens.add(this.#token);
     this.#heartbeat = setInterval(() => this.beat(), this.#options.heartbeatMs ?? OWNER_HEARTBEAT_MS);
     this.#heartbeat.unref();
     return previous;
@@ -156,6 +159,7 @@ export class OutboxOwner {
 
   #stopBeating(): void {
     this.#owned = false;
+    liveTokens.delete(this.#token);
     clearInterval(this.#heartbeat);
     this.#heartbeat = undefined;
   }

@@ -19,7 +19,6 @@ const anyJsonValue = z.union([
   z.record(z.string(), z.unknown()),
 ]);
 
-
 // a letter-by-letter class pattern: case-insensitive, yet portable to every json schema validator
 function caseInsensitivePattern(values: readonly string[]): RegExp {
   const alternatives = values.map((value) =>

@@ -376,6 +376,190 @@ describe('postgres upsert: round trips', () => {
   });
 });
 
+describe('postgres upsert: a retry never repeats committed work', () => {
+  const issues = [{ path: ['data', 'leadId'], message: 'Required', code: 'invalid_type' }];
+  const rejected = (dedupeKey: string): NewInboxEvent => ({
+    ...newEvent(dedupeKey),
+    status: 'rejected',
+    issues,
+  });
+
+  /** a promotion (rejected to received) fails with `code`, the first `times` times it is tried */
+  async function failPromotions(url: string, code: string, times: number): Promise<void> {
+    await sql(url, 'CREATE SEQUENCE promotion_attempts');
+    await sql(
+      url,
+      `CREATE FUNCTION fail_promotion() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF nextval('promotion_attempts') <= TG_ARGV[1]::bigint THEN
+           RAISE EXCEPTION 'injected failure' USING ERRCODE = TG_ARGV[0];
+         END IF;
+         RETURN NEW;
+       END $$`,
+    );
+    await sql(
+      url,
+      `CREATE TRIGGER fail_promotion BEFORE UPDATE ON inbox_events FOR EACH ROW
+       WHEN (OLD.status = 'rejected' AND NEW.status = 'received')
+       EXECUTE FUNCTION fail_promotion('${code}', '${times}')`,
+    );
+  }
+
+  async function storedCounts(replica: InboxStore): Promise<Record<string, number>> {
+    const { events } = await replica.list({ limit: 100 });
+    return Object.fromEntries(events.map((event) => [event.dedupeKey, event.deliveryCount]));
+  }
+
+  // the fast statement commits the new keys and the plain duplicate before the promotions fail
+  it.each([
+    ['a deadlock: the failed keys run again as a batch', '40P01'],
+    ['a refused row: the failed keys run again one by one', '23514'],
+  ])(
+    'answers each delivery once when the transaction fails once after the fast statement (%s)',
+    async (_, code) => {
+      const url = await freshDatabase();
+      const replica = store(url);
+      await replica.migrate();
+      const stored = await Promise.all([
+        replica.insert(rejected('fixed-1')),
+        replica.insert(rejected('fixed-2')),
+        replica.insert(newEvent('plain')),
+      ]);
+      await failPromotions(url, code, 1);
+      const results = await Promise.all(
+        ['new-1', 'fixed-1', 'plain', 'fixed-2', 'new-2'].map((key) => replica.insert(newEvent(key))),
+      );
+      expect(results).toMatchObject([
+        { duplicate: false, deliveryCount: 1, status: 'received' },
+        { id: stored[0]?.id, duplicate: true, deliveryCount: 2, promoted: true, status: 'received' },
+        { id: stored[2]?.id, duplicate: true, deliveryCount: 2, promoted: false },
+        { id: stored[1]?.id, duplicate: true, deliveryCount: 2, promoted: true, status: 'received' },
+        { duplicate: false, deliveryCount: 1, status: 'received' },
+      ]);
+      expect(await storedCounts(replica)).toEqual({
+        'new-1': 1,
+        'new-2': 1,
+        plain: 2,
+        'fixed-1': 2,
+        'fixed-2': 2,
+      });
+      expect(await replica.countByStatus()).toMatchObject({ received: 5, rejected: 0 });
+      await replica.close();
+    },
+  );
+
+  it('answers the committed deliveries and fails only the rest when the transaction keeps failing', async () => {
+    const url = await freshDatabase();
+    const replica = store(url);
+    await replica.migrate();
+    const [fixed] = await Promise.all([replica.insert(rejected('fixed')), replica.insert(newEvent('plain'))]);
+    // lock_not_available, as lock_timeout raises it: the database's state, neither retried nor split
+    await failPromotions(url, '55P03', 1000);
+    const results = await Promise.allSettled(
+      ['new', 'fixed', 'plain'].map((key) => replica.insert(newEvent(key))),
+    );
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { duplicate: false, deliveryCount: 1 } });
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: '55P03' } });
+    expect(results[2]).toMatchObject({ status: 'fulfilled', value: { duplicate: true, deliveryCount: 2 } });
+    expect(await storedCounts(replica)).toEqual({ new: 1, fixed: 1, plain: 2 });
+    expect(await replica.get(fixed?.id ?? '')).toMatchObject({ status: 'rejected' });
+    await replica.close();
+  });
+
+  it('a promotion at one replica and rejected copies of the same keys at another do not deadlock', async () => {
+    // replica t promotes hk-a and retires hk-z (past its window) in its transaction while replica f's
+    // fast statement counts rejected copies of hk-z, hk-m, hk-a. two sessions stage it: one holds hk-z
+    // (key share: the fast statements pass, a transaction's FOR UPDATE waits), one holds hk-m. locking
+    // hk-z before hk-a, t would wait on hk-a held by f, which waits on hk-z: 40P01, and t is the one
+    // failed, having waited first
+    const apps = { t: `head-on-t-${randomUUID().slice(0, 8)}`, f: `head-on-f-${randomUUID().slice(0, 8)}` };
+    const url = await freshDatabase();
+    const t = store(url, { applicationName: apps.t });
+    const f = store(url, { applicationName: apps.f });
+    await Promise.all([t.migrate(), f.migrate()]);
+    const hour = 3_600_000;
+    const t0 = new Date(Date.now() - 3 * hour);
+    const windowed = (receivedAt: Date) => ({ ...newEvent('hk-z'), receivedAt, dedupeWindowMs: hour });
+    const [oldA, , oldZ] = await Promise.all([
+      t.insert(rejected('hk-a')),
+      t.insert(newEvent('hk-m')),
+      t.insert(windowed(t0)),
+    ]);
+
+    const holders = await Promise.all(
+      [
+        "SELECT 1 FROM inbox_events WHERE active_dedupe_key = 'hk-z' FOR KEY SHARE",
+        "SELECT 1 FROM inbox_events WHERE active_dedupe_key = 'hk-m' FOR UPDATE",
+      ].map(async (lock) => {
+        const holder = new Client({ connectionString: url });
+        holder.on('error', () => undefined);
+        await holder.connect();
+        await holder.query('BEGIN');
+        await holder.query(lock);
+        return holder;
+      }),
+    );
+    const [zHolder, mHolder] = holders as [Client, Client];
+    const waiting = async (app: string, blockedBy?: string) => {
+      const [row] = await sql<{ n: number }>(
+        url,
+        `SELECT count(*)::integer AS n FROM pg_stat_activity AS w
+         WHERE w.application_name = $1 AND w.wait_event_type = 'Lock'
+           AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM pg_stat_activity AS b
+             WHERE b.application_name = $2 AND b.pid = ANY (pg_blocking_pids(w.pid))))`,
+        [app, blockedBy ?? null],
+      );
+      return (row?.n ?? 0) > 0;
+    };
+
+    let tSettled = false;
+    const tResults = Promise.all([
+      t.insert(newEvent('hk-n')),
+      t.insert(newEvent('hk-a')),
+      t.insert(windowed(new Date(t0.getTime() + 2 * hour))),
+    ]).finally(() => {
+      tSettled = true;
+    });
+    await vi.waitFor(async () => expect(await waiting(apps.t)).toBe(true), { timeout: 5000, interval: 20 });
+    const fResults = Promise.all(['hk-z', 'hk-m', 'hk-a'].map((key) => f.insert(rejected(key))));
+    await vi.waitFor(async () => expect(await waiting(apps.f)).toBe(true), { timeout: 5000, interval: 20 });
+    await zHolder.query('ROLLBACK');
+    // t either finishes or waits on f; the hk-m holder goes then, within the deadlock timeout
+    await vi.waitFor(async () => expect(tSettled || (await waiting(apps.t, apps.f))).toBe(true), {
+      timeout: 5000,
+      interval: 20,
+    });
+    await mHolder.query('ROLLBACK');
+    await Promise.all(holders.map((holder) => holder.end()));
+
+    const [n, a, z] = await tResults;
+    expect(n).toMatchObject({ duplicate: false, deliveryCount: 1 });
+    expect(a).toMatchObject({
+      id: oldA?.id,
+      duplicate: true,
+      deliveryCount: 2,
+      promoted: true,
+      status: 'received',
+    });
+    expect(z).toMatchObject({ duplicate: false, deliveryCount: 1 });
+    expect(z?.id).not.toBe(oldZ?.id);
+    const [fz, fm, fa] = await fResults;
+    // f ran after t's transaction: its copies count on the promoted row and on the new hk-z row
+    expect(fa).toMatchObject({ id: oldA?.id, deliveryCount: 3, status: 'received' });
+    expect(fm).toMatchObject({ duplicate: true, deliveryCount: 2 });
+    expect(fz).toMatchObject({ id: z?.id, deliveryCount: 2 });
+    const { events } = await t.list({ limit: 10 });
+    expect(events.map((event) => [event.dedupeKey, event.deliveryCount]).sort()).toEqual([
+      ['hk-a', 3],
+      ['hk-m', 2],
+      ['hk-n', 1],
+      ['hk-z', 1],
+      ['hk-z', 2],
+    ]);
+    await Promise.all([t.close(), f.close()]);
+  }, 30_000);
+});
+
 describe('postgres inbox store: pool and outages', () => {
   it('never opens more connections than poolMax', async () => {
     const url = await freshDatabase();

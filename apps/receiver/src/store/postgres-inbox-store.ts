@@ -387,8 +387,9 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
 
 /**
  * 40P01 deadlock, 40001 serialization failure: the transaction was rolled back only for meeting
- * another one, so running it again succeeds. completions lock their rows in id order and upserts in
- * dedupe-key order, so a batch of each over the same rows can deadlock; postgres fails one of the two
+ * another one, so running it again succeeds (an insert batch runs again only its keys that were rolled
+ * back). completions lock their rows in id order and upserts in dedupe-key order, so a batch of each
+ * over the same rows can deadlock; postgres fails one of the two
  */
 function lostToAnotherTransaction(error: unknown): boolean {
   return error instanceof DatabaseError && (error.code === '40P01' || error.code === '40001');

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { InboxStatus, InsertResult, NewInboxEvent } from './inbox-store.js';
+import { PartialBatchFailure } from './statement-batcher.js';
 import { timeOrderedId } from './time-ordered-id.js';
 
 // the common case in one round trip, outside any explicit transaction: a new key is inserted, a
@@ -27,12 +28,10 @@ const FAST_UPSERT_SQL = `WITH batch AS (
       (SELECT b.cutoff FROM batch AS b WHERE b.dedupe_key = EXCLUDED.dedupe_key), '-infinity'::timestamptz)
   RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
 
+// the transaction's upsert, after retirement and promotion made every row it meets one to count on.
 // one statement for any number of rows (arrays, not a placeholder per value), so postgres plans it
-// once. rows go in dedupe-key order: two insert batches sharing keys then lock them in the same order
-// and cannot deadlock each other. a completion batch locks rows in id order, so one of those can still
-// meet an insert batch head-on: postgres then fails one (40P01) and the batcher runs it again. a key
-// present k times in a batch is one row counting k deliveries, since ON CONFLICT cannot touch a row
-// twice in one statement.
+// once. a key present k times in a batch is one row counting k deliveries, since ON CONFLICT cannot
+// touch a row twice in one statement.
 const UPSERT_SQL = `INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
       last_delivery_at, available_at)
@@ -47,9 +46,20 @@ const UPSERT_SQL = `INSERT INTO inbox_events AS e
     last_delivery_at = GREATEST(e.last_delivery_at, EXCLUDED.last_delivery_at)
   RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
 
+// the transaction's first statement: the row of every key it goes on to retire, promote or count, locked
+// in key order, the order in which the fast statement (ORDER BY dedupe_key) and every other transaction
+// take them. each side then holds only keys below the one it waits for, so fast statements and these
+// transactions wait on one another but never in a cycle. what can still meet one head-on: a completion
+// batch (it locks in id order), and a row that is not there for this statement to lock (another replica
+// retired the key and committed the new row while this waited), which the upsert locks later. postgres
+// then fails one side (40P01) and the batcher runs the failed part again, which repeats no committed work
+const LOCK_SQL = `SELECT 1 FROM inbox_events WHERE active_dedupe_key = ANY ($1::text[])
+  ORDER BY active_dedupe_key
+  FOR UPDATE`;
+
 // a valid delivery of a key stored as rejected (the schema was fixed since) makes the row received and
-// claimable again. rows are locked in key order, as the upsert does, so batches cannot deadlock; a row
-// another replica promoted meanwhile is no longer rejected when its lock is granted, and is skipped
+// claimable again. its row is locked already; one another replica promoted before this locked it is no
+// longer rejected, and is skipped
 const PROMOTE_SQL = `WITH target AS (
     SELECT e.seq, b.type, b.payload, b.received_at
     FROM inbox_events AS e
@@ -67,9 +77,9 @@ const PROMOTE_SQL = `WITH target AS (
   RETURNING e.dedupe_key`;
 
 // a row older than its key's window is another event that happened to have the same body: its key is
-// retired (active key null) so the upsert stores a new row. rows locked in key order, like the rest; a
-// row another replica retired meanwhile no longer matches when its lock is granted, and is skipped,
-// so concurrent deliveries after the window still make one new row
+// retired (active key null) so the upsert stores a new row. its row is locked already; one another
+// replica retired before this locked it no longer matches, and is skipped, so concurrent deliveries
+// after the window still make one new row
 const RETIRE_SQL = `WITH target AS (
     SELECT e.seq
     FROM inbox_events AS e
@@ -96,7 +106,9 @@ interface KeyGroup {
 /**
  * inserts every event, or counts a delivery of an already stored dedupe key; results come back in the
  * order of `events`. one statement for the batch; only keys whose stored row is past its window or
- * rejected-now-valid take the transaction (retire keys past their window, promote rejected rows, upsert)
+ * rejected-now-valid take the transaction (lock, retire keys past their window, promote rejected rows,
+ * upsert). a failed transaction throws a PartialBatchFailure: the fast statement's part is committed
+ * and answered, and only the keys of the transaction, which left nothing of them behind, are retried
  */
 export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[]): Promise<InsertResult[]> {
   const groups = new Map<string, KeyGroup>();
@@ -124,16 +136,44 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
   const rest = unique.filter(({ first }) => !byKey.has(first.dedupeKey));
   const promoted = new Set<string>();
   if (rest.length > 0) {
-    const slow = await upsertInTransaction(pool, rest);
+    // the fast statement is committed: running the whole batch again would count its keys twice. the
+    // batcher answers them and retries only the transaction's keys, whose rows it left untouched (they
+    // go through the fast statement again, which counts them once if another replica has since made
+    // that possible). simpler than holding the fast statement in the transaction, and it keeps the
+    // common case at one round trip
+    let slow: { rows: UpsertRow[]; promoted: Set<string> };
+    try {
+      slow = await upsertInTransaction(pool, rest);
+    } catch (error) {
+      const results = resultsOf(events, groups, byKey, promoted);
+      const done = new Map<number, InsertResult>();
+      results.forEach((result, index) => {
+        if (result) done.set(index, result);
+      });
+      throw new PartialBatchFailure(done, error);
+    }
     for (const row of slow.rows) byKey.set(row.dedupe_key, row);
     for (const key of slow.promoted) promoted.add(key);
   }
+  return resultsOf(events, groups, byKey, promoted).map((result) => {
+    if (!result) throw new Error('upsert returned no row for a dedupe key');
+    return result;
+  });
+}
+
+/** each event's result from its key's row; undefined for a key without one */
+function resultsOf(
+  events: readonly NewInboxEvent[],
+  groups: ReadonlyMap<string, KeyGroup>,
+  byKey: ReadonlyMap<string, UpsertRow>,
+  promoted: ReadonlySet<string>,
+): (InsertResult | undefined)[] {
   // the copies of one key take the counts this statement added, in arrival order
   const seen = new Map<string, number>();
   return events.map((event) => {
     const row = byKey.get(event.dedupeKey);
     const group = groups.get(event.dedupeKey);
-    if (!row || !group) throw new Error('upsert returned no row for a dedupe key');
+    if (!row || !group) return undefined;
     const index = seen.get(event.dedupeKey) ?? 0;
     seen.set(event.dedupeKey, index + 1);
     const deliveryCount = row.delivery_count - group.count + 1 + index;
@@ -164,7 +204,7 @@ function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
   ];
 }
 
-/** retirement of keys past their window, promotion of rejected rows, then the upsert, in one transaction */
+/** locks, retirement of keys past their window, promotion of rejected rows, then the upsert, in one transaction */
 async function upsertInTransaction(
   pool: Pool,
   unique: readonly KeyGroup[],
@@ -176,6 +216,7 @@ async function upsertInTransaction(
   let promoted: Set<string>;
   try {
     await client.query('BEGIN');
+    await client.query(LOCK_SQL, [unique.map(({ first }) => first.dedupeKey)]);
     if (windowed.length > 0) {
       await client.query(RETIRE_SQL, [
         windowed.map((event) => event.dedupeKey),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createStatementBatcher } from './statement-batcher.js';
+import { createStatementBatcher, PartialBatchFailure } from './statement-batcher.js';
 
 class RowError extends Error {}
 
@@ -149,5 +149,58 @@ describe('statement batcher', () => {
     sent.length = 0;
     await expect(batcher.add(-3)).rejects.toBeInstanceOf(Deadlock);
     expect(sent).toHaveLength(4);
+  });
+
+  describe('a batch only part of which failed (the rest is committed)', () => {
+    class Deadlock extends Error {}
+    // odd items are done at once; even ones fail with `errors` in turn, then succeed
+    function partlyFailing(errors: Error[]) {
+      const sent: number[][] = [];
+      const batcher = createStatementBatcher<number, number>({
+        run: async (items) => {
+          sent.push([...items]);
+          const error = errors.shift();
+          if (!error) return items.map((item) => item * 10);
+          const done = new Map<number, number>();
+          items.forEach((item, index) => {
+            if (item % 2 === 1) done.set(index, item * 10);
+          });
+          throw new PartialBatchFailure(done, error);
+        },
+        maxBatch: 100,
+        maxInFlight: 1,
+        gather: true,
+        retryAlone: (error) => error instanceof RowError,
+        retryBatch: (error) => error instanceof Deadlock,
+      });
+      return { batcher, sent };
+    }
+
+    it('answers the done calls and runs only the failed ones again', async () => {
+      const { batcher, sent } = partlyFailing([new Deadlock('deadlock detected')]);
+      expect(await Promise.all([1, 2, 3, 4].map((n) => batcher.add(n)))).toEqual([10, 20, 30, 40]);
+      expect(sent).toEqual([
+        [1, 2, 3, 4],
+        [2, 4],
+      ]);
+    });
+
+    it('retries only the failed calls alone when a row was refused', async () => {
+      const { batcher, sent } = partlyFailing([new RowError('bad row')]);
+      expect(await Promise.all([1, 2, 3, 4].map((n) => batcher.add(n)))).toEqual([10, 20, 30, 40]);
+      expect(sent).toEqual([[1, 2, 3, 4], [2], [4]]);
+    });
+
+    it('fails only the failed calls, with the cause, when the database is the problem', async () => {
+      const down = new Error('database down');
+      const { batcher, sent } = partlyFailing([down]);
+      const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.add(n)));
+      expect(results).toEqual([
+        { status: 'fulfilled', value: 10 },
+        { status: 'rejected', reason: down },
+        { status: 'fulfilled', value: 30 },
+      ]);
+      expect(sent).toHaveLength(1);
+    });
   });
 });

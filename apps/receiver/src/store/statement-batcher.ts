@@ -1,8 +1,27 @@
 // group commit for a network database: calls that arrive while earlier statements are in flight wait
 // and go together as one statement, so a burst costs a few round trips and commits instead of one each
 
+/**
+ * thrown by `run` when part of its batch is done for good (committed) and the rest failed with `cause`
+ * having left nothing behind: the done calls get their results, and only the rest is retried or failed.
+ * a retry must never repeat committed work: it would count a delivery twice
+ */
+export class PartialBatchFailure<O> extends Error {
+  /** results of the done calls, by their index in the batch */
+  readonly done: ReadonlyMap<number, O>;
+
+  constructor(done: ReadonlyMap<number, O>, cause: unknown) {
+    super('part of the batch failed', { cause });
+    this.name = 'PartialBatchFailure';
+    this.done = done;
+  }
+}
+
 export interface StatementBatcherOptions<I, O> {
-  /** one statement (or transaction) for every item; results in the order of `items` */
+  /**
+   * one statement (or transaction) for every item; results in the order of `items`. a failure leaves
+   * nothing behind, or is a PartialBatchFailure naming what it did leave
+   */
   run: (items: readonly I[]) => Promise<O[]>;
   /** largest batch */
   maxBatch: number;
@@ -14,7 +33,7 @@ export interface StatementBatcherOptions<I, O> {
   retryAlone: (error: unknown) => boolean;
   /**
    * whether the batch failed only for meeting another transaction (a deadlock, a serialization
-   * failure): then it is run again as it is, up to `maxRetries` times. default: never
+   * failure): then it (its failed part) is run again, up to `maxRetries` times. default: never
    */
   retryBatch?: (error: unknown) => boolean;
   /** default 3 */
@@ -43,8 +62,10 @@ export function createStatementBatcher<I, O>(options: StatementBatcherOptions<I,
   const inFlight = new Set<Promise<void>>();
   let flushScheduled = false;
 
-  async function runBatch(batch: readonly Pending<I, O>[]): Promise<void> {
+  async function runBatch(sent: readonly Pending<I, O>[]): Promise<void> {
+    let batch = sent;
     for (let attempt = 0; ; attempt += 1) {
+      let error: unknown;
       try {
         const results = await options.run(batch.map((entry) => entry.item));
         batch.forEach((entry, index) => {
@@ -52,16 +73,27 @@ export function createStatementBatcher<I, O>(options: StatementBatcherOptions<I,
           else entry.reject(new Error('statement lost a result'));
         });
         return;
-      } catch (error) {
-        if (attempt < maxRetries && options.retryBatch?.(error)) continue;
-        if (batch.length > 1 && options.retryAlone(error)) {
-          // one bad row must not fail its batch-mates; they go first, within the same in-flight limit
-          pending = [...batch.map((entry) => ({ ...entry, alone: true })), ...pending];
-          return;
-        }
-        for (const entry of batch) entry.reject(error);
+      } catch (thrown) {
+        error = thrown;
+      }
+      if (error instanceof PartialBatchFailure) {
+        // the committed part is answered now; what follows (a retry, row by row or not) is the rest's
+        const { done } = error as PartialBatchFailure<O>;
+        batch.forEach((entry, index) => {
+          if (done.has(index)) entry.resolve(done.get(index) as O);
+        });
+        batch = batch.filter((_, index) => !done.has(index));
+        error = error.cause;
+        if (batch.length === 0) return;
+      }
+      if (attempt < maxRetries && options.retryBatch?.(error)) continue;
+      if (batch.length > 1 && options.retryAlone(error)) {
+        // one bad row must not fail its batch-mates; they go first, within the same in-flight limit
+        pending = [...batch.map((entry) => ({ ...entry, alone: true })), ...pending];
         return;
       }
+      for (const entry of batch) entry.reject(error);
+      return;
     }
   }
 

@@ -75,6 +75,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     signatureMode: options.signatureMode ?? 'optional',
     validationMode: options.validationMode ?? 'lenient',
     dedupeKey: options.dedupeKey ?? defaultDedupeKey,
+    handoff: () => worker.reserve(),
     ...(options.dedupeWindowMs !== undefined ? { dedupeWindowMs: options.dedupeWindowMs } : {}),
   } as const;
   const worker = createEventWorker({
@@ -127,7 +128,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       } else {
         logger.info(line, outcome.code === 'duplicate' ? 'duplicate delivery' : 'event stored');
       }
-      if (outcome.code === 'accepted') worker.notify();
+      if (outcome.code === 'accepted' && !outcome.handedOver) worker.notify();
     } else if (outcome.code === 'dedupe_key_failed') {
       // the error only: the body may hold personal data
       const cause = 'cause' in outcome ? outcome.cause : undefined;

@@ -1,6 +1,7 @@
 import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
 import { isWebhookEventType, safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
 import type { SignatureMode } from '../config.js';
+import type { HandoffSlot } from '../processing/event-worker.js';
 import { type InboxIssue, type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
 import type { DedupeKeyFunction } from './dedupe-key.js';
 import type { IngestOutcome } from './ingest-responses.js';
@@ -20,6 +21,8 @@ export interface IngestSettings {
   /** how long a derived `sha256:` key dedupes (default one hour); delivery-id keys dedupe for ever */
   dedupeWindowMs?: number;
   now?: () => Date;
+  /** a worker slot for a valid event, which the store may lease at insert and hand over in memory */
+  handoff?: () => HandoffSlot | undefined;
 }
 
 /** OmniAI retries span about 7.5 minutes: an hour covers them with room for queued deliveries and skew */
@@ -72,6 +75,7 @@ export async function ingestDelivery(
     return { code: 'dedupe_key_failed', cause: error };
   }
 
+  const slot = status === 'received' ? settings.handoff?.() : undefined;
   let result: Awaited<ReturnType<InboxStore['insert']>>;
   try {
     result = await settings.store.insert({
@@ -84,13 +88,19 @@ export async function ingestDelivery(
       ...(dedupeKey.startsWith(WINDOWED_KEY_PREFIX)
         ? { dedupeWindowMs: settings.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS }
         : {}),
+      ...(slot ? { leaseMs: slot.leaseMs } : {}),
     });
   } catch (error) {
+    slot?.settle(undefined);
     // a poison event answered 503 would be retried by the sender for nothing
     if (error instanceof UnstorableEventError) return { code: 'unstorable_event', cause: error };
     return { code: 'store_unavailable' };
   }
+  // durable now: the worker may run it
+  slot?.settle(result);
   const stored = { id: result.id, type, deliveryCount: result.deliveryCount };
+  // a claimed event is already the worker's: no claim needed
+  if (result.claimed) return { code: 'accepted', ...stored, handedOver: true };
   if (status === 'rejected') return { code: 'schema_validation_failed', ...stored, issues: issues ?? [] };
   // stored as rejected before, valid now (a schema fix): it is processed, so the sender may stop
   if (result.promoted) return { code: 'accepted', ...stored };

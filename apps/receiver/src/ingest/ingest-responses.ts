@@ -47,7 +47,14 @@ export type RefusalCode = Exclude<
 >;
 
 export type IngestOutcome =
-  | { code: 'accepted' | 'duplicate' | 'ignored'; id: string; type: string; deliveryCount: number }
+  | {
+      code: 'accepted' | 'duplicate' | 'ignored';
+      id: string;
+      type: string;
+      deliveryCount: number;
+      /** the store leased the new event to this process's worker at insert: nothing to claim */
+      handedOver?: boolean;
+    }
   | {
       code: 'schema_validation_failed';
       id: string;

@@ -208,6 +208,97 @@ describe('event worker on a store', () => {
   });
 });
 
+describe('event worker: events leased at insert (handoff)', () => {
+  async function handoffWorker(concurrency: number) {
+    let claims = 0;
+    const releases: (() => void)[] = [];
+    const seen: string[] = [];
+    const setup = await storeWorker(
+      (handlers) =>
+        handlers.onAny(
+          (_event, { id }) =>
+            new Promise<void>((resolve) => {
+              seen.push(id);
+              releases.push(resolve);
+            }),
+        ),
+      (store) => ({
+        ...store,
+        claim: async (options) => {
+          claims += 1;
+          return store.claim(options);
+        },
+      }),
+      { concurrency, pollIntervalMs: 60_000 },
+    );
+    const { base, worker } = setup;
+    expect(worker.reserve()).toBeUndefined();
+    worker.start();
+    // the first claim comes after the old leases are released, and handoffs open with it
+    await expect.poll(() => claims).toBe(1);
+    const handOver = async (key: string) => {
+      const slot = worker.reserve();
+      if (!slot) throw new Error('no handoff slot');
+      const result = await base.insert({
+        dedupeKey: key,
+        type: 'lead.created',
+        status: 'received',
+        payload: JSON.stringify(createFakeEvent('lead.created')),
+        receivedAt: new Date(),
+        leaseMs: slot.leaseMs,
+      });
+      slot.settle(result);
+      return result.id;
+    };
+    return { base, worker, handOver, releases, seen, claims: () => claims };
+  }
+
+  it('runs them without a claim, queueing those beyond its free slots in order', async () => {
+    const { base, worker, handOver, releases, seen, claims } = await handoffWorker(1);
+    const first = await handOver('a');
+    const second = await handOver('b');
+    await expect.poll(() => seen).toEqual([first]);
+    releases[0]?.();
+    await expect.poll(() => seen).toEqual([first, second]);
+    releases[1]?.();
+    await expect.poll(async () => (await base.get(second))?.status).toBe('processed');
+    expect(await base.get(first)).toMatchObject({ status: 'processed', handlerAttempts: 1 });
+    expect(claims()).toBe(1);
+    await worker.stop(1000);
+    await base.close();
+  });
+
+  it('queues at most four times its concurrency, and leaves queued events to the next start when stopped', async () => {
+    const { base, worker, handOver, seen } = await handoffWorker(1);
+    const running = await handOver('running');
+    const queued = await Promise.all(['q1', 'q2', 'q3', 'q4'].map(handOver));
+    await expect.poll(() => seen).toEqual([running]);
+    // one running and four waiting: the next event goes to the claim loop instead
+    const refused = worker.reserve();
+    expect(refused).toBeUndefined();
+    await worker.stop(50);
+    expect(worker.reserve()).toBeUndefined();
+    expect(seen).toEqual([running]);
+    // their leases stay until a restart releases them, so nothing else runs them meanwhile
+    expect(await base.claim({ limit: 10, leaseMs: 1000 })).toEqual([]);
+    expect(await base.releaseOrphanedLeases()).toBe(5);
+    const claimed = await base.claim({ limit: 10, leaseMs: 1000 });
+    expect(claimed.map((event) => event.id).sort()).toEqual([running, ...queued].sort());
+    await base.close();
+  });
+
+  it('frees the slot of an insert that did not lease its event', async () => {
+    const { base, worker } = await handoffWorker(1);
+    const slots = [1, 2, 3, 4].map(() => worker.reserve());
+    expect(slots.every((slot) => slot !== undefined)).toBe(true);
+    expect(worker.reserve()).toBeUndefined();
+    slots[0]?.settle(undefined);
+    expect(worker.reserve()).toBeDefined();
+    await worker.stop(50);
+    await base.close();
+  });
+});
+
 describe('event worker: slow, hung and long handlers', () => {
   it('keeps processing other events while one handler hangs', async () => {
     let hung = 0;

@@ -1,7 +1,7 @@
 import { safeParseWebhookEvent, type ValidationMode, type WebhookEvent } from '@omni-webhooks/schema';
 import type { Logger } from 'pino';
 import type { ReceiverMetrics } from '../metrics.js';
-import type { ClaimedEvent, InboxStore } from '../store/inbox-store.js';
+import type { ClaimedEvent, InboxStore, InsertResult } from '../store/inbox-store.js';
 import { withHandlerDeadline } from './handler-deadline.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
@@ -35,7 +35,23 @@ export interface EventWorker {
   notify(): void;
   /** claims as many events as there are free slots and processes them; resolves with how many */
   runOnce(): Promise<number>;
+  /**
+   * holds a free slot for an event about to be inserted, so a store that leases it at insert hands it
+   * over in memory (no claim); undefined when every slot is taken or the worker is not running
+   */
+  reserve(): HandoffSlot | undefined;
 }
+
+export interface HandoffSlot {
+  /** the lease to ask the store for at insert */
+  leaseMs: number;
+  /** runs the event if the insert leased it (`claimed`), else frees the slot; call exactly once */
+  settle(result: InsertResult | undefined): void;
+}
+
+// events being handed over (inserts holding a slot, events waiting for a handler) per handler slot:
+// enough that concurrent requests rarely fall back to a claim, few enough to bound the payloads held
+const HANDOFF_FACTOR = 4;
 
 interface Attempt {
   controller: AbortController;
@@ -51,10 +67,16 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
   let running = false;
+  // no handoff before the previous run's leases are released: that release would free a fresh lease too
+  let handoffOpen = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let woken = false;
   const active = new Set<Promise<void>>();
+  // events leased at insert while every slot was busy, oldest first
+  const handedOver: { claimed: ClaimedEvent; attempt: Attempt }[] = [];
+  // inserts holding a handoff slot; with handedOver at most HANDOFF_FACTOR × concurrency
+  let reserved = 0;
   const attempts = new Set<Attempt>();
 
   /** keeps a running attempt's lease alive, so no other replica claims the event meanwhile */
@@ -70,14 +92,20 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     );
   }
 
-  async function processEvent(claimed: ClaimedEvent): Promise<void> {
-    const started = process.hrtime.bigint();
+  /** from the moment this process holds the lease: renewed while the event waits for a slot too */
+  function beginAttempt(claimed: ClaimedEvent): Attempt {
     const controller = new AbortController();
     const attempt: Attempt = {
       controller,
       renewal: setInterval(() => renewLease(claimed, controller), Math.max(1, Math.floor(leaseMs / 3))),
     };
     attempts.add(attempt);
+    return attempt;
+  }
+
+  async function processEvent(claimed: ClaimedEvent, attempt = beginAttempt(claimed)): Promise<void> {
+    const started = process.hrtime.bigint();
+    const { controller } = attempt;
     const context = { id: claimed.id, attempt: claimed.handlerAttempts, signal: controller.signal };
     let event: WebhookEvent | undefined;
     try {
@@ -119,19 +147,38 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   }
 
   /** runs one claimed event in a slot; never rejects */
-  function startEvent(claimed: ClaimedEvent): Promise<void> {
-    const task: Promise<void> = processEvent(claimed)
+  function startEvent(claimed: ClaimedEvent, attempt?: Attempt): Promise<void> {
+    const task: Promise<void> = processEvent(claimed, attempt)
       .catch((error: unknown) =>
         logger.error({ id: claimed.id, error: describeError(error) }, 'could not record a handler result'),
       )
-      .finally(() => active.delete(task));
+      .finally(() => {
+        active.delete(task);
+        startHandedOver();
+      });
     active.add(task);
     return task;
   }
 
+  /** events leased at insert go first: this process already holds them */
+  function startHandedOver(): void {
+    while (active.size < concurrency) {
+      const next = handedOver.shift();
+      if (!next) return;
+      // its lease was lost while it waited (a renewal failed): the event is no longer this worker's
+      if (next.attempt.controller.signal.aborted) endAttempt(next.attempt);
+      else startEvent(next.claimed, next.attempt);
+    }
+  }
+
+  /** slots neither running nor promised to a handed-over event */
+  function freeSlots(): number {
+    return Math.max(0, concurrency - active.size - handedOver.length);
+  }
+
   function claimFree(): Promise<ClaimedEvent[]> {
     return store.claim({
-      limit: Math.max(0, concurrency - active.size),
+      limit: freeSlots(),
       leaseMs,
       maxAttempts: maxRetries + 1,
     });
@@ -169,9 +216,9 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   }
 
   async function runOnce(): Promise<number> {
-    if (active.size >= concurrency) return 0;
+    if (freeSlots() === 0) return 0;
     const claimed = await claimFree();
-    await Promise.all(claimed.map(startEvent));
+    await Promise.all(claimed.map((event) => startEvent(event)));
     return claimed.length;
   }
 
@@ -195,7 +242,7 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   // claims into free slots as they free up: a slow or hung handler holds its own slot, never the others
   async function run(): Promise<void> {
     while (running) {
-      const free = concurrency - active.size;
+      const free = freeSlots();
       if (free <= 0) {
         await Promise.race(active);
         continue;
@@ -225,10 +272,16 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     start() {
       if (running) return;
       running = true;
-      loop = releaseLeases().then(run);
+      loop = releaseLeases().then(() => {
+        handoffOpen = running;
+        return run();
+      });
     },
     async stop(timeoutMs = 10_000) {
       running = false;
+      handoffOpen = false;
+      // queued events never started: their leases expire, or the next start releases them
+      for (const { attempt } of handedOver.splice(0)) endAttempt(attempt);
       wake?.();
       if (!loop) return;
       const current = loop;
@@ -260,6 +313,24 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       else woken = true;
     },
     runOnce,
+    reserve() {
+      if (!handoffOpen || reserved + handedOver.length >= HANDOFF_FACTOR * concurrency) return undefined;
+      reserved += 1;
+      let settled = false;
+      return {
+        leaseMs,
+        settle(result) {
+          if (settled) return;
+          settled = true;
+          reserved -= 1;
+          const claimed = result?.claimed;
+          // after a stop the lease is left to expire, or to the next start's release
+          if (!claimed || !handoffOpen) return;
+          handedOver.push({ claimed, attempt: beginAttempt(claimed) });
+          startHandedOver();
+        },
+      };
+    },
   };
 }
 

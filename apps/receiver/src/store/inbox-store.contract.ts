@@ -193,6 +193,30 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       ).toEqual([]);
     });
 
+    it('either leases a new event at insert (then no claim returns it) or leaves it to claims', async () => {
+      const inserted = await store.insert(newEvent({ leaseMs: 30_000 }));
+      const claims = await store.claim({ limit: 10, leaseMs: 30_000 });
+      if (inserted.claimed) {
+        expect(inserted.claimed).toMatchObject({ id: inserted.id, type: 'lead.created', handlerAttempts: 1 });
+        expect(claims).toEqual([]);
+        expect(await store.complete(inserted.id, inserted.claimed.leaseToken)).toBe(true);
+      } else {
+        expect(claims).toMatchObject([{ id: inserted.id, handlerAttempts: 1 }]);
+      }
+      expect(await store.get(inserted.id)).toMatchObject({
+        status: inserted.claimed ? 'processed' : 'received',
+      });
+      // a duplicate, a rejected or an ignored event is never leased at insert
+      const again = await store.insert(
+        newEvent({ dedupeKey: (await store.get(inserted.id))?.dedupeKey ?? '', leaseMs: 30_000 }),
+      );
+      expect(again).toMatchObject({ duplicate: true });
+      expect(again.claimed).toBeUndefined();
+      for (const status of ['rejected', 'ignored'] as const) {
+        expect((await store.insert(newEvent({ status, leaseMs: 30_000 }))).claimed).toBeUndefined();
+      }
+    });
+
     it('fails an event whose last allowed attempt never finished instead of claiming it again', async () => {
       const { id } = await store.insert(newEvent());
       const other = await store.insert(newEvent());

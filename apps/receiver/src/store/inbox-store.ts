@@ -24,6 +24,12 @@ export interface NewInboxEvent {
    * new event (a derived body hash: two real events may share a body). undefined: for ever (a delivery id)
    */
   dedupeWindowMs?: number;
+  /**
+   * leases a new `received` row to the caller as it is inserted (its first attempt), so a worker in
+   * this process runs it without a claim. only a store whose database serves one process may (sqlite);
+   * others ignore it and never answer `claimed`
+   */
+  leaseMs?: number;
 }
 
 export interface InsertResult {
@@ -37,6 +43,8 @@ export interface InsertResult {
    * schema fix): the row became `received` again, claimable at once
    */
   promoted: boolean;
+  /** the new row, leased to the caller as `leaseMs` asked; absent when the store did not lease it */
+  claimed?: ClaimedEvent;
 }
 
 export interface StoredEvent {

@@ -61,6 +61,39 @@ describe('sqlite inbox store', () => {
     await restarted.close();
   });
 
+  it('leases a new event at insert when asked; a restart releases that lease like a claimed one', async () => {
+    const filename = join(dir, 'handoff', 'inbox.sqlite');
+    const crashed = createSqliteInboxStore({ filename });
+    await crashed.migrate();
+    const event = {
+      type: 'lead.created',
+      status: 'received',
+      payload: '{"event":"lead.created"}',
+      receivedAt: new Date(),
+    } as const;
+    const leased = await crashed.insert({ ...event, dedupeKey: 'handed-over', leaseMs: 60_000 });
+    const plain = await crashed.insert({ ...event, dedupeKey: 'plain' });
+    expect(leased.claimed).toEqual({
+      id: leased.id,
+      type: 'lead.created',
+      payload: '{"event":"lead.created"}',
+      handlerAttempts: 1,
+      leaseToken: expect.any(String),
+    });
+    expect(plain.claimed).toBeUndefined();
+    expect(await crashed.claim({ limit: 10, leaseMs: 60_000 })).toMatchObject([{ id: plain.id }]);
+    await crashed.close();
+    const restarted = createSqliteInboxStore({ filename });
+    await restarted.migrate();
+    expect(await restarted.releaseOrphanedLeases()).toBe(2);
+    // the handed-over event's attempt counts, as a claimed one's would
+    expect(await restarted.claim({ limit: 10, leaseMs: 60_000 })).toMatchObject([
+      { id: leased.id, handlerAttempts: 2 },
+      { id: plain.id, handlerAttempts: 2 },
+    ]);
+    await restarted.close();
+  });
+
   it('upgrades a version-1 file in place, keeping its rows and their dedupe', async () => {
     const filename = join(dir, 'v1', 'inbox.sqlite');
     mkdirSync(dirname(filename), { recursive: true });

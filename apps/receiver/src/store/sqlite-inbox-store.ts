@@ -90,15 +90,29 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   function prepare() {
     return {
       upsert: db.prepare<
-        [string, string, string, string, string, string, string | null, string, string, number],
-        { id: string; delivery_count: number; status: InboxStatus }
+        [
+          string,
+          string,
+          string,
+          string,
+          string,
+          string,
+          string | null,
+          string,
+          string,
+          number,
+          string | null,
+          number | null,
+          number,
+        ],
+        { id: string; delivery_count: number; status: InboxStatus; lease_token: string | null }
       >(
         `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
-           last_delivery_at, available_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           last_delivery_at, available_at, lease_token, lease_until, handler_attempts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (active_dedupe_key) DO UPDATE SET
            delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
-         RETURNING id, delivery_count, status`,
+         RETURNING id, delivery_count, status, lease_token`,
       ),
       retireKey: db.prepare<[string, string]>(
         'UPDATE inbox_events SET active_dedupe_key = NULL WHERE active_dedupe_key = ? AND received_at < ?',
@@ -166,6 +180,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
 
   function insertOne(event: NewInboxEvent): InsertResult {
     const iso = event.receivedAt.toISOString();
+    const type = storedType(event.type);
     const s = ready();
     // a row older than the key's window is another event that happened to have the same body
     if (event.dedupeWindowMs !== undefined) {
@@ -175,27 +190,40 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     // a valid delivery of a key stored as rejected (the schema was fixed since): process it after all
     const promoted =
       event.status === 'received' &&
-      s.promote.run(event.receivedAt.getTime(), storedType(event.type), event.payload, event.dedupeKey)
-        .changes === 1;
+      s.promote.run(event.receivedAt.getTime(), type, event.payload, event.dedupeKey).changes === 1;
+    // one process owns the file, so the worker that asked for the new row can hold it at once
+    const lease =
+      event.leaseMs !== undefined && event.status === 'received'
+        ? { token: randomUUID(), until: Date.now() + event.leaseMs }
+        : undefined;
     const row = s.upsert.get(
       timeOrderedId(),
       event.dedupeKey,
       event.dedupeKey,
-      storedType(event.type),
+      type,
       event.status,
       event.payload,
       event.issues ? JSON.stringify(event.issues) : null,
       iso,
       iso,
       event.receivedAt.getTime(),
+      lease?.token ?? null,
+      lease?.until ?? null,
+      lease ? 1 : 0,
     );
     if (!row) throw new Error('insert returned no row');
+    // a duplicate keeps the stored row's lease: only a row this insert created carries the new token
+    const claimed =
+      lease && row.lease_token === lease.token
+        ? { id: row.id, type, payload: event.payload, handlerAttempts: 1, leaseToken: lease.token }
+        : undefined;
     return {
       id: row.id,
       duplicate: row.delivery_count > 1,
       deliveryCount: row.delivery_count,
       status: row.status,
       promoted,
+      ...(claimed ? { claimed } : {}),
     };
   }
 

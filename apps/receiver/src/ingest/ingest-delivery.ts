@@ -1,5 +1,10 @@
 import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
-import { isWebhookEventType, safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
+import {
+  isWebhookEventType,
+  safeParseWebhookEvent,
+  type ValidationMode,
+  type WebhookEvent,
+} from '@omni-webhooks/schema';
 import type { SignatureMode } from '../config.js';
 import type { HandoffSlot } from '../processing/event-worker.js';
 import { type InboxIssue, type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
@@ -54,11 +59,13 @@ export async function ingestDelivery(
 
   let status: 'received' | 'rejected' | 'ignored' = 'received';
   let issues: InboxIssue[] | undefined;
+  let event: WebhookEvent | undefined;
   if (!isWebhookEventType(type)) {
     status = 'ignored';
   } else {
     const validation = safeParseWebhookEvent(parsed.body, { mode: settings.validationMode });
-    if (!validation.success) {
+    if (validation.success) event = validation.data;
+    else {
       status = 'rejected';
       issues = reportedIssues(validation.error.issues);
     }
@@ -97,7 +104,7 @@ export async function ingestDelivery(
     return { code: 'store_unavailable' };
   }
   // durable now: the worker may run it
-  slot?.settle(result);
+  slot?.settle(result, event);
   const stored = { id: result.id, type, deliveryCount: result.deliveryCount };
   // a claimed event is already the worker's: no claim needed
   if (result.claimed) return { code: 'accepted', ...stored, handedOver: true };

@@ -287,6 +287,40 @@ describe('event worker: events leased at insert (handoff)', () => {
     await base.close();
   });
 
+  it('gives the handler the event the ingest validated, without parsing the payload again', async () => {
+    const received: unknown[] = [];
+    const { base, worker } = await storeWorker((handlers) =>
+      handlers.onAny((event) => void received.push(event)),
+    );
+    worker.start();
+    // handoffs open once the previous run's leases are released
+    await expect
+      .poll(() => {
+        const probe = worker.reserve();
+        probe?.settle(undefined);
+        return probe;
+      })
+      .toBeDefined();
+    const slot = worker.reserve();
+    const event = createFakeEvent('lead.created');
+    const result = await base.insert({
+      dedupeKey: 'validated',
+      type: 'lead.created',
+      status: 'received',
+      // not the event's json: the worker must not read it
+      payload: '{"event":"lead.created"}',
+      receivedAt: new Date(),
+      ...(slot ? { leaseMs: slot.leaseMs } : {}),
+    });
+    expect(result.claimed).toBeDefined();
+    slot?.settle(result, event);
+    await expect.poll(async () => (await base.get(result.id))?.status).toBe('processed');
+    expect(received).toHaveLength(1);
+    expect(received[0]).toBe(event);
+    await worker.stop(1000);
+    await base.close();
+  });
+
   it('frees the slot of an insert that did not lease its event', async () => {
     const { base, worker } = await handoffWorker(1);
     const slots = [1, 2, 3, 4].map(() => worker.reserve());

@@ -45,8 +45,11 @@ export interface EventWorker {
 export interface HandoffSlot {
   /** the lease to ask the store for at insert */
   leaseMs: number;
-  /** runs the event if the insert leased it (`claimed`), else frees the slot; call exactly once */
-  settle(result: InsertResult | undefined): void;
+  /**
+   * runs the event if the insert leased it (`claimed`), else frees the slot; call exactly once.
+   * `event`: the payload as the ingest already validated it, so the worker need not parse it again
+   */
+  settle(result: InsertResult | undefined, event?: WebhookEvent): void;
 }
 
 // events being handed over (inserts holding a slot, events waiting for a handler) per handler slot:
@@ -74,7 +77,7 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   let woken = false;
   const active = new Set<Promise<void>>();
   // events leased at insert while every slot was busy, oldest first
-  const handedOver: { claimed: ClaimedEvent; attempt: Attempt }[] = [];
+  const handedOver: { claimed: ClaimedEvent; attempt: Attempt; event: WebhookEvent | undefined }[] = [];
   // inserts holding a handoff slot; with handedOver at most HANDOFF_FACTOR × concurrency
   let reserved = 0;
   const attempts = new Set<Attempt>();
@@ -103,17 +106,17 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     return attempt;
   }
 
-  async function processEvent(claimed: ClaimedEvent, attempt = beginAttempt(claimed)): Promise<void> {
+  async function processEvent(
+    claimed: ClaimedEvent,
+    attempt = beginAttempt(claimed),
+    validated?: WebhookEvent,
+  ): Promise<void> {
     const started = process.hrtime.bigint();
     const { controller } = attempt;
     const context = { id: claimed.id, attempt: claimed.handlerAttempts, signal: controller.signal };
     let event: WebhookEvent | undefined;
     try {
-      const validation = safeParseWebhookEvent(JSON.parse(claimed.payload) as unknown, {
-        mode: options.validationMode ?? 'lenient',
-      });
-      if (!validation.success) throw validation.error;
-      const parsed = validation.data;
+      const parsed = validated ?? parsePayload(claimed.payload);
       event = parsed;
       await withHandlerDeadline(handlers.dispatch(parsed, context), controller, handlerTimeoutMs);
     } catch (error) {
@@ -141,14 +144,22 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     }
   }
 
+  function parsePayload(payload: string): WebhookEvent {
+    const validation = safeParseWebhookEvent(JSON.parse(payload) as unknown, {
+      mode: options.validationMode ?? 'lenient',
+    });
+    if (!validation.success) throw validation.error;
+    return validation.data;
+  }
+
   function endAttempt(attempt: Attempt): void {
     clearInterval(attempt.renewal);
     attempts.delete(attempt);
   }
 
   /** runs one claimed event in a slot; never rejects */
-  function startEvent(claimed: ClaimedEvent, attempt?: Attempt): Promise<void> {
-    const task: Promise<void> = processEvent(claimed, attempt)
+  function startEvent(claimed: ClaimedEvent, attempt?: Attempt, event?: WebhookEvent): Promise<void> {
+    const task: Promise<void> = processEvent(claimed, attempt, event)
       .catch((error: unknown) =>
         logger.error({ id: claimed.id, error: describeError(error) }, 'could not record a handler result'),
       )
@@ -167,7 +178,7 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       if (!next) return;
       // its lease was lost while it waited (a renewal failed): the event is no longer this worker's
       if (next.attempt.controller.signal.aborted) endAttempt(next.attempt);
-      else startEvent(next.claimed, next.attempt);
+      else startEvent(next.claimed, next.attempt, next.event);
     }
   }
 
@@ -319,14 +330,14 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       let settled = false;
       return {
         leaseMs,
-        settle(result) {
+        settle(result, event) {
           if (settled) return;
           settled = true;
           reserved -= 1;
           const claimed = result?.claimed;
           // after a stop the lease is left to expire, or to the next start's release
           if (!claimed || !handoffOpen) return;
-          handedOver.push({ claimed, attempt: beginAttempt(claimed) });
+          handedOver.push({ claimed, attempt: beginAttempt(claimed), event });
           startHandedOver();
         },
       };

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  handlerBacklog,
   type Measurement,
   measureLoad,
   startBenchServer,
@@ -44,12 +45,16 @@ export default async function receiverSuite(): Promise<void> {
     );
     process.stdout.write(TABLE_HEADER);
     const results: Measurement[] = [];
+    const backlogs: string[] = [];
     for (const [index, subject] of subjects.entries()) {
       const server = await startBenchServer({ ...subject.env, DB_FILE: join(dir, `${index}.sqlite`) });
       try {
         const m = await measureLoad(subject.name, server.url, LOAD);
         results.push(m);
         process.stdout.write(tableRow(m));
+        if (subject.env.SUBJECT === 'receiver') {
+          backlogs.push(`${subject.name}: ${(await handlerBacklog(server.url)).toLocaleString('en-US')}`);
+        }
       } finally {
         await server.stop();
       }
@@ -61,7 +66,8 @@ export default async function receiverSuite(): Promise<void> {
       `\nreceiver / bare koa: ${ratio.toFixed(2)} (goal >= ${GOAL_RATIO}); receiver ack p50 ${receiver.p50} ms, ` +
         `p99 ${receiver.p99} ms (goal <= ${GOAL_P99_MS} ms): ${ratio >= GOAL_RATIO && receiver.p99 <= GOAL_P99_MS ? 'met' : 'NOT met'}\n` +
         `group commit vs one commit per request: ${(receiver.rps / perRequest.rps).toFixed(2)}x; ` +
-        `without fsync: ${(noFsync.rps / bare.rps).toFixed(2)} of bare koa\n`,
+        `without fsync: ${(noFsync.rps / bare.rps).toFixed(2)} of bare koa\n` +
+        `stored but not yet handled when the load stopped: ${backlogs.join('; ')}\n`,
     );
     if (receiver.non2xx > 0 || receiver.errors > 0)
       throw new Error('the receiver refused or dropped requests');

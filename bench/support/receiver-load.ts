@@ -133,6 +133,17 @@ export async function measureLoad(name: string, url: string, options: LoadOption
   };
 }
 
+/**
+ * events stored but not yet processed, from a receiver's /metrics: a worker that falls behind leaves the
+ * ingest more of the process, so a throughput is read together with the backlog it left
+ */
+export async function handlerBacklog(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = /^omni_receiver_inbox_events\{status="received"\} (\d+)$/m.exec(text);
+  if (!match?.[1]) throw new Error('no omni_receiver_inbox_events{status="received"} in /metrics');
+  return Number(match[1]);
+}
+
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
 
 export const TABLE_HEADER =

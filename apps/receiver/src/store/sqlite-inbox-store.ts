@@ -22,6 +22,7 @@ import {
 import { migrateSqlite } from './sqlite-migrations.js';
 import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 import { timeOrderedId } from './time-ordered-id.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
 
 export interface SqliteInboxStoreOptions {
@@ -39,7 +40,16 @@ export interface SqliteInboxStoreOptions {
    * concurrent requests share one fsync; default true
    */
   groupCommit?: boolean;
+  /**
+   * checkpoint the wal from a worker thread (see wal-checkpointer.ts) rather than inside commits on the
+   * event loop; default true for a file
+   */
+  checkpointThread?: boolean;
 }
+
+// how often the thread checkpoints, and the writer's own threshold (pages) should it fall behind
+const CHECKPOINT_INTERVAL_MS = 100;
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_000;
 
 interface SummaryRow {
   seq: number;
@@ -81,6 +91,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   // with group commit the wal is fsynced asynchronously by walSync instead of inside each commit
   db.pragma(`synchronous = ${durable && !groupCommit ? 'FULL' : 'NORMAL'}`);
   let walSync: WalSync | undefined;
+  let checkpointer: WalCheckpointer | undefined;
   let closed = false;
   let pending: PendingWrite[] = [];
   let flushScheduled = false;
@@ -286,6 +297,14 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       migrateSqlite(db);
       statements ??= prepare();
       if (durable && groupCommit) walSync ??= createWalSync(`${options.filename}-wal`);
+      if (options.filename !== ':memory:' && (options.checkpointThread ?? true) && !checkpointer) {
+        checkpointer = startWalCheckpointer(options.filename, {
+          intervalMs: CHECKPOINT_INTERVAL_MS,
+          // the writer's automatic checkpoint still bounds the wal
+          onError: (message) => process.emitWarning(message, 'SqliteCheckpointWarning'),
+        });
+        db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+      }
     },
 
     insert(event) {
@@ -406,6 +425,8 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         await walSync.afterCommit().catch(() => undefined);
         walSync.close();
       }
+      // the writer's connection closes last, so it is the one that checkpoints and removes the wal
+      await checkpointer?.close();
       db.close();
     },
   };

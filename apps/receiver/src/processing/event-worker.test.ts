@@ -398,14 +398,15 @@ describe('event worker: slow, hung and long handlers', () => {
             }),
         ),
       undefined,
-      { leaseMs: 150, handlerTimeoutMs: 5000 },
+      { leaseMs: 1000, handlerTimeoutMs: 10_000 },
     );
     const id = await insert();
     const running = worker.runOnce();
-    // another replica polls for due events for four leases' time
+    // another replica polls for due events for three leases' time; renewals every third of a lease
+    // leave room for an event-loop stall of two thirds of one on a loaded machine
     for (let i = 0; i < 12; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(await base.claim({ limit: 10, leaseMs: 150 })).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await base.claim({ limit: 10, leaseMs: 1000 })).toEqual([]);
     }
     release();
     expect(await running).toBe(1);

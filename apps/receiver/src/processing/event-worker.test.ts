@@ -2,12 +2,13 @@ import type { WebhookEventOf } from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { pino } from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createReceiverMetrics } from '../metrics.js';
 import type { InboxStore } from '../store/inbox-store.js';
 import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
 import { type Harness, startHarness } from '../test-support/receiver-harness.js';
 import type { WebhookReceiver } from '../webhook-receiver.js';
 import { createEventWorker, type EventWorkerOptions } from './event-worker.js';
-import { HandlerRegistry } from './handler-registry.js';
+import { type ErrorContext, HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
 
 async function eventually<T>(
@@ -419,5 +420,59 @@ describe('handlerRetryDelayMs', () => {
   it('doubles from the base and caps at one hour', () => {
     expect([1, 2, 3, 4].map((n) => handlerRetryDelayMs(n, 1000))).toEqual([1000, 2000, 4000, 8000]);
     expect(handlerRetryDelayMs(40, 1000)).toBe(3_600_000);
+  });
+});
+
+describe('event worker: an event whose last attempt never finished', () => {
+  it('reports it to the error handlers once, as final, logs it once and counts it as a failure', async () => {
+    const errors: { error: unknown; event: unknown; context: ErrorContext }[] = [];
+    const dispatched: string[] = [];
+    const logs: { msg?: string; id?: string }[] = [];
+    const metrics = createReceiverMetrics();
+    const { base, worker, insert } = await storeWorker(
+      (handlers) =>
+        handlers
+          .onAny((_event, { id }) => void dispatched.push(id))
+          .onError((error, event, context) => void errors.push({ error, event, context })),
+      undefined,
+      {
+        maxRetries: 1,
+        metrics,
+        logger: pino(
+          { level: 'warn' },
+          { write: (line: string) => void logs.push(JSON.parse(line) as { msg?: string; id?: string }) },
+        ),
+      },
+    );
+    const id = await insert();
+    // both allowed attempts crash the process: their leases run out, nothing is recorded
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      expect(await base.claim({ limit: 1, leaseMs: 1 })).toMatchObject([{ id, handlerAttempts: attempt }]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const payload = JSON.parse((await base.get(id))?.payload ?? '') as unknown;
+    expect(await worker.runOnce()).toBe(1);
+    expect(dispatched).toEqual([]);
+    expect(errors).toEqual([
+      {
+        error: expect.objectContaining({
+          name: 'HandlerNeverFinishedError',
+          message: expect.stringMatching(/^handler never finished: .* attempt 2$/),
+        }),
+        event: payload,
+        context: expect.objectContaining({ id, type: 'lead.created', attempt: 2, final: true }),
+      },
+    ]);
+    expect(await base.get(id)).toMatchObject({ status: 'failed', handlerAttempts: 2 });
+    expect(logs.filter((line) => line.id === id)).toEqual([
+      expect.objectContaining({ msg: 'handler never finished its last attempt; failed for good' }),
+    ]);
+    expect(await metrics.registry.metrics()).toMatch(
+      /omni_receiver_handler_failures_total\{type="lead.created"\} 1/,
+    );
+    // another poll (this replica's or any other's) does not report it again
+    expect(await worker.runOnce()).toBe(0);
+    expect(errors).toHaveLength(1);
+    await base.close();
   });
 });

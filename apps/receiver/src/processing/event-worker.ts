@@ -1,7 +1,13 @@
 import { safeParseWebhookEvent, type ValidationMode, type WebhookEvent } from '@omni-webhooks/schema';
 import type { Logger } from 'pino';
 import type { ReceiverMetrics } from '../metrics.js';
-import type { ClaimedEvent, InboxStore, InsertResult } from '../store/inbox-store.js';
+import {
+  type ClaimedEvent,
+  type ExhaustedEvent,
+  type InboxStore,
+  type InsertResult,
+  NEVER_FINISHED_ERROR,
+} from '../store/inbox-store.js';
 import { withHandlerDeadline } from './handler-deadline.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
@@ -33,7 +39,10 @@ export interface EventWorker {
   stop(timeoutMs?: number): Promise<void>;
   /** wakes an idle worker, e.g. right after an insert */
   notify(): void;
-  /** claims as many events as there are free slots and processes them; resolves with how many */
+  /**
+   * claims as many events as there are free slots and processes them (reporting those the claim failed
+   * for having had every attempt); resolves with how many
+   */
   runOnce(): Promise<number>;
   /**
    * holds a free slot for an event about to be inserted, so a store that leases it at insert hands it
@@ -55,6 +64,14 @@ export interface HandoffSlot {
 // events being handed over (inserts holding a slot, events waiting for a handler) per handler slot:
 // enough that concurrent requests rarely fall back to a claim, few enough to bound the payloads held
 const HANDOFF_FACTOR = 4;
+
+/** reported to the error handlers for an event whose last allowed attempt never finished */
+export class HandlerNeverFinishedError extends Error {
+  constructor(readonly attempts: number) {
+    super(`${NEVER_FINISHED_ERROR} ${attempts}`);
+    this.name = 'HandlerNeverFinishedError';
+  }
+}
 
 interface Attempt {
   controller: AbortController;
@@ -144,6 +161,41 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     }
   }
 
+  /**
+   * an event the claim failed for having had every attempt (its handler crashed the process, or
+   * outlived its lease): the error handlers hear of it once, as final. never rejects (reportError
+   * returns its handlers' failures)
+   */
+  async function reportExhausted(exhausted: ExhaustedEvent): Promise<void> {
+    const error = new HandlerNeverFinishedError(exhausted.handlerAttempts);
+    let event: WebhookEvent | undefined;
+    try {
+      event = parsePayload(exhausted.payload);
+    } catch {
+      // still reported, without the event, like any other that no longer parses
+    }
+    metrics?.handlerFailures.inc({ type: exhausted.type });
+    logger.warn(
+      {
+        id: exhausted.id,
+        type: exhausted.type,
+        attempt: exhausted.handlerAttempts,
+        error: describeError(error),
+      },
+      'handler never finished its last attempt; failed for good',
+    );
+    for (const failure of await handlers.reportError(error, event, {
+      id: exhausted.id,
+      attempt: exhausted.handlerAttempts,
+      // no attempt runs, so nothing aborts it
+      signal: new AbortController().signal,
+      type: exhausted.type,
+      final: true,
+    })) {
+      logger.error({ id: exhausted.id, error: describeError(failure) }, 'error handler threw');
+    }
+  }
+
   function parsePayload(payload: string): WebhookEvent {
     const validation = safeParseWebhookEvent(JSON.parse(payload) as unknown, {
       mode: options.validationMode ?? 'lenient',
@@ -159,14 +211,19 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
 
   /** runs one claimed event in a slot; never rejects */
   function startEvent(claimed: ClaimedEvent, attempt?: Attempt, event?: WebhookEvent): Promise<void> {
-    const task: Promise<void> = processEvent(claimed, attempt, event)
-      .catch((error: unknown) =>
+    return occupySlot(
+      processEvent(claimed, attempt, event).catch((error: unknown) =>
         logger.error({ id: claimed.id, error: describeError(error) }, 'could not record a handler result'),
-      )
-      .finally(() => {
-        active.delete(task);
-        startHandedOver();
-      });
+      ),
+    );
+  }
+
+  /** a slot is held until `work` settles: handlers and error handlers both count against concurrency */
+  function occupySlot(work: Promise<void>): Promise<void> {
+    const task: Promise<void> = work.finally(() => {
+      active.delete(task);
+      startHandedOver();
+    });
     active.add(task);
     return task;
   }
@@ -187,12 +244,23 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     return Math.max(0, concurrency - active.size - handedOver.length);
   }
 
-  function claimFree(): Promise<ClaimedEvent[]> {
-    return store.claim({
+  /**
+   * claims into the free slots and starts each event; the events the claim failed for having had every
+   * attempt take a slot while their error handlers run. `taken`: slots the claim filled
+   */
+  async function claimFree(): Promise<{ taken: number; tasks: Promise<void>[] }> {
+    const exhausted: ExhaustedEvent[] = [];
+    const claimed = await store.claim({
       limit: freeSlots(),
       leaseMs,
       maxAttempts: maxRetries + 1,
+      onExhausted: (events) => exhausted.push(...events),
     });
+    const tasks = [
+      ...exhausted.map((event) => occupySlot(reportExhausted(event))),
+      ...claimed.map((event) => startEvent(event)),
+    ];
+    return { taken: tasks.length, tasks };
   }
 
   async function recordFailure(
@@ -228,9 +296,9 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
 
   async function runOnce(): Promise<number> {
     if (freeSlots() === 0) return 0;
-    const claimed = await claimFree();
-    await Promise.all(claimed.map((event) => startEvent(event)));
-    return claimed.length;
+    const { taken, tasks } = await claimFree();
+    await Promise.all(tasks);
+    return taken;
   }
 
   function idle(): Promise<void> {
@@ -258,15 +326,14 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
         await Promise.race(active);
         continue;
       }
-      let claimed: ClaimedEvent[] = [];
+      let taken = 0;
       try {
-        claimed = await claimFree();
+        ({ taken } = await claimFree());
       } catch (error) {
         logger.error({ error: describeError(error) }, 'worker could not claim events; retrying');
       }
-      for (const event of claimed) startEvent(event);
       // fewer than asked for: nothing else is due until an insert, a retry time or the next poll
-      if (claimed.length < free && running) await idle();
+      if (taken < free && running) await idle();
     }
   }
 

@@ -1,6 +1,11 @@
 // one behavioural suite for every InboxStore adapter: sqlite runs it now, postgres reuses it unchanged
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type InboxStore, type NewInboxEvent, UnstorableEventError } from './inbox-store.js';
+import {
+  type ExhaustedEvent,
+  type InboxStore,
+  type NewInboxEvent,
+  UnstorableEventError,
+} from './inbox-store.js';
 
 export type InboxStoreFactory = () => Promise<InboxStore>;
 
@@ -240,6 +245,59 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect(failed?.lastError).toMatch(/^handler never finished: .* attempt 2$/);
       const later = await store.claim({ limit: 10, leaseMs: 1000, now: at(60_000), maxAttempts: 2 });
       expect(later.map((event) => event.id)).toEqual([other.id]);
+    });
+
+    it('reports each event it fails for its attempts to the one claim that failed it, once', async () => {
+      const t0 = new Date('2026-01-02T00:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      const crashed: string[] = [];
+      for (let i = 0; i < 6; i += 1) crashed.push((await store.insert(newEvent({ type: `t.${i}` }))).id);
+      // one attempt allowed; every worker "crashes" and its lease runs out
+      expect(await store.claim({ limit: 6, leaseMs: 1000, now: t0, maxAttempts: 1 })).toHaveLength(6);
+      const fresh = await store.insert(newEvent());
+      const reports: ExhaustedEvent[][] = [];
+      const claim = async (limit: number, now: Date) => {
+        let report: ExhaustedEvent[] = [];
+        const claimed = await store.claim({
+          limit,
+          leaseMs: 1000,
+          now,
+          maxAttempts: 1,
+          onExhausted: (events) => {
+            expect(events.length).toBeGreaterThan(0);
+            report = events;
+            reports.push(events);
+          },
+        });
+        // the failed and the claimed events fit in the limit together
+        expect(claimed.length + report.length).toBeLessThanOrEqual(limit);
+        return claimed;
+      };
+      // three workers at once
+      const claims = await Promise.all([claim(3, at(1000)), claim(3, at(1000)), claim(3, at(1000))]);
+      const claimed = [...claims.flat(), ...(await claim(10, at(1000)))];
+      const reported = reports.flat();
+      expect(reported.map((event) => event.id).sort()).toEqual([...crashed].sort());
+      for (const events of reports) {
+        const ids = events.map((event) => event.id);
+        expect(ids).toEqual(crashed.filter((id) => ids.includes(id)));
+      }
+      expect(reported.find((event) => event.id === crashed[2])).toEqual({
+        id: crashed[2],
+        type: 't.2',
+        payload: '{"event":"lead.created","data":{"leadId":"l1"}}',
+        handlerAttempts: 1,
+      });
+      expect(claimed.map((event) => [event.id, event.handlerAttempts])).toEqual([[fresh.id, 1]]);
+      for (const id of crashed) {
+        expect(await store.get(id)).toMatchObject({ status: 'failed', processedAt: at(1000).toISOString() });
+      }
+      expect(await store.complete(fresh.id, claimed[0]?.leaseToken ?? '', at(1000))).toBe(true);
+      // once failed, never reported again
+      reports.length = 0;
+      expect(await claim(10, at(60_000))).toEqual([]);
+      expect(await claim(10, at(120_000))).toEqual([]);
+      expect(reports).toEqual([]);
     });
 
     it('renews a running lease, so the event is not claimed again while its handler runs', async () => {

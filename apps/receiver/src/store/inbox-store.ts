@@ -79,7 +79,16 @@ export interface ClaimOptions {
    * (the process crashed, or the handler outlived its lease), so it is marked `failed`, not claimed
    */
   maxAttempts?: number;
+  /**
+   * told of the events this claim marked `failed` for `maxAttempts`, oldest first, once they are
+   * stored so and before the claim resolves; only the claim that failed an event reports it, so it is
+   * reported once across every worker. not called when there are none; must not throw
+   */
+  onExhausted?: (events: ExhaustedEvent[]) => void;
 }
+
+/** a due event failed at claim time: its last allowed attempt never finished */
+export type ExhaustedEvent = Omit<ClaimedEvent, 'leaseToken'>;
 
 /** lastError of an event whose last attempt never finished */
 export const NEVER_FINISHED_ERROR =
@@ -114,7 +123,8 @@ export interface InboxStore {
   insert(event: NewInboxEvent): Promise<InsertResult>;
   /**
    * leases up to `limit` received events whose retry time has come and whose lease (if any) expired;
-   * a crashed worker's events come back once its lease runs out, until they reach `maxAttempts`
+   * a crashed worker's events come back once its lease runs out, until they reach `maxAttempts`.
+   * the events claimed and failed together are at most `limit`
    */
   claim(options: ClaimOptions): Promise<ClaimedEvent[]>;
   /**

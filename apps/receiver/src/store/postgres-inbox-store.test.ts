@@ -261,6 +261,44 @@ describe('postgres inbox store: several replicas on one database', () => {
     await close();
   });
 
+  it('two replicas claiming at once report each event failed for its attempts exactly once', async () => {
+    const { replicas, close } = await twoReplicas();
+    const total = 100;
+    await Promise.all(Array.from({ length: total }, (_, i) => replicas[0].insert(newEvent(`spent-${i}`))));
+    // after every event was received
+    const t0 = new Date(Date.now() + 60_000);
+    // every event's only attempt "crashed"
+    expect(await replicas[0].claim({ limit: total, leaseMs: 1000, now: t0, maxAttempts: 1 })).toHaveLength(
+      total,
+    );
+    const later = new Date(t0.getTime() + 1000);
+    const reportedBy = replicas.map(() => [] as string[]);
+    await Promise.all(
+      replicas.map(async (replica, index) => {
+        for (;;) {
+          let reported = 0;
+          const claimed = await replica.claim({
+            limit: 7,
+            leaseMs: 1000,
+            now: later,
+            maxAttempts: 1,
+            onExhausted: (events) => {
+              reported += events.length;
+              reportedBy[index]?.push(...events.map((event) => event.id));
+            },
+          });
+          expect(claimed).toEqual([]);
+          if (reported === 0) return;
+        }
+      }),
+    );
+    const all = reportedBy.flat();
+    expect(all).toHaveLength(total);
+    expect(new Set(all).size).toBe(total);
+    expect(await replicas[1].countByStatus()).toMatchObject({ failed: total, received: 0 });
+    await close();
+  });
+
   it('a starting replica leaves the leases of the others alone', async () => {
     const { replicas, close } = await twoReplicas();
     await replicas[0].insert(newEvent('held'));

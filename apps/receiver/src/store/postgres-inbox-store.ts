@@ -4,6 +4,7 @@ import {
   type ClaimedEvent,
   type ClaimOptions,
   decodeCursor,
+  type ExhaustedEvent,
   encodeCursor,
   INBOX_STATUSES,
   type InboxIssue,
@@ -72,7 +73,8 @@ interface ClaimRow {
   type: string;
   payload: string;
   handler_attempts: number;
-  lease_token: string;
+  /** null on a row the claim failed for having had every attempt */
+  lease_token: string | null;
 }
 
 // issues_json since migration 3; the jsonb column for rows a replica of the version before wrote
@@ -100,7 +102,8 @@ interface Completion {
 }
 
 // without `now`, leases use the database's clock: every replica then agrees on when one expires.
-// a due event that already had every attempt never finished its last one: it is failed, not claimed
+// a due event that already had every attempt never finished its last one: it is failed, not claimed,
+// and returned without a lease token. the row lock (SKIP LOCKED) makes this claim the only one to fail it
 const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now()) AS at),
   due AS (
     SELECT seq, handler_attempts >= COALESCE($5::integer, 2147483647) AS exhausted FROM inbox_events, clock
@@ -115,13 +118,17 @@ const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now()) AS at)
       lease_token = NULL, lease_until = NULL
     FROM due, clock
     WHERE e.seq = due.seq AND due.exhausted
+    RETURNING e.seq, e.id, e.type, e.payload, e.handler_attempts, NULL::uuid AS lease_token
+  ),
+  leased AS (
+    UPDATE inbox_events AS e
+    SET lease_token = $3, lease_until = clock.at + $4::integer * interval '1 millisecond',
+      handler_attempts = e.handler_attempts + 1
+    FROM due, clock
+    WHERE e.seq = due.seq AND NOT due.exhausted
+    RETURNING e.seq, e.id, e.type, e.payload, e.handler_attempts, e.lease_token
   )
-  UPDATE inbox_events AS e
-  SET lease_token = $3, lease_until = clock.at + $4::integer * interval '1 millisecond',
-    handler_attempts = e.handler_attempts + 1
-  FROM due, clock
-  WHERE e.seq = due.seq AND NOT due.exhausted
-  RETURNING e.seq, e.id, e.type, e.payload, e.handler_attempts, e.lease_token`;
+  SELECT * FROM leased UNION ALL SELECT * FROM exhausted`;
 
 // how much later than the server the client gives up on a statement
 const CLIENT_TIMEOUT_MARGIN_MS = 2000;
@@ -242,7 +249,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       }
     },
 
-    async claim({ limit, leaseMs, now, maxAttempts }: ClaimOptions): Promise<ClaimedEvent[]> {
+    async claim({ limit, leaseMs, now, maxAttempts, onExhausted }: ClaimOptions): Promise<ClaimedEvent[]> {
       const rows = await query<ClaimRow>(CLAIM_SQL, [
         now ?? null,
         limit,
@@ -252,15 +259,21 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
         NEVER_FINISHED_ERROR,
       ]);
       // RETURNING has no order: hand them out oldest first
-      return rows
-        .sort((a, b) => Number(a.seq) - Number(b.seq))
-        .map((row) => ({
+      rows.sort((a, b) => Number(a.seq) - Number(b.seq));
+      const claimed: ClaimedEvent[] = [];
+      const exhausted: ExhaustedEvent[] = [];
+      for (const row of rows) {
+        const event = {
           id: row.id,
           type: row.type,
           payload: row.payload,
           handlerAttempts: row.handler_attempts,
-          leaseToken: row.lease_token,
-        }));
+        };
+        if (row.lease_token === null) exhausted.push(event);
+        else claimed.push({ ...event, leaseToken: row.lease_token });
+      }
+      if (exhausted.length > 0) onExhausted?.(exhausted);
+      return claimed;
     },
 
     async renewLease(id, leaseToken, leaseMs, now) {

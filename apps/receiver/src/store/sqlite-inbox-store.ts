@@ -139,14 +139,15 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
          WHERE id = ? AND status IN ('rejected', 'failed')
          RETURNING ${EVENT_COLUMNS}`,
       ),
-      exhaust: db.prepare<[string, string, number, number, number, number]>(
+      exhaust: db.prepare<[string, string, number, number, number, number], ExhaustRow>(
         `UPDATE inbox_events SET status = 'failed', last_error = ? || ' ' || handler_attempts, processed_at = ?,
            lease_token = NULL, lease_until = NULL
          WHERE seq IN (
            SELECT seq FROM inbox_events
            WHERE status = 'received' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
            ORDER BY seq LIMIT ?
-         ) AND handler_attempts >= ?`,
+         ) AND handler_attempts >= ?
+         RETURNING seq, id, type, payload, handler_attempts`,
       ),
       claim: db.prepare<[string, number, number, number, number], ClaimRow>(
         `UPDATE inbox_events SET lease_token = ?, lease_until = ?, handler_attempts = handler_attempts + 1
@@ -316,15 +317,40 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       return write(() => insertOne(event));
     },
 
-    async claim({ limit, leaseMs, now = new Date(), maxAttempts }: ClaimOptions): Promise<ClaimedEvent[]> {
+    async claim({
+      limit,
+      leaseMs,
+      now = new Date(),
+      maxAttempts,
+      onExhausted,
+    }: ClaimOptions): Promise<ClaimedEvent[]> {
       const at = now.getTime();
-      const rows = await write(() => {
+      const { exhausted, rows } = await write(() => {
         const s = ready();
-        if (maxAttempts !== undefined) {
-          s.exhaust.run(NEVER_FINISHED_ERROR, now.toISOString(), at, at, limit, maxAttempts);
-        }
-        return s.claim.all(randomUUID(), at + leaseMs, at, at, limit);
+        const failed =
+          maxAttempts === undefined
+            ? []
+            : s.exhaust.all(NEVER_FINISHED_ERROR, now.toISOString(), at, at, limit, maxAttempts);
+        // the events failed here count against the limit, as in postgres's single pass
+        const claimable = limit - failed.length;
+        return {
+          exhausted: failed,
+          rows: claimable > 0 ? s.claim.all(randomUUID(), at + leaseMs, at, at, claimable) : [],
+        };
       });
+      if (exhausted.length > 0) {
+        onExhausted?.(
+          // RETURNING has no order: oldest first
+          exhausted
+            .sort((a, b) => a.seq - b.seq)
+            .map((row) => ({
+              id: row.id,
+              type: row.type,
+              payload: row.payload,
+              handlerAttempts: row.handler_attempts,
+            })),
+        );
+      }
       return rows.map((row) => ({
         id: row.id,
         type: row.type,
@@ -430,6 +456,14 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       db.close();
     },
   };
+}
+
+interface ExhaustRow {
+  seq: number;
+  id: string;
+  type: string;
+  payload: string;
+  handler_attempts: number;
 }
 
 interface ClaimRow {

@@ -11,6 +11,7 @@ export { type DedupeKeyFunction, type DedupeKeyInput, defaultDedupeKey } from '.
 export { INGEST_RESPONSES, type IngestCode } from './ingest/ingest-responses.js';
 export { createLogger } from './logger.js';
 export { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
+export { HandlerNeverFinishedError } from './processing/event-worker.js';
 export type {
   AnyEventHandler,
   ErrorContext,

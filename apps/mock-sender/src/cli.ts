@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createCli } from './cli-program.js';
+import { createCli } from './cli/cli-program.js';
 import { loadConfigOrExit, startService } from './service.js';
 
 await createCli({

@@ -4,12 +4,12 @@ import type Koa from 'koa';
 import type { Logger } from 'pino';
 import type { SenderConfig } from './config.js';
 import { createWebConsole, type WebConsole } from './console/web-console.js';
-import { databasePath, openDatabase, type SqliteDatabase } from './database.js';
-import { DeliveryEngine } from './delivery-engine.js';
-import { EndpointRegistry } from './endpoint-registry.js';
-import { createHttpApi } from './http-api.js';
-import { Outbox } from './outbox.js';
-import { OutboxOwner } from './outbox-owner.js';
+import { DeliveryEngine } from './delivery/delivery-engine.js';
+import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import { createHttpApi } from './http/http-api.js';
+import { databasePath, openDatabase, type SqliteDatabase } from './outbox/database.js';
+import { Outbox } from './outbox/outbox.js';
+import { OutboxOwner } from './outbox/outbox-owner.js';
 
 export interface MockSenderOptions {
   logger?: Logger | undefined;

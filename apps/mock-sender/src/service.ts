@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig, type SenderConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createMockSender, type MockSender } from './mock-sender.js';
-import { OutboxInUseError } from './outbox-owner.js';
+import { OutboxInUseError } from './outbox/outbox-owner.js';
 
 /** loads the config from the environment; a bad value ends the process naming the variable */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): SenderConfig {

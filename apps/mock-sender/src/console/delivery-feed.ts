@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { AttemptReport, DeliveryEngine, SettledReport } from '../delivery-engine.js';
+import type { AttemptReport, DeliveryEngine, SettledReport } from '../delivery/delivery-engine.js';
 
 /** a client that stops reading is dropped once this much is queued for it */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;

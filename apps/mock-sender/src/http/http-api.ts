@@ -4,12 +4,12 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
-import { headerNameSchema, httpUrlSchema } from './config.js';
-import type { DeliveryEngine } from './delivery-engine.js';
-import { type EndpointRegistry, endpointView } from './endpoint-registry.js';
-import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from './event-factory.js';
+import { headerNameSchema, httpUrlSchema } from '../config.js';
+import type { DeliveryEngine } from '../delivery/delivery-engine.js';
+import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-registry.js';
+import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
+import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
 import { HttpError, toIssues } from './http-error.js';
-import { DELIVERY_STATES, InvalidCursorError, type Outbox } from './outbox.js';
 
 export const REQUEST_BODY_LIMIT = '1mb';
 export const MAX_PAGE_SIZE = 10_000;

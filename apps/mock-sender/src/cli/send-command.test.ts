@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { runSend, SendInputError } from './send-command.js';
-import { startTestReceiver, type TestReceiver } from './test-support/test-receiver.js';
 
 let receiver: TestReceiver | undefined;
 const files: string[] = [];

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHeldTarget } from './console/test-support/held-target.js';
+import { startHeldTarget } from '../console/test-support/held-target.js';
+import { type AttemptReport, DeliveryEngine } from '../delivery/delivery-engine.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
-import { type AttemptReport, DeliveryEngine } from './delivery-engine.js';
 import { Outbox } from './outbox.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

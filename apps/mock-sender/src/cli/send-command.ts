@@ -5,12 +5,12 @@ import {
   MAX_ATTEMPTS,
   type SuccessRule,
 } from '@omni-webhooks/contract';
-import { headerNameSchema, httpUrlSchema } from './config.js';
-import { openDatabase } from './database.js';
-import { type AttemptReport, DeliveryEngine } from './delivery-engine.js';
-import { buildEvents } from './event-factory.js';
-import { HttpError } from './http-error.js';
-import { Outbox } from './outbox.js';
+import { headerNameSchema, httpUrlSchema } from '../config.js';
+import { type AttemptReport, DeliveryEngine } from '../delivery/delivery-engine.js';
+import { buildEvents } from '../events/event-factory.js';
+import { HttpError } from '../http/http-error.js';
+import { openDatabase } from '../outbox/database.js';
+import { Outbox } from '../outbox/outbox.js';
 
 export interface SendOptions {
   eventType: string;

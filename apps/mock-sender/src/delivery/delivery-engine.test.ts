@@ -6,9 +6,9 @@ import Database from 'better-sqlite3';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type SqliteDatabase } from './database.js';
+import { openDatabase, type SqliteDatabase } from '../outbox/database.js';
+import { type DeliveryTarget, Outbox } from '../outbox/outbox.js';
 import { DeliveryEngine } from './delivery-engine.js';
-import { type DeliveryTarget, Outbox } from './outbox.js';
 
 const URL_OK = 'http://receiver.test/hook';
 const T0 = Date.UTC(2025, 0, 1);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { createCli, INPUT_ERROR_EXIT_CODE } from './cli-program.js';
-import { startTestReceiver, type TestReceiver } from './test-support/test-receiver.js';
 
 class Exit extends Error {
   constructor(readonly code: number) {

@@ -7,8 +7,8 @@ import {
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from './config.js';
-import { MAX_EVENTS_PER_REQUEST } from './event-factory.js';
+import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from '../config.js';
+import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
 import { runSend, SendInputError } from './send-command.js';
 
 // exit 1 means "a delivery failed", so bad input exits 2

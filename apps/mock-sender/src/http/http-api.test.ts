@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type SenderConfig } from './config.js';
-import { createMockSender, type MockSender } from './mock-sender.js';
-import type { DeliveryView } from './outbox.js';
-import { eventually, startTestReceiver, type TestReceiver } from './test-support/test-receiver.js';
+import { loadConfig, type SenderConfig } from '../config.js';
+import { createMockSender, type MockSender } from '../mock-sender.js';
+import type { DeliveryView } from '../outbox/outbox.js';
+import { eventually, startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 

@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import { isSuccessStatus, type SuccessRule } from '@omni-webhooks/contract';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
+import type { AttemptOutcome, DeliverySchedule, DeliveryState, NextStep, Outbox } from '../outbox/outbox.js';
 import { ConcurrencyLimit, KeyedConcurrencyLimit } from './concurrency-limit.js';
 import { sendAttempt } from './delivery-attempt.js';
 import { DueQueue } from './due-queue.js';
-import type { AttemptOutcome, DeliverySchedule, DeliveryState, NextStep, Outbox } from './outbox.js';
 import { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';
 
 export interface DeliveryEngineOptions {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
+import { newId } from '../events/ids.js';
 import type { SqliteDatabase } from './database.js';
-import { newId } from './ids.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export const DELIVERY_STATES = ['pending', 'in_flight', 'succeeded', 'failed'] as const;

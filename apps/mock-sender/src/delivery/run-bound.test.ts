@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type SqliteDatabase } from './database.js';
+import { openDatabase, type SqliteDatabase } from '../outbox/database.js';
+import { type DeliveryTarget, Outbox } from '../outbox/outbox.js';
+import { startTestReceiver } from '../test-support/test-receiver.js';
 import { DeliveryEngine } from './delivery-engine.js';
-import { type DeliveryTarget, Outbox } from './outbox.js';
-import { startTestReceiver } from './test-support/test-receiver.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

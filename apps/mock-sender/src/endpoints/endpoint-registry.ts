@@ -1,6 +1,6 @@
-import type { SqliteDatabase } from './database.js';
-import { newId } from './ids.js';
-import type { DeliveryTarget } from './outbox.js';
+import { newId } from '../events/ids.js';
+import type { SqliteDatabase } from '../outbox/database.js';
+import type { DeliveryTarget } from '../outbox/outbox.js';
 
 /** the endpoint TARGET_URL configures; rewritten on every start */
 export const DEFAULT_ENDPOINT_ID = 'default';

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { loadConfig } from '../config.js';
+import { createMockSender, type MockSender } from '../mock-sender.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
-import { createMockSender, type MockSender } from './mock-sender.js';
 import { OutboxInUseError, OutboxOwner } from './outbox-owner.js';
 
 let dir: string;

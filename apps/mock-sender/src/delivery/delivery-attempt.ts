@@ -1,5 +1,5 @@
 import { createSignatureHeaders } from '@omni-webhooks/contract';
-import type { AttemptOutcome } from './outbox.js';
+import type { AttemptOutcome } from '../outbox/outbox.js';
 
 /** how much of a response body an attempt keeps */
 export const RESPONSE_BODY_LIMIT_BYTES = 4096;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHeldTarget } from './console/test-support/held-target.js';
-import { openDatabase } from './database.js';
+import { startHeldTarget } from '../console/test-support/held-target.js';
+import { openDatabase } from '../outbox/database.js';
+import { Outbox } from '../outbox/outbox.js';
 import { DeliveryEngine } from './delivery-engine.js';
-import { Outbox } from './outbox.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

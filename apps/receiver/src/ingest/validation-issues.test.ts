@@ -107,4 +107,21 @@ describe('strict validation of a body with megabytes of unknown keys', () => {
     // the newest event in full: its stored issues are the ones answered
     expect((await harness.admin(`/events/${ids[0]}`)).json.issues).toEqual(error.issues);
   });
+
+  it('cuts the issues of a row stored before the bounds when it is read', async () => {
+    const old = Array.from({ length: 200 }, (_, n) =>
+      issue([`k${n}${'k'.repeat(20_000)}`], 'm'.repeat(20_000)),
+    );
+    const { id } = await harness.store.insert({
+      dedupeKey: 'stored-by-an-older-version',
+      type: 'lead.created',
+      status: 'rejected',
+      payload: '{"event":"lead.created"}',
+      issues: old,
+      receivedAt: new Date(),
+    });
+    const { json } = await harness.admin(`/events/${id}`);
+    expect(JSON.stringify(json).length).toBeLessThan(20 * 1024);
+    expect(json.issues.at(-1).code).toBe('too_many_issues');
+  });
 });

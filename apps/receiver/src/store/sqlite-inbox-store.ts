@@ -494,9 +494,6 @@ function toListedEvent(row: SummaryRow): ListedEvent {
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
-  return {
-    ...toListedEvent(row),
-    issues: row.issues ? (JSON.parse(row.issues) as InboxIssue[]) : null,
-    payload: row.payload,
-  };
+  const event = toListedEvent({ ...row, issues: row.issues ?? null });
+  return { ...event, issues: event.issues ?? null, payload: row.payload };
 }

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
+import { logError, logValue } from './log-values.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
 
 /** the service's default handlers: one summary line per processed event */
 export function exampleHandlers(receiver: WebhookReceiver, logger: Logger): void {
   const log = (id: string, type: string, summary: string) =>
-    logger.info({ id, type }, `handled ${type}: ${summary}`);
+    logger.info({ id, type }, `handled ${type}: ${logValue(summary)}`);
   receiver
     .on('action_log.completed', (event, { id }) =>
       log(
@@ -40,7 +41,7 @@ export function exampleHandlers(receiver: WebhookReceiver, logger: Logger): void
     .onError((error, _event, context) =>
       logger.warn(
         { id: context.id, type: context.type, attempt: context.attempt, final: context.final },
-        `handler error: ${error instanceof Error ? error.message : String(error)}`,
+        `handler error: ${logError(error)}`,
       ),
     );
 }

@@ -3,6 +3,7 @@ import type { ValidationMode } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { mountEventsRoutes } from './admin/events-routes.js';
+import { logError, logValue } from './log-values.js';
 import type { InboxStore } from './store/inbox-store.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
 
@@ -55,10 +56,7 @@ export function createReceiverApp({
     try {
       await next();
     } catch (error) {
-      logger.error(
-        { error: error instanceof Error ? error.message : String(error), path: ctx.path },
-        'request failed',
-      );
+      logger.error({ error: logError(error), path: logValue(ctx.path) }, 'request failed');
       ctx.status = 500;
       ctx.body = { error: { code: 'internal_error', message: 'internal error' } };
     }

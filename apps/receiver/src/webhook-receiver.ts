@@ -7,6 +7,7 @@ import { type DedupeKeyFunction, defaultDedupeKey } from './ingest/dedupe-key.js
 import { ingestDelivery } from './ingest/ingest-delivery.js';
 import { type IngestOutcome, toIngestResponse } from './ingest/ingest-responses.js';
 import { readBody } from './ingest/read-body.js';
+import { logError, logValue } from './log-values.js';
 import { createReceiverMetrics, type ReceiverMetrics, typeLabel } from './metrics.js';
 import { createEventWorker, type EventWorker } from './processing/event-worker.js';
 import {
@@ -102,7 +103,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
         : { code: read.code };
     } catch (error) {
       // a bug here must still leave the sender retrying, never a lost event
-      logger.error({ error: describeCause(error) }, 'ingest failed unexpectedly');
+      logger.error({ error: logError(error) }, 'ingest failed unexpectedly');
       outcome = { code: 'store_unavailable' };
     }
     const response = toIngestResponse(outcome);
@@ -117,7 +118,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     if ('id' in outcome) {
       const line = {
         id: outcome.id,
-        type: outcome.type,
+        type: logValue(outcome.type),
         outcome: outcome.code,
         deliveryCount: outcome.deliveryCount,
       };
@@ -133,7 +134,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       // the error only: the body may hold personal data
       const cause = 'cause' in outcome ? outcome.cause : undefined;
       logger.error(
-        { outcome: outcome.code, status: response.status, error: describeCause(cause) },
+        { outcome: outcome.code, status: response.status, error: logError(cause) },
         'dedupe key function threw; delivery refused with 503 so the sender retries',
       );
     } else {
@@ -160,8 +161,4 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     worker,
   }) as WebhookReceiver;
   return receiver;
-}
-
-function describeCause(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -86,7 +86,10 @@ program
         oversizeBytes: flags.oversizeBytes,
         ...(flags.auth && secret ? { secret } : {}),
       },
-      { onResult: (result) => process.stdout.write(`${formatResult(result)}\n`) },
+      {
+        onResult: (result) => process.stdout.write(`${formatResult(result)}\n`),
+        onWarning: (warning) => process.stderr.write(`omni-contract: ${warning}\n`),
+      },
     );
     if (flags.junit) {
       await writeFile(flags.junit, toJUnitXml(report));

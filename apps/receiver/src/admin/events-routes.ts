@@ -155,7 +155,8 @@ function toApiEvent(event: ListedEvent): Record<string, unknown> {
     processedAt: event.processedAt,
     handlerAttempts: event.handlerAttempts,
     lastError: event.lastError,
-    ...(event.issues ? { issues: event.issues } : {}),
+    // cut again on the way out: rows stored before the bounds may hold megabytes of issues
+    ...(event.issues ? { issues: reportedIssues(event.issues) } : {}),
     ...(event.payload === undefined ? {} : { payload: parsePayload(event.payload) }),
   };
 }

@@ -364,13 +364,15 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect(ignored.events.map((event) => event.dedupeKey)).toEqual(['ignored']);
     });
 
-    it('lists without payloads unless asked for them', async () => {
-      await store.insert(newEvent({ dedupeKey: 'with-payload' }));
+    it('lists without payloads and issues unless asked for them', async () => {
+      const issues = [{ path: ['data'], message: 'Unrecognized key: "x"', code: 'unrecognized_keys' }];
+      await store.insert(newEvent({ dedupeKey: 'with-payload', status: 'rejected', issues }));
       const [summary] = (await store.list({ limit: 10 })).events;
-      expect(summary).toMatchObject({ dedupeKey: 'with-payload', status: 'received' });
+      expect(summary).toMatchObject({ dedupeKey: 'with-payload', status: 'rejected' });
       expect(summary).not.toHaveProperty('payload');
+      expect(summary).not.toHaveProperty('issues');
       const [full] = (await store.list({ limit: 10, includePayload: true })).events;
-      expect(full?.payload).toBe('{"event":"lead.created","data":{"leadId":"l1"}}');
+      expect(full).toMatchObject({ payload: '{"event":"lead.created","data":{"leadId":"l1"}}', issues });
     });
 
     it('refuses a malformed cursor', async () => {
@@ -430,7 +432,7 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       const payload = '{"event":"lead.created","data":{"a\\u0000b":1}}';
       const { id } = await store.insert(newEvent({ status: 'rejected', issues, payload }));
       expect(await store.get(id)).toMatchObject({ status: 'rejected', issues, payload });
-      const [listed] = (await store.list({ status: 'rejected', limit: 10 })).events;
+      const [listed] = (await store.list({ status: 'rejected', limit: 10, includePayload: true })).events;
       expect(listed?.issues).toEqual(issues);
     });
 

@@ -103,8 +103,14 @@ export interface ListOptions {
   includePayload?: boolean;
 }
 
-/** a stored event as lists return it: the payload only when asked for */
-export type ListedEvent = Omit<StoredEvent, 'payload'> & { payload?: string };
+/**
+ * a stored event as lists return it: the payload and the issues only when asked for (includePayload),
+ * so a page of summaries stays small whatever the events hold
+ */
+export type ListedEvent = Omit<StoredEvent, 'payload' | 'issues'> & {
+  payload?: string;
+  issues?: InboxIssue[] | null;
+};
 
 export interface ListedEventPage {
   events: ListedEvent[];

@@ -54,8 +54,8 @@ interface SummaryRow {
   dedupe_key: string;
   type: string;
   status: InboxStatus;
-  /** json text */
-  issues: string | null;
+  /** json text; absent from a summary */
+  issues?: string | null;
   delivery_count: number;
   received_at: Date;
   processed_at: Date | null;
@@ -77,10 +77,11 @@ interface ClaimRow {
   lease_token: string | null;
 }
 
-// issues_json since migration 3; the jsonb column for rows a replica of the version before wrote
+// a list without payloads leaves issues out too: a page of 10 000 rows stays small
 const SUMMARY_COLUMNS =
-  'seq, id, dedupe_key, type, status, COALESCE(issues_json, issues::text) AS issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
-const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
+  'seq, id, dedupe_key, type, status, delivery_count, received_at, processed_at, handler_attempts, last_error';
+// issues_json since migration 3; the jsonb column for rows a replica of the version before wrote
+const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, COALESCE(issues_json, issues::text) AS issues, payload`;
 
 // a bound on one statement's size (arrays of this many elements)
 const MAX_BATCH = 500;
@@ -435,10 +436,13 @@ function toListedEvent(row: SummaryRow): ListedEvent {
     processedAt: row.processed_at ? row.processed_at.toISOString() : null,
     handlerAttempts: row.handler_attempts,
     lastError: row.last_error,
-    issues: row.issues === null ? null : (JSON.parse(row.issues) as InboxIssue[]),
+    ...(row.issues === undefined
+      ? {}
+      : { issues: row.issues === null ? null : (JSON.parse(row.issues) as InboxIssue[]) }),
   };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
-  return { ...toListedEvent(row), payload: row.payload };
+  const event = toListedEvent({ ...row, issues: row.issues ?? null });
+  return { ...event, issues: event.issues ?? null, payload: row.payload };
 }

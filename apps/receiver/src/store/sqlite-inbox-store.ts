@@ -57,7 +57,8 @@ interface SummaryRow {
   dedupe_key: string;
   type: string;
   status: InboxStatus;
-  issues: string | null;
+  /** absent from a summary */
+  issues?: string | null;
   delivery_count: number;
   received_at: string;
   processed_at: string | null;
@@ -75,9 +76,10 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+// a list without payloads leaves issues out too: a page of 10 000 rows stays small
 const SUMMARY_COLUMNS =
-  'seq, id, dedupe_key, type, status, issues, delivery_count, received_at, processed_at, handler_attempts, last_error';
-const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, payload`;
+  'seq, id, dedupe_key, type, status, delivery_count, received_at, processed_at, handler_attempts, last_error';
+const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, issues, payload`;
 
 export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxStore {
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
@@ -485,10 +487,13 @@ function toListedEvent(row: SummaryRow): ListedEvent {
     processedAt: row.processed_at,
     handlerAttempts: row.handler_attempts,
     lastError: row.last_error,
-    issues: row.issues ? (JSON.parse(row.issues) as InboxIssue[]) : null,
+    ...(row.issues === undefined
+      ? {}
+      : { issues: row.issues ? (JSON.parse(row.issues) as InboxIssue[]) : null }),
   };
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
-  return { ...toListedEvent(row), payload: row.payload };
+  const event = toListedEvent({ ...row, issues: row.issues ?? null });
+  return { ...event, issues: event.issues ?? null, payload: row.payload };
 }

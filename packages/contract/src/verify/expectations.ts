@@ -13,11 +13,33 @@ function noAnswer(response: ProbeResponse): CheckOutcome {
   return { status: 'fail', durationMs: response.durationMs, reason: response.error ?? 'no answer' };
 }
 
+const MAX_LOCATION_CHARS = 200;
+
+/** a 3xx is never followed, by OmniAI or by this suite: the check fails where the redirect points */
+function redirected(response: ProbeResponse): CheckOutcome | undefined {
+  const { status, durationMs, location } = response;
+  if (status === undefined || status < 300 || status >= 400) return undefined;
+  const target =
+    location === undefined
+      ? ''
+      : ` to ${location.length > MAX_LOCATION_CHARS ? `${location.slice(0, MAX_LOCATION_CHARS)}…` : location}`;
+  return {
+    status: 'fail',
+    durationMs,
+    httpStatus: status,
+    reason: `answered ${status}, a redirect${target}: OmniAI does not follow redirects, so the delivery fails`,
+  };
+}
+
 /** OmniAI counts only a 200 as delivered */
 export function expectDelivered(response: ProbeResponse): CheckOutcome {
   const { status, durationMs } = response;
   if (status === undefined) {
     return noAnswer(response);
+  }
+  const redirect = redirected(response);
+  if (redirect) {
+    return redirect;
   }
   if (status === 200) {
     return { status: 'pass', durationMs, httpStatus: status };
@@ -41,6 +63,10 @@ export function expectRefused(
   const { status, durationMs } = response;
   if (status === undefined) {
     return noAnswer(response);
+  }
+  const redirect = redirected(response);
+  if (redirect) {
+    return redirect;
   }
   const allowed = exact !== undefined ? [exact] : accepted;
   const ok = allowed === 'any-4xx' ? status >= 400 && status < 500 : allowed.includes(status);

@@ -36,6 +36,9 @@ export function toJUnitXml(report: VerificationReport, suiteName = 'omni-contrac
     `<testsuites name="${escapeXml(suiteName)}" tests="${tests}" failures="${report.failed}" skipped="${report.skipped}" time="${seconds(report.durationMs)}">`,
     `  <testsuite name="${escapeXml(suiteName)}" tests="${tests}" failures="${report.failed}" skipped="${report.skipped}" errors="0" time="${seconds(report.durationMs)}">`,
     ...cases,
+    ...(report.warnings?.length
+      ? [`    <system-err>${report.warnings.map(escapeXml).join('\n')}</system-err>`]
+      : []),
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -12,7 +12,12 @@ export interface ProbeResponse {
   status: number | undefined;
   durationMs: number;
   error?: string;
+  /** where a 3xx pointed; never followed */
+  location?: string;
 }
+
+/** how much of a response body a probe reads; the rest is dropped with the connection */
+export const PROBE_BODY_LIMIT_BYTES = 64 * 1024;
 
 export async function probe(request: ProbeRequest): Promise<ProbeResponse> {
   const started = performance.now();
@@ -22,11 +27,19 @@ export async function probe(request: ProbeRequest): Promise<ProbeResponse> {
       method: 'POST',
       headers: request.headers,
       body: request.body,
+      // as OmniAI: a redirect is an answer other than 200, and following it would hand the secret
+      // (and the signature) to whatever origin it names
+      redirect: 'manual',
+      // also bounds the body read below: a body that never ends cannot stall the suite
       signal: AbortSignal.timeout(request.timeoutMs),
     });
-    // drain the body so the connection is reused, but don't let a slow body stall the suite
-    await response.arrayBuffer().catch(() => undefined);
-    return { status: response.status, durationMs: elapsed() };
+    await drainPrefix(response);
+    const location = response.headers.get('location');
+    return {
+      status: response.status,
+      durationMs: elapsed(),
+      ...(location !== null && response.status >= 300 && response.status < 400 ? { location } : {}),
+    };
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
     return {
@@ -34,6 +47,24 @@ export async function probe(request: ProbeRequest): Promise<ProbeResponse> {
       durationMs: elapsed(),
       error: timedOut ? `no answer within ${request.timeoutMs} ms` : describeNetworkError(error),
     };
+  }
+}
+
+/** reads at most PROBE_BODY_LIMIT_BYTES so a short body keeps the connection reusable; cancels the rest */
+async function drainPrefix(response: Response): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  let size = 0;
+  try {
+    while (size < PROBE_BODY_LIMIT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.byteLength;
+    }
+  } catch {
+    // the status is the answer; a body cut by the timeout or a reset does not change it
+  } finally {
+    reader.cancel().catch(() => undefined);
   }
 }
 

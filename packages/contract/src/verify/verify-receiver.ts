@@ -1,6 +1,7 @@
 import { type Check, conformanceChecks } from './checks.js';
 import type { CheckOutcome } from './expectations.js';
 import { createSender, type VerifyTarget } from './target.js';
+import { targetWarnings } from './target-warnings.js';
 
 export interface CheckResult extends CheckOutcome {
   name: string;
@@ -13,11 +14,15 @@ export interface VerificationReport {
   failed: number;
   skipped: number;
   durationMs: number;
+  /** concerns about the target itself (e.g. plain http off this machine), one line each; verifyReceiver always sets it */
+  warnings?: string[];
 }
 
 export interface VerifyOptions {
   /** called after each check, for progress output */
   onResult?: (result: CheckResult) => void;
+  /** called with each warning about the target, before the checks run */
+  onWarning?: (warning: string) => void;
   checks?: Check[];
 }
 
@@ -26,6 +31,8 @@ export async function verifyReceiver(
   target: VerifyTarget,
   options: VerifyOptions = {},
 ): Promise<VerificationReport> {
+  const warnings = targetWarnings(target.url);
+  for (const warning of warnings) options.onWarning?.(warning);
   const send = createSender(target);
   const started = performance.now();
   const results: CheckResult[] = [];
@@ -43,5 +50,6 @@ export async function verifyReceiver(
     failed: count('fail'),
     skipped: count('skip'),
     durationMs: Math.round(performance.now() - started),
+    warnings,
   };
 }

@@ -8,6 +8,10 @@ export const REDACTED_PATHS = [
   '*.webhookSecret',
   'headers',
   '*.headers',
+  'apiTokens',
+  '*.apiTokens',
+  'token',
+  '*.token',
 ];
 
 export function createLogger(level: LoggerOptions['level'] = 'info'): Logger {

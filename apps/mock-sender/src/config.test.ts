@@ -96,15 +96,20 @@ describe('access configuration', () => {
   it.each(['0.0.0.0', '::', '10.1.2.3', 'sender.staging.example'])(
     'refuses HOST=%s without a token, naming SENDER_API_TOKEN, unless ALLOW_UNAUTHENTICATED=true',
     (host) => {
-      expect(() => loadConfig({ HOST: host })).toThrow(/^invalid SENDER_API_TOKEN: HOST=.* set SENDER_API_TOKEN/);
+      expect(() => loadConfig({ HOST: host })).toThrow(
+        /^invalid SENDER_API_TOKEN: HOST=.* set SENDER_API_TOKEN/,
+      );
       expect(loadConfig({ HOST: host, ALLOW_UNAUTHENTICATED: 'true' }).host).toBe(host);
       expect(loadConfig({ HOST: host, SENDER_API_TOKEN: 'a-token-of-16-chars' }).apiTokens).toHaveLength(1);
     },
   );
 
-  it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost'])('starts on loopback HOST=%s without a token', (host) => {
-    expect(loadConfig({ HOST: host }).apiTokens).toEqual([]);
-  });
+  it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost'])(
+    'starts on loopback HOST=%s without a token',
+    (host) => {
+      expect(loadConfig({ HOST: host }).apiTokens).toEqual([]);
+    },
+  );
 });
 
 describe('README', () => {

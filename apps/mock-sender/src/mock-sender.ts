@@ -2,8 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { type AccessControl, type AccessControlOptions, createAccessControl } from './access/access-control.js';
 import { isLoopbackHost } from './access/access-config.js';
+import {
+  type AccessControl,
+  type AccessControlOptions,
+  createAccessControl,
+} from './access/access-control.js';
 import type { SenderConfig } from './config.js';
 import { createWebConsole, type WebConsole } from './console/web-console.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';

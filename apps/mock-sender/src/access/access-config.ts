@@ -25,7 +25,10 @@ const apiTokensSchema = commaList(
 const hostNamesSchema = commaList(
   z
     .string()
-    .regex(/^[a-z0-9.-]+$|^\[?[0-9a-f:.]+\]?$/i, 'host names only, without scheme or port (e.g. sender.staging.example)')
+    .regex(
+      /^[a-z0-9.-]+$|^\[?[0-9a-f:.]+\]?$/i,
+      'host names only, without scheme or port (e.g. sender.staging.example)',
+    )
     .transform((name) => name.toLowerCase().replace(/^\[|\]$/g, '')),
 );
 

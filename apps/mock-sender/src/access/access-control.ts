@@ -90,7 +90,10 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
 
   const refuseWrongToken = async (ctx: Koa.Context, via: Actor['via']): Promise<never> => {
     failedSignIns.recordFailure(ctx.ip);
-    logger?.warn({ address: ctx.ip, via, action: `${ctx.method} ${ctx.path.slice(0, 200)}` }, 'refused a wrong API token');
+    logger?.warn(
+      { address: ctx.ip, via, action: `${ctx.method} ${ctx.path.slice(0, 200)}` },
+      'refused a wrong API token',
+    );
     await sleep(failureDelayMs);
     throw new HttpError(401, 'invalid_token', 'wrong token: it is not one of the SENDER_API_TOKEN values');
   };
@@ -122,7 +125,11 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
       );
     }
     if (stateChanging && !csrfTokenMatches(signedIn.session, ctx.get(CSRF_HEADER))) {
-      throw new HttpError(403, 'csrf_token_mismatch', `a console request must carry its session's ${CSRF_HEADER}`);
+      throw new HttpError(
+        403,
+        'csrf_token_mismatch',
+        `a console request must carry its session's ${CSRF_HEADER}`,
+      );
     }
     return { label: signedIn.session.tokenLabel, via: 'console', session: signedIn.session.label };
   };
@@ -143,7 +150,11 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     }
     if (ctx.method === 'POST') {
       if (!tokens.required) {
-        throw new HttpError(409, 'sign_in_not_needed', 'this sender has no SENDER_API_TOKEN: nothing to sign in to');
+        throw new HttpError(
+          409,
+          'sign_in_not_needed',
+          'this sender has no SENDER_API_TOKEN: nothing to sign in to',
+        );
       }
       refuseWhileBlocked(ctx);
       const label = tokens.match(await readToken(ctx));
@@ -173,7 +184,13 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
         const { tokenLabel, label } = signedIn.session;
         audit(ctx, { label: tokenLabel, via: 'console', session: label }, 204, 'console sign-out');
       }
-      ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: '/', maxAge: 0 });
+      ctx.cookies.set(SESSION_COOKIE, '', {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.secure,
+        path: '/',
+        maxAge: 0,
+      });
       ctx.status = 204;
       return;
     }
@@ -194,7 +211,10 @@ export function createAccessControl(options: AccessControlOptions): AccessContro
     const stateChanging = STATE_CHANGING_METHODS.has(ctx.method);
     const crossSite = stateChanging ? hostNames.crossSiteReason(ctx) : undefined;
     if (crossSite) {
-      logger?.warn({ address: ctx.ip, action: `${ctx.method} ${ctx.path.slice(0, 200)}`, crossSite }, 'refused a cross-site request');
+      logger?.warn(
+        { address: ctx.ip, action: `${ctx.method} ${ctx.path.slice(0, 200)}`, crossSite },
+        'refused a cross-site request',
+      );
       throw new HttpError(
         403,
         'cross_site_request',

@@ -68,6 +68,15 @@ export class DeliveryFeed {
     this.#sweep = setInterval(() => this.#dropStalled(), sweepMs).unref();
   }
 
+  /** the most bytes waiting for any one client (what its socket has not taken yet) */
+  get queuedBytes(): number {
+    let most = 0;
+    for (const stream of this.#clients.keys()) {
+      most = Math.max(most, stream.writableLength + stream.readableLength);
+    }
+    return most;
+  }
+
   get maxClients(): number {
     return this.#maxClients;
   }

@@ -145,6 +145,24 @@ describe('SENDER_API_TOKEN', () => {
   });
 });
 
+describe('start-up', () => {
+  it('warns when ALLOW_UNAUTHENTICATED lets a non-loopback sender run without a token', async () => {
+    const started = await startGuardedSender(
+      { HOST: '0.0.0.0', SENDER_API_TOKEN: '', ALLOW_UNAUTHENTICATED: 'true' },
+      {},
+      false,
+    );
+    cleanups.push(() => started.sender.close());
+    expect(started.log.records()).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        host: '0.0.0.0',
+        msg: expect.stringContaining('ALLOW_UNAUTHENTICATED=true'),
+      }),
+    );
+  });
+});
+
 describe('audit log', () => {
   it('logs each state-changing call with who, what and which delivery or endpoint, and no secret', async () => {
     const started = await guarded();

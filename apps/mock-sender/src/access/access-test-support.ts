@@ -22,6 +22,7 @@ export interface StartedSender {
 export async function startGuardedSender(
   env: Record<string, string> = {},
   options: MockSenderOptions = {},
+  listen = true,
 ): Promise<StartedSender> {
   const lines: string[] = [];
   const stream = new Writable({
@@ -40,7 +41,8 @@ export async function startGuardedSender(
     }),
     { logger, access: { failureDelayMs: 20, failedSignIns: { maxFailures: 1000 } }, ...options },
   );
-  const base = await sender.listen(0, '127.0.0.1');
+  // always on loopback: a HOST in env only shapes the configuration
+  const base = listen ? await sender.listen(0, '127.0.0.1') : '';
   return {
     sender,
     base,

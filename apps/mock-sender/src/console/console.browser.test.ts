@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -180,6 +182,34 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     });
     expect(stale.status).toBe(401);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('refuses a form another site posts to redeliver from a signed-in browser', async () => {
+    const { sender, base, page } = await openConsole();
+    const target = await receiver(() => 500);
+    await addEndpoint(base, target.url);
+    const sent = await fetch(`${base}/events`, {
+      method: 'POST',
+      headers: { ...AUTHORIZED, 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'lead.created' }),
+    });
+    const [delivery] = ((await sent.json()) as { deliveries: { id: string }[] }).deliveries;
+    // another origin (localhost, not 127.0.0.1) whose page posts a form to the sender as soon as it loads
+    const attacker = createServer((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(
+        `<form method="post" action="${base}/deliveries/${delivery?.id}/redeliver"><input name="x" value="1"></form>` +
+          '<script>document.forms[0].submit()</script>',
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => attacker.close(() => resolve())));
+    const refused = page.waitForResponse((response) => response.url().endsWith('/redeliver'));
+    await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);
+    const answer = await refused;
+    expect(answer.status()).toBe(403);
+    expect(await answer.json()).toMatchObject({ error: { code: 'cross_site_request' } });
+    expect(sender.outbox.list({ limit: 10 }).deliveries).toHaveLength(1);
   });
 
   it('adds an endpoint, sends a generated event to it alone, shows it succeed, removes the endpoint', async () => {

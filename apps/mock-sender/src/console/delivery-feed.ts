@@ -121,19 +121,16 @@ export class DeliveryFeed {
   /**
    * Bytes left in a stream are bytes its socket would not take (the pipe pauses on a full socket):
    * a client whose queue has not emptied for `stallMs` has stopped reading, however little is queued.
-   * Streams past `maxAgeMs` end cleanly; the browser reconnects.
+   * Streams past `maxAgeMs` are closed too; the browser reconnects. Both are destroyed rather than
+   * ended: an end waits for a socket that may never drain, and `server.close()` would wait with it.
    */
   #dropStalled(): void {
     const now = this.#clock();
     for (const [stream, client] of this.#clients) {
-      if (now - client.openedAt >= this.#maxAgeMs) {
-        this.#clients.delete(stream);
-        stream.end();
-        continue;
-      }
       const waiting = stream.writableLength + stream.readableLength > 0;
       client.stalledSince = waiting ? (client.stalledSince ?? now) : undefined;
-      if (client.stalledSince !== undefined && now - client.stalledSince >= this.#stallMs) {
+      const stalled = client.stalledSince !== undefined && now - client.stalledSince >= this.#stallMs;
+      if (stalled || now - client.openedAt >= this.#maxAgeMs) {
         this.#clients.delete(stream);
         stream.destroy();
       }

@@ -301,7 +301,11 @@ describe('GET /deliveries/stream', () => {
     });
     for (const client of clients) client.socket.pause();
     expect((await fetch(`${base}/deliveries/stream`)).status).toBe(503);
+    const closed = clients.map((client) => new Promise((resolve) => client.socket.once('close', resolve)));
     await eventually(() => started.webConsole.feed.clientCount === 0);
+    // their connections go with them, so the sender can still stop
+    for (const client of clients) client.socket.resume();
+    await withTimeout(Promise.all(closed), 3000, 'the aged-out client sockets to close');
     const again = await fetch(`${base}/deliveries/stream`);
     expect(again.status).toBe(200);
     await again.body?.cancel();

@@ -42,7 +42,7 @@ export interface AccessControl {
 
 // the page and its files load for anyone: the page shows the sign-in form; /healthz is for probes
 const isPublic = (ctx: Koa.Context) =>
-  ctx.method === 'GET' && (ctx.path === '/' || ctx.path.startsWith('/assets/'));
+  (ctx.method === 'GET' || ctx.method === 'HEAD') && (ctx.path === '/' || ctx.path.startsWith('/assets/'));
 
 async function readToken(ctx: Koa.Context): Promise<string> {
   if (!ctx.is('application/json')) {

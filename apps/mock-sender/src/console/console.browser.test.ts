@@ -184,6 +184,24 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('opens at once, with no sign-in form or sign-out, on a sender without a token', async () => {
+    const sender = createMockSender(loadConfig({ DATABASE_URL: 'file::memory:', LOG_LEVEL: 'silent' }));
+    const base = await sender.listen(0, '127.0.0.1');
+    cleanups.push(() => sender.close());
+    const context = await browser.newContext();
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(base);
+    await page.locator('#feed-status[data-connected="true"]').waitFor();
+    await expect(page.locator('#console-main').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#sign-in').isHidden()).resolves.toBe(true);
+    await expect(page.locator('#sign-out').isHidden()).resolves.toBe(true);
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#endpoint-list li', { hasText: 'http://127.0.0.1:9/hook' }).waitFor();
+  });
+
   it('refuses a form another site posts to redeliver from a signed-in browser', async () => {
     const { sender, base, page } = await openConsole();
     const target = await receiver(() => 500);

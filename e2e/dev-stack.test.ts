@@ -30,6 +30,11 @@ test('pnpm start delivers and stores one event of every type within 30 s, then -
     expect(output.match(/INFO: event stored/g)).toHaveLength(7);
     expect(output.match(/INFO: delivered/g)).toHaveLength(7);
     expect(output).toContain('pnpm omni-contract verify --url');
+    // the sender runs with a generated SENDER_API_TOKEN, and says how to use it
+    const token = /sign in with the sender API token (dev_[0-9a-f]{32})/.exec(output)?.[1];
+    expect(token).toBeDefined();
+    expect(output).toContain(`curl -s http://127.0.0.1:`);
+    expect(output).toContain(`/deliveries -H 'authorization: Bearer ${token}'`);
     expect(code).toBe(0);
   } finally {
     await remove();

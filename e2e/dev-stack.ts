@@ -13,7 +13,8 @@ import { allDeliveries, postEvents, storedEvents, WEBHOOK_PATH, waitFor } from '
 const HELP = `usage: pnpm start [--once] [--data-dir DIR]
 
 Starts the receiver (RECEIVER_PORT, default 3000) and the mock sender (SENDER_PORT, default 4000) on
-SQLite in ./data/dev (reset on each start), with a generated secret. The sender delivers one event of
+SQLite in ./data/dev (reset on each start), with a generated secret and a generated sender API token
+(SENDER_API_TOKEN: the web console asks for it once). The sender delivers one event of
 every type to the receiver; the terminal shows every attempt and every stored event. Ctrl-C stops both.
 
   --once           exit once the first events are delivered and stored (exit 1 if not within 30 s)
@@ -51,6 +52,8 @@ const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const dataDir = resolve(flags['data-dir'] ?? `${repoRoot}data/dev`);
 const secret = `dev_${randomBytes(12).toString('hex')}`;
 const adminToken = randomBytes(16).toString('hex');
+// the sender's API and console are guarded as in staging: the console signs in with this token
+const senderToken = `dev_${randomBytes(16).toString('hex')}`;
 const pretty = prettyFactory({
   colorize: process.stdout.isTTY,
   translateTime: 'HH:MM:ss',
@@ -124,13 +127,13 @@ async function startService(name: 'receiver' | 'sender', port: number, env: Reco
 
 async function deliverOneOfEach(receiver: ServiceProcess, sender: ServiceProcess): Promise<boolean> {
   for (const event of WEBHOOK_EVENT_TYPES) {
-    await postEvents(sender, { event });
+    await postEvents(sender, { event }, senderToken);
   }
   const settled = await waitFor(
     'every event delivered and stored',
     async () => {
       const [deliveries, stored] = await Promise.all([
-        allDeliveries(sender),
+        allDeliveries(sender, senderToken),
         storedEvents(receiver, adminToken),
       ]);
       const done = deliveries.every((delivery) => delivery.state === 'succeeded');
@@ -152,9 +155,9 @@ function printNextSteps(receiver: ServiceProcess, sender: ServiceProcess): void 
   process.stdout.write(`
 Try next:
   send another event   pnpm omni-mock send lead.created --url ${webhookUrl} --secret ${secret}
-                       curl -s -X POST ${sender.url}/events -H 'content-type: application/json' -d '{"event":"document.extracted"}'
-  web console          ${sender.url}/
-  list deliveries      curl -s ${sender.url}/deliveries
+                       curl -s -X POST ${sender.url}/events -H 'authorization: Bearer ${senderToken}' -H 'content-type: application/json' -d '{"event":"document.extracted"}'
+  web console          open ${sender.url}/ and sign in with the sender API token ${senderToken}
+  list deliveries      curl -s ${sender.url}/deliveries -H 'authorization: Bearer ${senderToken}'
   list stored events   curl -s ${receiver.url}/events -H 'authorization: Bearer ${adminToken}'
   metrics              curl -s ${receiver.url}/metrics
   contract suite       WEBHOOK_SECRET=${secret} pnpm omni-contract verify --url ${webhookUrl}
@@ -172,6 +175,7 @@ try {
     TARGET_URL: `http://127.0.0.1:${receiverPort}${WEBHOOK_PATH}`,
     DATABASE_URL: `file:${dataDir}/sender.sqlite`,
     RETRY_TIME_SCALE: process.env.RETRY_TIME_SCALE ?? '1',
+    SENDER_API_TOKEN: senderToken,
   });
   process.stdout.write(`\nreceiver ${receiver.url}  sender ${sender.url}  secret ${secret}\n\n`);
   const delivered = await deliverOneOfEach(receiver, sender);

@@ -4,6 +4,9 @@ import { ServiceProcess } from './service-process.js';
 
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 export const WEBHOOK_PATH = '/webhooks/omniai';
+/** the sender's SENDER_API_TOKEN in every e2e run: its API is used as staging uses it */
+export const SENDER_API_TOKEN = 'e2e-sender-token-0123456789';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export interface ReceiverOptions {
   dir: string;
@@ -42,6 +45,7 @@ export function startSender(options: SenderOptions): Promise<ServiceProcess> {
     env: {
       TARGET_URL: options.targetUrl,
       WEBHOOK_SECRET: options.secret,
+      SENDER_API_TOKEN,
       RETRY_TIME_SCALE: String(options.timeScale),
       DATABASE_URL: `file:${options.dir}/sender.sqlite`,
       LOG_LEVEL: 'warn',
@@ -65,28 +69,36 @@ export interface PostedEvents {
 export async function postEvents(
   sender: ServiceProcess,
   body: Record<string, unknown>,
+  token = SENDER_API_TOKEN,
 ): Promise<PostedEvents> {
   return json(
     await fetch(`${sender.url}/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...bearer(token), 'content-type': 'application/json' },
       body: JSON.stringify(body),
     }),
   );
 }
 
-export async function getDelivery(sender: ServiceProcess, id: string): Promise<DeliveryView> {
-  return json(await fetch(`${sender.url}/deliveries/${id}`));
+export async function getDelivery(
+  sender: ServiceProcess,
+  id: string,
+  token = SENDER_API_TOKEN,
+): Promise<DeliveryView> {
+  return json(await fetch(`${sender.url}/deliveries/${id}`, { headers: bearer(token) }));
 }
 
 /** every delivery of the sender, following the cursor */
-export async function allDeliveries(sender: ServiceProcess): Promise<DeliveryView[]> {
+export async function allDeliveries(
+  sender: ServiceProcess,
+  token = SENDER_API_TOKEN,
+): Promise<DeliveryView[]> {
   const deliveries: DeliveryView[] = [];
   let cursor: string | null = null;
   do {
     const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
     const page: { deliveries: DeliveryView[]; nextCursor: string | null } = await json(
-      await fetch(`${sender.url}/deliveries?limit=10000${query}`),
+      await fetch(`${sender.url}/deliveries?limit=10000${query}`, { headers: bearer(token) }),
     );
     deliveries.push(...page.deliveries);
     cursor = page.nextCursor;

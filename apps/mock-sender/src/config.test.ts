@@ -19,6 +19,11 @@ describe('loadConfig', () => {
       runsPerSlot: 4,
       signing: false,
       logLevel: 'info',
+      apiTokens: [],
+      allowUnauthenticated: false,
+      allowedHosts: [],
+      trustProxy: false,
+      maxLiveStreams: 50,
     });
   });
 
@@ -54,10 +59,57 @@ describe('loadConfig', () => {
     ['WEBHOOK_SECRET_HEADER', 'x secret'],
     ['WEBHOOK_SIGNING', 'yes'],
     ['DELIVERY_CONCURRENCY', '0'],
+    ['SENDER_API_TOKEN', 'short'],
+    ['SENDER_API_TOKEN', 'a-long-enough-token-1,'],
+    ['SENDER_API_TOKEN', 'a long enough token with spaces'],
+    ['ALLOW_UNAUTHENTICATED', 'yes'],
+    ['ALLOWED_HOSTS', 'https://sender.example'],
+    ['TRUST_PROXY', 'on'],
+    ['MAX_LIVE_STREAMS', '0'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}: `));
   });
+});
+
+describe('access configuration', () => {
+  it('splits SENDER_API_TOKEN for rotation and lowercases ALLOWED_HOSTS', () => {
+    expect(
+      loadConfig({
+        SENDER_API_TOKEN: 'first-token-0123456789, second-token-0123456789',
+        ALLOWED_HOSTS: 'Sender.Staging.example,[::1]',
+        MAX_LIVE_STREAMS: '5',
+      }),
+    ).toMatchObject({
+      apiTokens: ['first-token-0123456789', 'second-token-0123456789'],
+      allowedHosts: ['sender.staging.example', '::1'],
+      maxLiveStreams: 5,
+    });
+  });
+
+  it('never quotes a token in its error', () => {
+    expect(() => loadConfig({ SENDER_API_TOKEN: 'too-short-tok' })).toThrow(
+      /^invalid SENDER_API_TOKEN: each comma-separated token needs at least 16 characters$/,
+    );
+  });
+
+  it.each(['0.0.0.0', '::', '10.1.2.3', 'sender.staging.example'])(
+    'refuses HOST=%s without a token, naming SENDER_API_TOKEN, unless ALLOW_UNAUTHENTICATED=true',
+    (host) => {
+      expect(() => loadConfig({ HOST: host })).toThrow(
+        /^invalid SENDER_API_TOKEN: HOST=.* set SENDER_API_TOKEN/,
+      );
+      expect(loadConfig({ HOST: host, ALLOW_UNAUTHENTICATED: 'true' }).host).toBe(host);
+      expect(loadConfig({ HOST: host, SENDER_API_TOKEN: 'a-token-of-16-chars' }).apiTokens).toHaveLength(1);
+    },
+  );
+
+  it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost'])(
+    'starts on loopback HOST=%s without a token',
+    (host) => {
+      expect(loadConfig({ HOST: host }).apiTokens).toEqual([]);
+    },
+  );
 });
 
 describe('README', () => {

@@ -6,6 +6,7 @@ import {
   type SuccessRule,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
+import { ACCESS_CONFIG_VARIABLES, unauthenticatedExposure } from './access/access-config.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -84,6 +85,7 @@ export const CONFIG_VARIABLES = {
     default: 'info',
     doc: 'pino log level',
   },
+  ...ACCESS_CONFIG_VARIABLES,
 } as const;
 
 type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -103,6 +105,12 @@ export interface SenderConfig {
   runsPerSlot: number;
   signing: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** SENDER_API_TOKEN, split for rotation; empty when unset */
+  apiTokens: string[];
+  allowUnauthenticated: boolean;
+  allowedHosts: string[];
+  trustProxy: boolean;
+  maxLiveStreams: number;
 }
 
 export class ConfigError extends Error {
@@ -130,7 +138,7 @@ function read<K extends ConfigVariable>(
 
 /** validates the environment; a bad value throws a ConfigError naming the variable */
 export function loadConfig(env: Record<string, string | undefined> = process.env): SenderConfig {
-  return {
+  const config: SenderConfig = {
     port: read(env, 'PORT'),
     host: read(env, 'HOST'),
     webhookSecret: read(env, 'WEBHOOK_SECRET'),
@@ -145,5 +153,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runsPerSlot: read(env, 'DELIVERY_RUNS_PER_SLOT'),
     signing: read(env, 'WEBHOOK_SIGNING'),
     logLevel: read(env, 'LOG_LEVEL'),
+    apiTokens: read(env, 'SENDER_API_TOKEN') ?? [],
+    allowUnauthenticated: read(env, 'ALLOW_UNAUTHENTICATED'),
+    allowedHosts: read(env, 'ALLOWED_HOSTS') ?? [],
+    trustProxy: read(env, 'TRUST_PROXY'),
+    maxLiveStreams: read(env, 'MAX_LIVE_STREAMS'),
   };
+  const exposure = unauthenticatedExposure(config.host, config.apiTokens, config.allowUnauthenticated);
+  if (exposure) {
+    throw new ConfigError('SENDER_API_TOKEN', exposure);
+  }
+  return config;
 }

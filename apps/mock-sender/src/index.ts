@@ -1,3 +1,9 @@
+export {
+  type AccessControl,
+  type AccessControlOptions,
+  createAccessControl,
+} from './access/access-control.js';
+export { ApiTokens } from './access/api-tokens.js';
 export { CONFIG_VARIABLES, ConfigError, loadConfig, type SenderConfig } from './config.js';
 export { ConcurrencyLimit, KeyedConcurrencyLimit } from './delivery/concurrency-limit.js';
 export { RESPONSE_BODY_LIMIT_BYTES, sendAttempt } from './delivery/delivery-attempt.js';

@@ -2,6 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { isLoopbackHost } from './access/access-config.js';
+import {
+  type AccessControl,
+  type AccessControlOptions,
+  createAccessControl,
+} from './access/access-control.js';
 import type { SenderConfig } from './config.js';
 import { createWebConsole, type WebConsole } from './console/web-console.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
@@ -18,6 +24,10 @@ export interface MockSenderOptions {
   consoleAssetsDir?: string | undefined;
   /** how long an owner of the outbox file may go without a heartbeat before it is taken over */
   ownerStaleAfterMs?: number | undefined;
+  /** the wrong-token delay, rate limit and session bounds (tests shorten them) */
+  access?: Pick<AccessControlOptions, 'failureDelayMs' | 'failedSignIns' | 'sessions'> | undefined;
+  /** live-feed timings (tests shorten them) */
+  feed?: { stallMs?: number; maxAgeMs?: number } | undefined;
 }
 
 export interface MockSender {
@@ -28,6 +38,7 @@ export interface MockSender {
   endpoints: EndpointRegistry;
   db: SqliteDatabase;
   webConsole: WebConsole;
+  access: AccessControl;
   /** listens on `port`/`host` (config by default) and answers the base url */
   listen(port?: number, host?: string): Promise<string>;
   /** stops listening, lets requests in flight finish, closes the database */
@@ -88,8 +99,37 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
   if (resumed > 0) {
     logger?.info({ resumed }, 'resumed unsettled deliveries from the outbox');
   }
-  const webConsole = createWebConsole({ engine, logger, assetsDir: options.consoleAssetsDir });
-  const app = createHttpApi({ outbox, endpoints, engine, logger, clock, console: webConsole.middleware });
+  if (config.apiTokens.length === 0 && !isLoopbackHost(config.host)) {
+    logger?.warn(
+      { host: config.host },
+      'ALLOW_UNAUTHENTICATED=true: anyone who reaches this sender can send, redeliver and change endpoints',
+    );
+  }
+  const access = createAccessControl({
+    ...options.access,
+    tokens: config.apiTokens,
+    host: config.host,
+    allowedHosts: config.allowedHosts,
+    logger,
+    clock,
+  });
+  const webConsole = createWebConsole({
+    engine,
+    logger,
+    assetsDir: options.consoleAssetsDir,
+    maxStreams: config.maxLiveStreams,
+    ...options.feed,
+  });
+  const app = createHttpApi({
+    outbox,
+    endpoints,
+    engine,
+    logger,
+    clock,
+    console: webConsole.middleware,
+    access: access.middleware,
+    trustProxy: config.trustProxy,
+  });
   let server: Server | undefined;
 
   return {
@@ -100,6 +140,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     endpoints,
     db,
     webConsole,
+    access,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         const listening = createServer(app.callback());

@@ -37,6 +37,8 @@ export async function startService(config: SenderConfig): Promise<MockSender> {
       database: config.databaseUrl,
       retryTimeScale: config.retryTimeScale,
       successRule: config.successRule,
+      // how many, never which
+      apiTokens: config.apiTokens.length,
     },
     'mock sender listening',
   );

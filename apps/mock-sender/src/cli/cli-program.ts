@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from '../config.js';
 import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
 import { runSend, SendInputError } from './send-command.js';
+import { addSenderCommands } from './sender-commands.js';
 
 // exit 1 means "a delivery failed", so bad input exits 2
 export const INPUT_ERROR_EXIT_CODE = 2;
@@ -165,13 +166,20 @@ export function createCli(io: CliIo): Command {
     .option('--port <port>', 'overrides PORT', cliOptionParsers.port)
     .option('--host <host>', 'overrides HOST', cliOptionParsers.host)
     .option('--target-url <url>', 'overrides TARGET_URL', cliOptionParsers.url)
-    .action(async (options: { port?: number; host?: string; targetUrl?: string }) => {
+    .option(
+      '--token <token>',
+      'overrides SENDER_API_TOKEN, the API token(s) the service requires (prefer the variable: a command line shows in ps)',
+    )
+    .action(async (options: { port?: number; host?: string; targetUrl?: string; token?: string }) => {
       const env = { ...io.env };
       if (options.port !== undefined) env.PORT = String(options.port);
       if (options.host !== undefined) env.HOST = options.host;
       if (options.targetUrl !== undefined) env.TARGET_URL = options.targetUrl;
+      if (options.token !== undefined) env.SENDER_API_TOKEN = options.token;
       await io.serve(env);
     });
+
+  addSenderCommands(program, io, cliOptionParsers);
 
   program
     .command('events')

@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,9 +51,14 @@ interface Console {
   sends: string[];
 }
 
+const API_TOKEN = 'console-test-token-0123456789';
+const AUTHORIZED = { authorization: `Bearer ${API_TOKEN}` };
+
+/** a sender with a SENDER_API_TOKEN, its console open and signed in */
 async function openConsole(retryTimeScale = '0.01'): Promise<Console> {
   const sender = createMockSender(
     loadConfig({
+      SENDER_API_TOKEN: API_TOKEN,
       DATABASE_URL: 'file::memory:',
       // waits of 0.6, 1.2 and 2.4 s by default: time for the page to show each scheduled retry before it starts
       RETRY_TIME_SCALE: retryTimeScale,
@@ -75,6 +82,8 @@ async function openConsole(retryTimeScale = '0.01'): Promise<Console> {
     }
   });
   await page.goto(base);
+  await page.getByLabel('API token').fill(API_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#feed-status[data-connected="true"]').waitFor();
   return { sender, base, page, pageErrors, sends };
 }
@@ -88,7 +97,7 @@ async function receiver(respond?: Parameters<typeof startTestReceiver>[0]): Prom
 async function addEndpoint(base: string, url: string): Promise<void> {
   const response = await fetch(`${base}/endpoints`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...AUTHORIZED, 'content-type': 'application/json' },
     body: JSON.stringify({ url }),
   });
   expect(response.status).toBe(201);
@@ -113,6 +122,114 @@ const RECORD_SCHEDULED_ATTEMPTS = `(() => {
 const failedAttempts = (page: Page) => page.locator('#timeline li.attempt--failed');
 
 describe('web console in Chromium', { timeout: 30_000 }, () => {
+  it('asks for the token once, keeps only an HttpOnly session cookie, and signs out', async () => {
+    const sender = createMockSender(
+      loadConfig({
+        SENDER_API_TOKEN: `other-token-0123456789,${API_TOKEN}`,
+        DATABASE_URL: 'file::memory:',
+        LOG_LEVEL: 'silent',
+      }),
+      { access: { failureDelayMs: 50 } },
+    );
+    const base = await sender.listen(0, '127.0.0.1');
+    cleanups.push(() => sender.close());
+    const context = await browser.newContext();
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.goto(base);
+    await page.locator('#sign-in-form').waitFor();
+    await expect(page.locator('#console-main').isHidden()).resolves.toBe(true);
+    await expect(page.locator('#sign-in-token:focus').count()).resolves.toBe(1);
+
+    await page.getByLabel('API token').fill('not-the-token-0123456789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#sign-in-error', { hasText: 'Wrong token' }).waitFor();
+    await expect(page.locator('#console-main').isHidden()).resolves.toBe(true);
+
+    await page.getByLabel('API token').fill(API_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#feed-status[data-connected="true"]').waitFor();
+    await expect(page.locator('#sign-in').isHidden()).resolves.toBe(true);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({
+      name: 'omni_mock_session',
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+    });
+    expect(cookie?.value).not.toContain(API_TOKEN);
+    await expect(page.evaluate('document.cookie')).resolves.toBe('');
+
+    // a reload keeps the session: no second sign-in
+    await page.reload();
+    await page.locator('#feed-status[data-connected="true"]').waitFor();
+    await expect(page.locator('#sign-in').isHidden()).resolves.toBe(true);
+
+    // the page's writes pass the CSRF checks: an endpoint added from the form
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#endpoint-list li', { hasText: 'http://127.0.0.1:9/hook' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#sign-in-form').waitFor();
+    expect(sender.access.sessions.size).toBe(0);
+    const stale = await fetch(`${base}/deliveries`, {
+      headers: { cookie: `omni_mock_session=${cookie?.value}` },
+    });
+    expect(stale.status).toBe(401);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens at once, with no sign-in form or sign-out, on a sender without a token', async () => {
+    const sender = createMockSender(loadConfig({ DATABASE_URL: 'file::memory:', LOG_LEVEL: 'silent' }));
+    const base = await sender.listen(0, '127.0.0.1');
+    cleanups.push(() => sender.close());
+    const context = await browser.newContext();
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(base);
+    await page.locator('#feed-status[data-connected="true"]').waitFor();
+    await expect(page.locator('#console-main').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#sign-in').isHidden()).resolves.toBe(true);
+    await expect(page.locator('#sign-out').isHidden()).resolves.toBe(true);
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#endpoint-list li', { hasText: 'http://127.0.0.1:9/hook' }).waitFor();
+  });
+
+  it('refuses a form another site posts to redeliver from a signed-in browser', async () => {
+    const { sender, base, page } = await openConsole();
+    const target = await receiver(() => 500);
+    await addEndpoint(base, target.url);
+    const sent = await fetch(`${base}/events`, {
+      method: 'POST',
+      headers: { ...AUTHORIZED, 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'lead.created' }),
+    });
+    const [delivery] = ((await sent.json()) as { deliveries: { id: string }[] }).deliveries;
+    // another origin (localhost, not 127.0.0.1) whose page posts a form to the sender as soon as it loads
+    const attacker = createServer((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end(
+        `<form method="post" action="${base}/deliveries/${delivery?.id}/redeliver"><input name="x" value="1"></form>` +
+          '<script>document.forms[0].submit()</script>',
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => attacker.close(() => resolve())));
+    const refused = page.waitForResponse((response) => response.url().endsWith('/redeliver'));
+    await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);
+    const answer = await refused;
+    expect(answer.status()).toBe(403);
+    expect(await answer.json()).toMatchObject({ error: { code: 'cross_site_request' } });
+    expect(sender.outbox.list({ limit: 10 }).deliveries).toHaveLength(1);
+  });
+
   it('adds an endpoint, sends a generated event to it alone, shows it succeed, removes the endpoint', async () => {
     const { sender, page, pageErrors } = await openConsole();
     const chosen = await receiver();
@@ -229,7 +346,7 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     const started = performance.now();
     const sent = await fetch(`${base}/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTHORIZED, 'content-type': 'application/json' },
       body: JSON.stringify({ event: 'lead.created', count: 400 }),
     });
     expect(sent.status).toBe(202);

@@ -12,7 +12,7 @@ import type { DeliveryListItem, DeliveryView } from '../outbox/outbox.js';
 import { eventually, startTestReceiver } from '../test-support/test-receiver.js';
 import type { Delivery, DeliveryRow, Endpoint, FeedEvent } from './browser/api.js';
 import { loadConsoleAssets } from './console-assets.js';
-import { type FeedMessage, MAX_FEED_CLIENTS } from './delivery-feed.js';
+import { type FeedMessage, MAX_BUFFERED_BYTES, MAX_FEED_CLIENTS } from './delivery-feed.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -22,9 +22,12 @@ afterEach(async () => {
   }
 });
 
-async function sender(options: MockSenderOptions = {}): Promise<{ sender: MockSender; base: string }> {
+async function sender(
+  options: MockSenderOptions = {},
+  env: Record<string, string> = {},
+): Promise<{ sender: MockSender; base: string }> {
   const started = createMockSender(
-    loadConfig({ DATABASE_URL: 'file::memory:', RETRY_TIME_SCALE: '0.001', LOG_LEVEL: 'silent' }),
+    loadConfig({ DATABASE_URL: 'file::memory:', RETRY_TIME_SCALE: '0.001', LOG_LEVEL: 'silent', ...env }),
     options,
   );
   const base = await started.listen(0, '127.0.0.1');
@@ -245,9 +248,64 @@ describe('GET /deliveries/stream', () => {
     expect(started.webConsole.feed.clientCount).toBe(MAX_FEED_CLIENTS);
     const refused = await fetch(`${base}/deliveries/stream`);
     expect(refused.status).toBe(503);
-    expect(await refused.json()).toMatchObject({ error: { code: 'too_many_streams' } });
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'too_many_streams', message: expect.stringContaining('MAX_LIVE_STREAMS') },
+    });
     clients[0]?.socket.destroy();
     await eventually(() => started.webConsole.feed.clientCount === MAX_FEED_CLIENTS - 1);
+    const again = await fetch(`${base}/deliveries/stream`);
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
+  });
+
+  it('takes its limit from MAX_LIVE_STREAMS', async () => {
+    const { base } = await sender({}, { MAX_LIVE_STREAMS: '2' });
+    const clients = await Promise.all([rawStream(base), rawStream(base)]);
+    cleanups.push(async () => {
+      for (const client of clients) client.socket.destroy();
+    });
+    const refused = await fetch(`${base}/deliveries/stream`);
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({
+      error: {
+        message: '2 live streams are open already (MAX_LIVE_STREAMS): close a console tab and try again',
+      },
+    });
+  });
+
+  it('drops a client whose socket has not drained for the stall time, long before 1 MiB is queued for it', async () => {
+    const { sender: started, base } = await sender({ feed: { stallMs: 300 } });
+    const client = await rawStream(base);
+    client.socket.pause();
+    const closed = new Promise<void>((resolve) => client.socket.once('close', () => resolve()));
+    const feed = started.webConsole.feed;
+    // enough for the kernel buffers to fill and a first message to wait in the feed's queue, then quiet
+    const message = { type: 'change', data: { method: 'POST', path: `/${'x'.repeat(16 * 1024)}` } } as const;
+    for (let n = 0; n < 2000 && feed.queuedBytes === 0; n++) {
+      feed.publish(message);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(feed.queuedBytes).toBeGreaterThan(0);
+    expect(feed.queuedBytes).toBeLessThan(MAX_BUFFERED_BYTES / 2);
+    expect(feed.clientCount).toBe(1);
+    await eventually(() => feed.clientCount === 0);
+    client.socket.resume();
+    await withTimeout(closed, 3000, 'the stalled client socket to close');
+  });
+
+  it(`frees the slots of idle clients that never read once their stream is old enough`, async () => {
+    const { sender: started, base } = await sender({ feed: { maxAgeMs: 400 } }, { MAX_LIVE_STREAMS: '3' });
+    const clients = await Promise.all([rawStream(base), rawStream(base), rawStream(base)]);
+    cleanups.push(async () => {
+      for (const client of clients) client.socket.destroy();
+    });
+    for (const client of clients) client.socket.pause();
+    expect((await fetch(`${base}/deliveries/stream`)).status).toBe(503);
+    const closed = clients.map((client) => new Promise((resolve) => client.socket.once('close', resolve)));
+    await eventually(() => started.webConsole.feed.clientCount === 0);
+    // their connections go with them, so the sender can still stop
+    for (const client of clients) client.socket.resume();
+    await withTimeout(Promise.all(closed), 3000, 'the aged-out client sockets to close');
     const again = await fetch(`${base}/deliveries/stream`);
     expect(again.status).toBe(200);
     await again.body?.cancel();

@@ -7,13 +7,18 @@ import type { Logger } from 'pino';
 import type { DeliveryEngine } from '../delivery/delivery-engine.js';
 import { HttpError } from '../http/http-error.js';
 import { CONSOLE_ASSETS_DIR, type ConsoleAsset, loadConsoleAssets } from './console-assets.js';
-import { DeliveryFeed, MAX_FEED_CLIENTS } from './delivery-feed.js';
+import { DeliveryFeed } from './delivery-feed.js';
 
 export interface WebConsoleOptions {
   engine: DeliveryEngine;
   logger?: Logger | undefined;
   /** the built page and browser code; `dist/console/assets` by default */
   assetsDir?: string | undefined;
+  /** MAX_LIVE_STREAMS */
+  maxStreams?: number | undefined;
+  /** how long a live-feed client may leave messages untaken, and how long a stream lasts */
+  stallMs?: number | undefined;
+  maxAgeMs?: number | undefined;
 }
 
 export interface WebConsole {
@@ -43,7 +48,11 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
   if (!assets.has('index.html')) {
     options.logger?.warn({ assetsDir }, 'web console not built: GET / answers 503');
   }
-  const feed = new DeliveryFeed(options.engine);
+  const feed = new DeliveryFeed(options.engine, {
+    ...(options.maxStreams === undefined ? {} : { maxClients: options.maxStreams }),
+    ...(options.stallMs === undefined ? {} : { stallMs: options.stallMs }),
+    ...(options.maxAgeMs === undefined ? {} : { maxAgeMs: options.maxAgeMs }),
+  });
   const router = new Router();
 
   const serve = (ctx: Koa.Context, asset: ConsoleAsset | undefined) => {
@@ -90,7 +99,7 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
       throw new HttpError(
         503,
         'too_many_streams',
-        `${MAX_FEED_CLIENTS} live streams are open already: close a console tab and try again`,
+        `${feed.maxClients} live streams are open already (MAX_LIVE_STREAMS): close a console tab and try again`,
       );
     }
     ctx.req.socket.setTimeout(0);

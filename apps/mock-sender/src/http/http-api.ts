@@ -24,6 +24,10 @@ export interface HttpApiOptions {
   clock?: () => number;
   /** mounted before the API routes: the web console's page, assets and live feed */
   console?: Koa.Middleware | undefined;
+  /** mounted first after the error handler: Host, Origin and token checks, the audit log (access/) */
+  access?: Koa.Middleware | undefined;
+  /** behind a reverse proxy: X-Forwarded-Proto and the proxy's X-Forwarded-For entry are believed */
+  trustProxy?: boolean | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -96,7 +100,7 @@ async function readJson(ctx: Koa.Context): Promise<unknown> {
 export function createHttpApi(options: HttpApiOptions): Koa {
   const { outbox, endpoints, engine, logger } = options;
   const clock = options.clock ?? Date.now;
-  const app = new Koa();
+  const app = new Koa({ proxy: options.trustProxy ?? false, maxIpsCount: 1 });
   const router = new Router();
 
   app.use(async (ctx, next) => {
@@ -118,6 +122,10 @@ export function createHttpApi(options: HttpApiOptions): Koa {
       ctx.body = httpError.toBody();
     }
   });
+
+  if (options.access) {
+    app.use(options.access);
+  }
 
   // a sender whose outbox was taken over sends nothing more: it reports unhealthy and refuses writes,
   // which would otherwise land in an outbox no running engine picks up

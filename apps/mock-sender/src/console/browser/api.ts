@@ -96,16 +96,42 @@ interface ErrorBody {
   error?: { code?: string; message?: string; issues?: Issue[] };
 }
 
+/** GET /console/session */
+export interface SessionState {
+  required: boolean;
+  signedIn: boolean;
+  csrfToken?: string;
+  session?: string;
+}
+
+// the session's CSRF token: every state-changing request repeats it (the cookie alone is not enough)
+let csrfToken: string | undefined;
+
+export function useCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+let sessionEnded = (): void => {};
+
+/** runs when the API says the caller is not signed in (sign-out elsewhere, expiry, a restart) */
+export function whenSessionEnds(handler: () => void): void {
+  sessionEnded = handler;
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> =
+    body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' };
+  if (method !== 'GET' && csrfToken !== undefined) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? null : JSON.stringify(body),
   });
   const text = await response.text();
   const json: unknown = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
     const error = (json as ErrorBody | undefined)?.error;
+    if (response.status === 401 && error?.code === 'unauthorized') sessionEnded();
     throw new ApiError(
       response.status,
       error?.code ?? 'http_error',
@@ -117,6 +143,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 export const api = {
+  session: () => request<SessionState>('GET', '/console/session'),
+  signIn: (token: string) => request<SessionState>('POST', '/console/session', { token }),
+  signOut: () => request<undefined>('DELETE', '/console/session'),
   settings: () => request<{ eventTypes: string[]; maxAttempts: number }>('GET', '/console/settings'),
   sample: (event: string) =>
     request<{ payload: Record<string, unknown> }>('GET', `/events/sample?event=${encodeURIComponent(event)}`),

@@ -4,6 +4,7 @@ import { byId, h } from './dom-builder.js';
 import { EndpointsView } from './endpoints-view.js';
 import { connectFeed } from './live-feed.js';
 import { SendForm } from './send-form.js';
+import { signedIn } from './sign-in.js';
 import { renderTimeline, updateCountdowns } from './timeline-view.js';
 
 const LIST_LIMIT = 50;
@@ -147,6 +148,9 @@ filtersForm.addEventListener('change', () => refreshDeliveries());
 filtersForm.addEventListener('submit', (event) => event.preventDefault());
 
 setInterval(() => updateCountdowns(timeline, Date.now()), 250);
+
+// nothing loads before sign-in: without a session every data route answers 401
+await signedIn();
 
 try {
   const settings = await api.settings();

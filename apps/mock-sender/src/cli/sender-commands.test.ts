@@ -1,0 +1,134 @@
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type StartedSender, startGuardedSender, TOKENS } from '../access/test-support/guarded-sender.js';
+import { startTestReceiver } from '../test-support/test-receiver.js';
+import { createCli } from './cli-program.js';
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function omniMock(env: Record<string, string>, ...args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  let code = 0;
+  let served: Record<string, string | undefined> | undefined;
+  const cli = createCli({
+    stdout,
+    stderr,
+    exit: (exitCode) => {
+      throw new Exit(exitCode);
+    },
+    setExitCode: (exitCode) => {
+      code = exitCode;
+    },
+    serve: async (serveEnv) => {
+      served = serveEnv;
+    },
+    env,
+  });
+  try {
+    await cli.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof Exit)) throw error;
+    code = error.code;
+  }
+  return { code, stdout: out, stderr: err, served };
+}
+
+async function runningSender(): Promise<StartedSender> {
+  const started = await startGuardedSender();
+  cleanups.push(() => started.sender.close());
+  const target = await startTestReceiver();
+  cleanups.push(() => target.close());
+  started.sender.endpoints.add({ url: target.url }, Date.now());
+  return started;
+}
+
+describe('omni-mock commands that drive a running sender', () => {
+  it('trigger sends --token, or the SENDER_API_TOKEN variable, and lists the deliveries', async () => {
+    const { base, sender } = await runningSender();
+    const withFlag = await omniMock(
+      {},
+      'trigger',
+      'lead.created',
+      '--sender',
+      base,
+      '--token',
+      TOKENS[1],
+      '--count',
+      '2',
+    );
+    expect(withFlag).toMatchObject({ code: 0, stderr: '' });
+    expect(withFlag.stdout.trim().split('\n')).toHaveLength(2);
+    expect(withFlag.stdout).toMatch(/^dlv_\S+ {2}pending {2}http:\/\/127\.0\.0\.1:\d+/);
+    const fromEnv = await omniMock(
+      { SENDER_API_TOKEN: TOKENS[0] },
+      'trigger',
+      'lead.created',
+      '--sender',
+      base,
+    );
+    expect(fromEnv).toMatchObject({ code: 0, stderr: '' });
+    expect(sender.outbox.list({ limit: 10 }).deliveries).toHaveLength(3);
+  });
+
+  it('says what is missing when the sender refuses, and exits 1', async () => {
+    const { base } = await runningSender();
+    expect(await omniMock({}, 'trigger', 'lead.created', '--sender', base)).toMatchObject({
+      code: 1,
+      stderr: 'omni-mock: the sender needs a token: pass --token or set SENDER_API_TOKEN\n',
+    });
+    expect(
+      await omniMock({}, 'trigger', 'lead.created', '--sender', base, '--token', 'wrong-token-0123456789'),
+    ).toMatchObject({
+      code: 1,
+      stderr: 'omni-mock: the sender refused the token: it is not one of its SENDER_API_TOKEN values\n',
+    });
+    expect(await omniMock({}, 'trigger', 'lead.created', '--sender', 'not a url')).toMatchObject({ code: 2 });
+  });
+
+  it('redeliver creates a new delivery of the same bytes', async () => {
+    const { base, sender } = await runningSender();
+    const sent = await omniMock({ SENDER_API_TOKEN: TOKENS[0] }, 'trigger', 'lead.created', '--sender', base);
+    const id = sent.stdout.split(' ')[0] ?? '';
+    const again = await omniMock({ SENDER_API_TOKEN: TOKENS[0] }, 'redeliver', id, '--sender', base);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    const newId = again.stdout.split(' ')[0] ?? '';
+    expect(sender.outbox.get(newId)).toMatchObject({ redeliveryOf: id });
+    expect(
+      await omniMock({ SENDER_API_TOKEN: TOKENS[0] }, 'redeliver', 'dlv_nope', '--sender', base),
+    ).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('404 not_found'),
+    });
+  });
+
+  it('serve --token becomes SENDER_API_TOKEN of the service', async () => {
+    const { served } = await omniMock({}, 'serve', '--token', TOKENS[0]);
+    expect(served?.SENDER_API_TOKEN).toBe(TOKENS[0]);
+  });
+
+  it('documents --token in --help', async () => {
+    for (const command of ['trigger', 'redeliver', 'serve']) {
+      const help = await omniMock({}, command, '--help');
+      expect(help.stdout, command).toContain('--token <token>');
+      expect(help.stdout, command).toContain('SENDER_API_TOKEN');
+    }
+  });
+});

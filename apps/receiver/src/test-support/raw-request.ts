@@ -9,13 +9,18 @@ export interface RawExchange {
 }
 
 /**
- * writes `head` at once, then each of `trickle` `everyMs` apart, and reads until the server closes
- * the connection; gives up (and fails) after `giveUpMs`
+ * writes `head` at once, then each of `trickle` `everyMs` apart (then half-closes with
+ * `endAfterTrickle`), and reads until the server closes the connection; fails after `giveUpMs`
  */
 export async function rawRequest(
   url: string,
   head: string,
-  options: { trickle?: readonly string[]; everyMs?: number; giveUpMs?: number } = {},
+  options: {
+    trickle?: readonly string[];
+    everyMs?: number;
+    giveUpMs?: number;
+    endAfterTrickle?: boolean;
+  } = {},
 ): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
@@ -39,7 +44,12 @@ export async function rawRequest(
   const pieces = [...(options.trickle ?? [])];
   const drip = () => {
     const piece = pieces.shift();
-    if (piece === undefined || socket.destroyed) return;
+    if (socket.destroyed) return;
+    if (piece === undefined) {
+      // the client stops writing for good (half-close), or just goes quiet
+      if (options.endAfterTrickle) socket.end();
+      return;
+    }
     socket.write(piece);
     timer = setTimeout(drip, options.everyMs ?? 100);
   };

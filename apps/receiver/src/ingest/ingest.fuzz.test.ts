@@ -12,6 +12,7 @@ import { type Harness, SECRETS, SIGNING_KEYS, startHarness } from '../test-suppo
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
 const timeoutMs = Math.max(30_000, runs * 20);
 const statuses = new Map<number, number>();
+const slowStatuses = new Map<number, number>();
 const ALLOWED = new Set([200, 400, 401, 408, 413, 415]);
 const BODY_LIMIT = 64 * 1024;
 
@@ -144,6 +145,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness.close();
   await slow.close();
+  if (process.env.FUZZ_RUNS) {
+    const summary = [...slowStatuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${status}: ${n}`);
+    process.stdout.write(
+      `fuzz: slow and partial bodies answered ${summary.join(', ')} (0: closed unanswered)\n`,
+    );
+  }
 });
 
 async function storedTotal(target: Harness = harness): Promise<number> {
@@ -217,7 +226,11 @@ describe(`ingest fuzzing (${runs} cases per property)`, () => {
             const { status, text } = await send(payload, headers);
             expect(status, text).toBe(200);
             const id = (JSON.parse(text) as { id: string }).id;
-            expect((await harness.store.get(id))?.payload).toBe(payload);
+            // the same canonical body stored earlier within the window (a hostile case repeating a key,
+            // say) is this event: the row keeps its first raw bytes
+            const stored = (await harness.store.get(id))?.payload ?? 'null';
+            expect(JSON.parse(stored)).toEqual(JSON.parse(payload));
+            if (JSON.parse(text).status === 'accepted') expect(stored).toBe(payload);
           },
         ),
         { numRuns: Math.max(50, Math.floor(runs / 10)) },
@@ -304,8 +317,7 @@ describe(`ingest fuzzing (${runs} cases per property)`, () => {
             endAfterTrickle: how.ending === 'ended',
             giveUpMs: 5000,
           });
-          if (exchange.status !== undefined)
-            statuses.set(exchange.status, (statuses.get(exchange.status) ?? 0) + 1);
+          slowStatuses.set(exchange.status ?? 0, (slowStatuses.get(exchange.status ?? 0) ?? 0) + 1);
           expect([200, 400, 408, undefined], exchange.response.slice(0, 200)).toContain(exchange.status);
           if (how.ending !== 'whole') expect(exchange.status).not.toBe(200);
           expect(await storedTotal(slow)).toBe(before + (exchange.status === 200 ? 1 : 0));

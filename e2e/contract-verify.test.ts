@@ -9,6 +9,7 @@ import { useServices } from './support/use-services.js';
 
 const cli = fileURLToPath(new URL('../packages/contract/dist/cli.js', import.meta.url));
 const secret = 'e2e-verify-secret';
+const signingKey = 'whsec_ZTJlLXZlcmlmeS1zaWduaW5nLWtleS0wMTIz';
 const { track, tempDir } = useServices();
 
 async function verify(
@@ -46,20 +47,32 @@ describe('omni-contract verify against the project receiver', () => {
     expect(xml.match(/<testcase /g)?.length).toBeGreaterThanOrEqual(20);
   });
 
-  test('passes a signing receiver with --sign, replay check included', async () => {
+  test('passes a signing receiver with --sign and a signing key apart from the secret, replay check included', async () => {
     const dir = await tempDir();
-    const receiver = await track(startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } }));
+    const receiver = await track(
+      startReceiver({ dir, secret, env: { WEBHOOK_SIGNING_KEYS: signingKey, SIGNATURE_MODE: 'required' } }),
+    );
 
+    const { code, output } = await verify(
+      ['--url', `${receiver.url}${WEBHOOK_PATH}`, '--secret', secret, '--sign'],
+      { WEBHOOK_SIGNING_KEY: signingKey },
+    );
+
+    expect(output).toMatch(/^\d+ passed, 0 failed, 0 skipped in \d+ ms$/m);
+    expect(code).toBe(0);
+  });
+
+  test('--sign without a signing key exits 2 naming the option', async () => {
     const { code, output } = await verify([
       '--url',
-      `${receiver.url}${WEBHOOK_PATH}`,
+      `http://127.0.0.1:9${WEBHOOK_PATH}`,
       '--secret',
       secret,
       '--sign',
     ]);
 
-    expect(output).toMatch(/^\d+ passed, 0 failed, 0 skipped in \d+ ms$/m);
-    expect(code).toBe(0);
+    expect(code).toBe(2);
+    expect(output).toContain('--sign needs a signing key: give --signing-key or set WEBHOOK_SIGNING_KEY');
   });
 
   test('fails, with exit code 1, when the secret is wrong', async () => {

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { describe, expect, it } from 'vitest';
-import { startHarness } from './test-support/receiver-harness.js';
+import { SECRETS, startHarness } from './test-support/receiver-harness.js';
 
 describe('receiver shutdown', () => {
   it('shares one SHUTDOWN_TIMEOUT_MS between a stuck request and a stuck handler', async () => {
@@ -18,12 +18,13 @@ describe('receiver shutdown', () => {
     );
     await harness.post(JSON.stringify(createFakeEvent('lead.created')));
     await expect.poll(() => handlerStarted).toBe(true);
-    // a request whose body never finishes keeps server.close() waiting until the deadline
+    // an authenticated request whose body never finishes keeps server.close() waiting until the deadline
     const { port } = new URL(harness.url);
     const socket = connect(Number(port), '127.0.0.1');
     socket.on('error', () => undefined);
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n');
+    socket.write(`x-webhook-secret: ${SECRETS[0]}\r\n`);
     socket.write('content-length: 100\r\n\r\n{"event":');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();

@@ -42,7 +42,11 @@ export async function startReceiver(
     logger,
     secrets: config.secrets,
     secretHeader: config.secretHeader,
+    signingKeys: config.signingKeys,
     signatureMode: config.signatureMode,
+    bodyTimeoutMs: config.requestTimeoutMs,
+    authFailureLimit: config.authFailureLimit,
+    authFailureWindowMs: config.authFailureWindowMs,
     validationMode: config.validationMode,
     bodyLimitBytes: config.bodyLimitBytes,
     dedupeWindowMs: config.dedupeWindowMs,
@@ -53,6 +57,12 @@ export async function startReceiver(
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
   (options.configure ?? exampleHandlers)(receiver, logger);
+  if (config.legacySigningKeys > 0) {
+    logger.warn(
+      { count: config.legacySigningKeys },
+      'WEBHOOK_SECRET holds whsec_ value(s), also used as signing keys: the secret travels in clear with each delivery, so whoever holds one request can sign others. move the keys to WEBHOOK_SIGNING_KEYS and give WEBHOOK_SECRET a value of its own; this fallback goes in the next release',
+    );
+  }
   const app = createReceiverApp({
     receiver,
     store,
@@ -60,8 +70,17 @@ export async function startReceiver(
     adminToken: config.adminToken,
     validationMode: config.validationMode,
   });
-  const server = createServer(app.callback());
+  const server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // node checks both timeouts on this interval (default 30 s): a stalled request must not outlive them by that
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+    },
+    app.callback(),
+  );
   server.keepAliveTimeout = 5000;
+  server.maxConnections = config.maxConnections;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

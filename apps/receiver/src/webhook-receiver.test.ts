@@ -16,6 +16,7 @@ import {
   type Harness,
   type JsonBody,
   SECRETS,
+  SIGNING_KEYS,
   startHarness,
 } from './test-support/receiver-harness.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
@@ -270,7 +271,7 @@ describe('POST /webhooks/omniai: limits, signatures, storage failure', () => {
 
   it('verifies standard webhooks signatures when sent, keys on webhook-id, refuses replays', async () => {
     const body = JSON.stringify(createFakeEvent('document.received'));
-    const signed = createSignatureHeaders({ secret: SECRETS[1], body, id: 'msg_signed_1' });
+    const signed = createSignatureHeaders({ secret: SIGNING_KEYS[1], body, id: 'msg_signed_1' });
     const first = await harness.post(body, signed);
     expect(first.status).toBe(200);
     expect((await harness.admin(`/events/${first.json.id}`)).json.dedupeKey).toBe('webhook-id:msg_signed_1');
@@ -280,7 +281,7 @@ describe('POST /webhooks/omniai: limits, signatures, storage failure', () => {
     const tampered = await harness.post(body.replace('"document.received"', ' "document.received"'), signed);
     expect([tampered.status, tampered.json.error.code]).toEqual([401, 'invalid_signature']);
     const old = createSignatureHeaders({
-      secret: SECRETS[0],
+      secret: SIGNING_KEYS[0],
       body,
       timestamp: Math.floor(Date.now() / 1000) - 301,
     });
@@ -296,9 +297,9 @@ describe('POST /webhooks/omniai: limits, signatures, storage failure', () => {
     try {
       const body = JSON.stringify(createFakeEvent('lead.created'));
       expect((await strict.post(body)).status).toBe(401);
-      expect((await strict.post(body, createSignatureHeaders({ secret: SECRETS[0], body }))).status).toBe(
-        200,
-      );
+      expect(
+        (await strict.post(body, createSignatureHeaders({ secret: SIGNING_KEYS[0], body }))).status,
+      ).toBe(200);
     } finally {
       await strict.close();
     }

@@ -1,12 +1,13 @@
-import { DEFAULT_SECRET_HEADER } from '@omni-webhooks/contract';
+import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS, SIGNING_KEY_PREFIX } from '@omni-webhooks/contract';
 import { isWebhookEventType, type ValidationMode, type WebhookEventType } from '@omni-webhooks/schema';
 import type { Middleware } from 'koa';
 import { type Logger, pino } from 'pino';
 import type { SignatureMode } from './config.js';
+import { admitDelivery } from './ingest/admission.js';
+import { createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
 import { type DedupeKeyFunction, defaultDedupeKey } from './ingest/dedupe-key.js';
 import { ingestDelivery } from './ingest/ingest-delivery.js';
 import { type IngestOutcome, toIngestResponse } from './ingest/ingest-responses.js';
-import { readBody } from './ingest/read-body.js';
 import { logError, logValue } from './log-values.js';
 import { createReceiverMetrics, type ReceiverMetrics, typeLabel } from './metrics.js';
 import { createEventWorker, type EventWorker } from './processing/event-worker.js';
@@ -20,12 +21,25 @@ import type { InboxStore } from './store/inbox-store.js';
 
 export interface WebhookReceiverOptions {
   store: InboxStore;
-  /** accepted secrets; several during a rotation */
+  /** accepted header secrets; several during a rotation */
   secrets: readonly string[];
   /** default `x-webhook-secret` */
   secretHeader?: string;
-  /** standard webhooks signature: off, optional (checked when sent; default) or required */
+  /**
+   * standard webhooks `whsec_` keys that signatures are checked with (several during a rotation).
+   * default: the `whsec_` entries of `secrets` (deprecated: a key sent in clear as the secret)
+   */
+  signingKeys?: readonly string[];
+  /**
+   * off (secret header only), optional (secret header or a valid signature; a signature sent must be
+   * valid) or required (a valid signature). default: required when `signingKeys` is given, else optional
+   */
   signatureMode?: SignatureMode;
+  /** a body not received whole within this is answered 408 (default 6000: a sender gives up after 5 s) */
+  bodyTimeoutMs?: number;
+  /** refused authentications per address and window before 429 (default 20 per 60 s; 0: no limit) */
+  authFailureLimit?: number;
+  authFailureWindowMs?: number;
   /** default lenient: unknown fields and enum values do not reject an event */
   validationMode?: ValidationMode;
   /** default 1 MiB */
@@ -69,11 +83,21 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const metrics = options.metrics ?? createReceiverMetrics({ store: options.store, logger });
   const handlers = new HandlerRegistry();
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
-  const settings = {
-    store: options.store,
+  const admission = {
     secrets: options.secrets,
     secretHeader: (options.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
-    signatureMode: options.signatureMode ?? 'optional',
+    signingKeys:
+      options.signingKeys ?? options.secrets.filter((secret) => secret.startsWith(SIGNING_KEY_PREFIX)),
+    signatureMode: options.signatureMode ?? (options.signingKeys?.length ? 'required' : 'optional'),
+    bodyLimit,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DELIVERY_TIMEOUT_MS + 1000,
+    limiter: createAuthFailureLimiter({
+      limit: options.authFailureLimit ?? 20,
+      windowMs: options.authFailureWindowMs ?? 60_000,
+    }),
+  } as const;
+  const settings = {
+    store: options.store,
     validationMode: options.validationMode ?? 'lenient',
     dedupeKey: options.dedupeKey ?? defaultDedupeKey,
     handoff: () => worker.reserve(),
@@ -96,11 +120,20 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const middleware: Middleware = async (ctx) => {
     const started = process.hrtime.bigint();
     let outcome: IngestOutcome;
+    let closeConnection = false;
+    let retryAfterMs: number | undefined;
     try {
-      const read = await readBody(ctx.req, bodyLimit);
-      outcome = read.ok
-        ? await ingestDelivery(settings, { headers: ctx.req.headers, rawBody: read.body })
-        : { code: read.code };
+      const admitted = await admitDelivery(admission, ctx.req, ctx.ip);
+      if (admitted.admitted) {
+        outcome = await ingestDelivery(settings, { headers: ctx.req.headers, rawBody: admitted.rawBody });
+      } else {
+        outcome = {
+          code: admitted.code,
+          ...(admitted.detail !== undefined ? { detail: admitted.detail } : {}),
+        };
+        closeConnection = admitted.closeConnection;
+        retryAfterMs = admitted.retryAfterMs;
+      }
     } catch (error) {
       // a bug here must still leave the sender retrying, never a lost event
       logger.error({ error: logError(error) }, 'ingest failed unexpectedly');
@@ -109,7 +142,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     const response = toIngestResponse(outcome);
     ctx.status = response.status;
     ctx.body = response.body;
-    if (response.status === 413 || outcome.code === 'request_aborted') ctx.set('connection', 'close');
+    // a body left unread (or half read) cannot be skipped to reach a next request on this connection
+    if (closeConnection) ctx.set('connection', 'close');
+    if (retryAfterMs !== undefined)
+      ctx.set('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
 
     const type = 'type' in outcome ? outcome.type : undefined;
     const label = typeLabel(type, isWebhookEventType);

@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
+import { SIGNING_KEY_PREFIX, signingKeyProblem } from './signing-key.js';
 import { toJUnitXml } from './verify/junit.js';
 import { formatResult, formatSummary } from './verify/report-line.js';
 import { DEFAULT_OVERSIZE_BYTES } from './verify/target.js';
@@ -29,6 +30,7 @@ interface VerifyFlags {
   auth: boolean;
   header: string;
   sign?: boolean;
+  signingKey?: string;
   strict?: boolean;
   junit?: string;
   timeoutMs: number;
@@ -52,7 +54,11 @@ program
   )
   .option('--no-auth', 'the receiver takes no secret: skip the authentication checks')
   .option('--header <name>', 'the secret header', process.env.WEBHOOK_SECRET_HEADER ?? DEFAULT_SECRET_HEADER)
-  .option('--sign', 'also send Standard Webhooks signature headers signed with the secret')
+  .option('--sign', 'also send Standard Webhooks signature headers, signed with the signing key')
+  .option(
+    '--signing-key <whsec_key>',
+    'the whsec_ key to sign with (--sign); prefer the WEBHOOK_SIGNING_KEY variable, which stays out of `ps`',
+  )
   .option('--strict', 'expect the exact status codes of the omni-webhooks receiver (401, 400, 413, 415)')
   .option('--junit <file>', 'also write the results as JUnit XML to this file')
   .option('--timeout-ms <ms>', 'per-request timeout', positiveInteger, DELIVERY_TIMEOUT_MS)
@@ -75,6 +81,7 @@ program
     if (!flags.auth && flags.sign) {
       program.error('error: --sign needs the secret, so it cannot go with --no-auth', { exitCode: 2 });
     }
+    const signingKey = flags.sign ? signingKeyFor(flags.signingKey, secret) : undefined;
     process.stdout.write(`omni-contract verify ${flags.url}\n`);
     const report = await verifyReceiver(
       {
@@ -85,6 +92,7 @@ program
         timeoutMs: flags.timeoutMs,
         oversizeBytes: flags.oversizeBytes,
         ...(flags.auth && secret ? { secret } : {}),
+        ...(signingKey ? { signingKey } : {}),
       },
       {
         onResult: (result) => process.stdout.write(`${formatResult(result)}\n`),
@@ -98,5 +106,26 @@ program
     process.stdout.write(`${formatSummary(report)} in ${report.durationMs} ms\n`);
     process.exitCode = report.failed > 0 ? 1 : 0;
   });
+
+/** the key --sign signs with: --signing-key, WEBHOOK_SIGNING_KEY, or (for one release) a whsec_ secret */
+function signingKeyFor(flag: string | undefined, secret: string | undefined): string {
+  const key = flag ?? process.env.WEBHOOK_SIGNING_KEY;
+  if (key === undefined || key === '') {
+    if (secret?.startsWith(SIGNING_KEY_PREFIX)) {
+      process.stderr.write(
+        'warning: signing with the whsec_ secret; give the signing key apart (--signing-key or WEBHOOK_SIGNING_KEY): ' +
+          'a key sent in clear as the secret lets anyone holding one request sign others\n',
+      );
+      return secret;
+    }
+    return program.error('error: --sign needs a signing key: give --signing-key or set WEBHOOK_SIGNING_KEY', {
+      exitCode: 2,
+    });
+  }
+  const problem = signingKeyProblem(key);
+  if (problem)
+    return program.error(`error: --signing-key / WEBHOOK_SIGNING_KEY: ${problem}`, { exitCode: 2 });
+  return key;
+}
 
 await program.parseAsync();

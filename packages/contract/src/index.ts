@@ -22,3 +22,11 @@ export {
   type VerifySignatureInput,
   verifyWebhookSignature,
 } from './signature.js';
+export {
+  generateSigningKey,
+  isSigningKey,
+  MIN_SIGNING_KEY_BYTES,
+  parseSigningKeys,
+  SIGNING_KEY_PREFIX,
+  signingKeyProblem,
+} from './signing-key.js';

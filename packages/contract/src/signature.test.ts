@@ -148,3 +148,18 @@ describe('verifyWebhookSignature', () => {
     }
   });
 });
+
+describe('repeated signature headers', () => {
+  it('accepts them as node joins them (", ") as well as space-separated', () => {
+    const other = signWebhook({ ...vector, secret: 'whsec_b3RoZXIta2V5LW9mLWVub3VnaC1ieXRlcw==' });
+    // the matching signature first: it is the one node's join leaves with a trailing comma
+    for (const joined of [
+      `${vector.signature}, ${other}`,
+      `${vector.signature} ${other}`,
+      [vector.signature, other],
+    ]) {
+      const result = verifyVector({ headers: { ...vectorHeaders, 'webhook-signature': joined } });
+      expect(result.ok, String(joined)).toBe(true);
+    }
+  });
+});

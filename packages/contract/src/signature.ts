@@ -98,7 +98,8 @@ function failure(code: SignatureErrorCode, message: string): SignatureVerificati
 
 /**
  * Verifies standard webhooks headers against the exact body bytes.
- * The signature header may hold several space-separated `version,signature` pairs (key rotation);
+ * The signature header may hold several space-separated `version,signature` pairs (key rotation),
+ * or several headers (joined by node with ", ");
  * one `v1` pair matching any of `secrets` is enough.
  */
 export function verifyWebhookSignature(input: VerifySignatureInput): SignatureVerification {
@@ -130,9 +131,10 @@ export function verifyWebhookSignature(input: VerifySignatureInput): SignatureVe
     );
   }
 
+  // entries are space-separated; node joins a repeated header with ", ", which leaves a trailing comma
   const candidates = signatures
-    .split(' ')
-    .map((entry) => entry.split(','))
+    .split(/\s+/)
+    .map((entry) => entry.replace(/,+$/, '').split(','))
     .filter((parts): parts is [string, string] => parts.length === 2 && parts[0] === SIGNATURE_VERSION)
     .map(([, value]) => Buffer.from(value, 'base64'));
   let matched = false;

@@ -18,6 +18,11 @@ const MAX_PLAIN_WEBHOOK_ID_LENGTH = 200;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** `sha256:` and the hash of the body's canonical json: equal for a redelivery in any key order or spacing */
+export function bodyHashKey(body: Record<string, unknown>): string {
+  return `sha256:${sha256(canonicalJson(body))}`;
+}
+
 /**
  * a `webhook-id` header (standard webhooks) wins; otherwise the sha-256 of the canonical json,
  * since no omniai payload carries an event id. prefixes keep the key spaces apart.
@@ -28,5 +33,5 @@ export const defaultDedupeKey: DedupeKeyFunction = ({ body, headers }) => {
   if (id) {
     return id.length > MAX_PLAIN_WEBHOOK_ID_LENGTH ? `webhook-id-sha256:${sha256(id)}` : `webhook-id:${id}`;
   }
-  return `sha256:${sha256(canonicalJson(body))}`;
+  return bodyHashKey(body);
 };

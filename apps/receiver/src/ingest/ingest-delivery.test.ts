@@ -25,9 +25,6 @@ describe('ingestDelivery: the body-hash dedupe window', () => {
     await store.migrate();
     settings = {
       store,
-      secrets: [secret],
-      secretHeader: 'x-webhook-secret',
-      signatureMode: 'optional',
       validationMode: 'lenient',
       dedupeKey: defaultDedupeKey,
       dedupeWindowMs: 3_600_000,
@@ -52,6 +49,23 @@ describe('ingestDelivery: the body-hash dedupe window', () => {
     expect('id' in second && 'id' in first && second.id !== first.id).toBe(true);
   });
 
+  it('counts a signed delivery replayed without its webhook-* headers as a duplicate, within the window', async () => {
+    const signed = createSignatureHeaders({ secret, body, id: 'msg_stripped' });
+    const first = await deliver(signed);
+    expect(first).toMatchObject({ code: 'accepted' });
+    after(10 * 60_000);
+    // the capture with its webhook-* headers stripped: another key, the same body
+    expect(await deliver()).toMatchObject({ code: 'duplicate', id: 'id' in first ? first.id : '' });
+    // and the other way round: stored unsigned first, then the same body under a new webhook-id
+    const unsigned = Buffer.from('{"event":"lead.created","data":{"leadId":"l2"}}');
+    const plain = await ingestDelivery(settings, { headers: {}, rawBody: unsigned });
+    const resigned = await ingestDelivery(settings, {
+      headers: createSignatureHeaders({ secret, body: unsigned, id: 'msg_later' }),
+      rawBody: unsigned,
+    });
+    expect(resigned).toMatchObject({ code: 'duplicate', id: 'id' in plain ? plain.id : '' });
+  });
+
   it('keeps a webhook-id key for ever', async () => {
     const signed = () => createSignatureHeaders({ secret, body, id: 'msg_1' });
     const first = await deliver(signed());
@@ -65,9 +79,6 @@ describe('ingestDelivery: values the store cannot keep', () => {
     ingestDelivery(
       {
         store,
-        secrets: [secret],
-        secretHeader: 'x-webhook-secret',
-        signatureMode: 'off',
         validationMode: 'lenient',
         dedupeKey,
       },

@@ -1,29 +1,25 @@
-import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
 import {
   isWebhookEventType,
   safeParseWebhookEvent,
   type ValidationMode,
   type WebhookEvent,
 } from '@omni-webhooks/schema';
-import type { SignatureMode } from '../config.js';
 import type { HandoffSlot } from '../processing/event-worker.js';
 import { type InboxIssue, type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
-import type { DedupeKeyFunction } from './dedupe-key.js';
+import { bodyHashKey, type DedupeKeyFunction, defaultDedupeKey } from './dedupe-key.js';
+import type { RequestHeaders } from './early-refusal.js';
 import type { IngestOutcome } from './ingest-responses.js';
 import { parseJsonBody } from './json-body.js';
 import { reportedIssues } from './validation-issues.js';
 
-export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
-
 export interface IngestSettings {
   store: InboxStore;
-  secrets: readonly string[];
-  /** lower-case header name */
-  secretHeader: string;
-  signatureMode: SignatureMode;
   validationMode: ValidationMode;
   dedupeKey: DedupeKeyFunction;
-  /** how long a derived `sha256:` key dedupes (default one hour); delivery-id keys dedupe for ever */
+  /**
+   * how long a derived `sha256:` key dedupes (default one hour); delivery-id keys dedupe for ever.
+   * whatever the key, a delivery of a body stored within this window is a duplicate of it
+   */
   dedupeWindowMs?: number;
   now?: () => Date;
   /** a worker slot for a valid event, which the store may lease at insert and hand over in memory */
@@ -41,18 +37,12 @@ export interface DeliveryRequest {
   rawBody: Buffer;
 }
 
-/** the ingest pipeline after the body is read: media type, auth, json, schema, dedupe, durable insert */
+/** the ingest pipeline once the delivery is authenticated and its body read: json, schema, dedupe, durable insert */
 export async function ingestDelivery(
   settings: IngestSettings,
   request: DeliveryRequest,
 ): Promise<IngestOutcome> {
   const { headers, rawBody } = request;
-  if (!isJsonMediaType(single(headers['content-type']))) return { code: 'unsupported_media_type' };
-  if (!verifySecret(single(headers[settings.secretHeader]), settings.secrets))
-    return { code: 'unauthorized' };
-  const signature = checkSignature(settings, headers, rawBody);
-  if (signature) return { code: 'invalid_signature', detail: signature };
-
   const parsed = parseJsonBody(rawBody);
   if (!parsed.ok) return { code: parsed.reason };
   const type = parsed.eventName;
@@ -82,6 +72,12 @@ export async function ingestDelivery(
     return { code: 'dedupe_key_failed', cause: error };
   }
 
+  const windowMs = settings.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS;
+  // the default key of an unsigned delivery is the body hash already: not computed twice
+  const bodyHash =
+    settings.dedupeKey === defaultDedupeKey && dedupeKey.startsWith(WINDOWED_KEY_PREFIX)
+      ? dedupeKey
+      : bodyHashKey(parsed.body);
   const slot = status === 'received' ? settings.handoff?.() : undefined;
   let result: Awaited<ReturnType<InboxStore['insert']>>;
   try {
@@ -92,9 +88,9 @@ export async function ingestDelivery(
       payload: parsed.text,
       receivedAt: (settings.now ?? (() => new Date()))(),
       ...(issues ? { issues } : {}),
-      ...(dedupeKey.startsWith(WINDOWED_KEY_PREFIX)
-        ? { dedupeWindowMs: settings.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS }
-        : {}),
+      ...(dedupeKey.startsWith(WINDOWED_KEY_PREFIX) ? { dedupeWindowMs: windowMs } : {}),
+      // stripping the webhook-* headers from a capture changes its key, not its body
+      bodyHash: { key: bodyHash, windowMs },
       ...(slot ? { leaseMs: slot.leaseMs } : {}),
     });
   } catch (error) {
@@ -113,34 +109,4 @@ export async function ingestDelivery(
   if (result.promoted) return { code: 'accepted', ...stored };
   if (result.duplicate) return { code: 'duplicate', ...stored };
   return { code: status === 'ignored' ? 'ignored' : 'accepted', ...stored };
-}
-
-/** application/json or any +json type, in utf-8 (the only charset json allows between systems) */
-export function isJsonMediaType(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
-  if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) return false;
-  const charset = parameters.find((parameter) => parameter.startsWith('charset='));
-  return charset === undefined || /^charset="?utf-8"?$/.test(charset);
-}
-
-/** undefined when the signature passes or is not asked for; else why it failed */
-function checkSignature(
-  settings: IngestSettings,
-  headers: RequestHeaders,
-  rawBody: Buffer,
-): string | undefined {
-  if (settings.signatureMode === 'off') return undefined;
-  const sent = Object.values(SIGNATURE_HEADERS).some((name) => headers[name] !== undefined);
-  if (settings.signatureMode === 'optional' && !sent) return undefined;
-  const verification = verifyWebhookSignature({
-    headers: { ...headers },
-    body: rawBody,
-    secrets: settings.secrets,
-  });
-  return verification.ok ? undefined : verification.code;
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? undefined : value;
 }

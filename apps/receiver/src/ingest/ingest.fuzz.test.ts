@@ -1,16 +1,19 @@
 // property-based fuzzing of POST /webhooks/omniai over real http: never a 5xx, never a crash, never a
-// polluted prototype, nothing stored without the secret. FUZZ_RUNS=10000 via `pnpm fuzz`.
+// polluted prototype, nothing stored without a credential, nothing stored twice (slow and partial
+// bodies, signature headers stripped from a signed delivery). FUZZ_RUNS=10000 via `pnpm fuzz`.
 import { createSignatureHeaders, SIGNATURE_HEADERS } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, SECRETS, startHarness } from '../test-support/receiver-harness.js';
+import { rawRequest } from '../test-support/raw-request.js';
+import { type Harness, SECRETS, SIGNING_KEYS, startHarness } from '../test-support/receiver-harness.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
 const timeoutMs = Math.max(30_000, runs * 20);
 const statuses = new Map<number, number>();
-const ALLOWED = new Set([200, 400, 401, 413, 415]);
+const slowStatuses = new Map<number, number>();
+const ALLOWED = new Set([200, 400, 401, 408, 413, 415]);
 const BODY_LIMIT = 64 * 1024;
 
 const fakeEvent = fc
@@ -124,15 +127,36 @@ const extraHeaders = fc.oneof(
 );
 
 let harness: Harness;
+// short timeouts, so stalled bodies end quickly
+let slow: Harness;
 beforeAll(async () => {
-  harness = await startHarness({ BODY_LIMIT_BYTES: String(BODY_LIMIT), SIGNATURE_MODE: 'optional' });
+  // no failure limit: a 429 would stop the hostile cases short of the parser and the store
+  harness = await startHarness({
+    BODY_LIMIT_BYTES: String(BODY_LIMIT),
+    SIGNATURE_MODE: 'optional',
+    AUTH_FAILURE_LIMIT: '0',
+  });
+  slow = await startHarness({
+    HEADERS_TIMEOUT_MS: '300',
+    REQUEST_TIMEOUT_MS: '300',
+    AUTH_FAILURE_LIMIT: '0',
+  });
 });
 afterAll(async () => {
   await harness.close();
+  await slow.close();
+  if (process.env.FUZZ_RUNS) {
+    const summary = [...slowStatuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${status}: ${n}`);
+    process.stdout.write(
+      `fuzz: slow and partial bodies answered ${summary.join(', ')} (0: closed unanswered)\n`,
+    );
+  }
 });
 
-async function storedTotal(): Promise<number> {
-  const counts = await harness.store.countByStatus();
+async function storedTotal(target: Harness = harness): Promise<number> {
+  const counts = await target.store.countByStatus();
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }
 
@@ -188,20 +212,127 @@ describe(`ingest fuzzing (${runs} cases per property)`, () => {
     'stores every authenticated, correctly signed fake event',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fakeEvent, fc.constantFrom(...SECRETS), async (event, secret) => {
-          const payload = JSON.stringify(event);
-          const headers = {
+        fc.asyncProperty(
+          fakeEvent,
+          fc.constantFrom(...SECRETS),
+          fc.constantFrom(...SIGNING_KEYS),
+          async (event, secret, key) => {
+            const payload = JSON.stringify(event);
+            const headers = {
+              'content-type': 'application/json',
+              'x-webhook-secret': secret,
+              ...createSignatureHeaders({ secret: key, body: payload }),
+            };
+            const { status, text } = await send(payload, headers);
+            expect(status, text).toBe(200);
+            const id = (JSON.parse(text) as { id: string }).id;
+            // the same canonical body stored earlier within the window (a hostile case repeating a key,
+            // say) is this event: the row keeps its first raw bytes
+            const stored = (await harness.store.get(id))?.payload ?? 'null';
+            expect(JSON.parse(stored)).toEqual(JSON.parse(payload));
+            if (JSON.parse(text).status === 'accepted') expect(stored).toBe(payload);
+          },
+        ),
+        { numRuns: Math.max(50, Math.floor(runs / 10)) },
+      );
+    },
+    timeoutMs,
+  );
+
+  it(
+    'stores a signed delivery once, whichever of its signature headers and secret a replay strips',
+    async () => {
+      const strip = fc.subarray([
+        SIGNATURE_HEADERS.id,
+        SIGNATURE_HEADERS.timestamp,
+        SIGNATURE_HEADERS.signature,
+        'x-webhook-secret',
+      ]);
+      await fc.assert(
+        fc.asyncProperty(fakeEvent, fc.nat(), strip, async (event, salt, stripped) => {
+          // a salt keeps each case's body apart from the earlier ones
+          const payload = JSON.stringify({ ...event, fuzzSalt: salt });
+          const full: Record<string, string> = {
             'content-type': 'application/json',
-            'x-webhook-secret': secret,
-            ...createSignatureHeaders({ secret, body: payload }),
+            'x-webhook-secret': SECRETS[0],
+            ...createSignatureHeaders({ secret: SIGNING_KEYS[0], body: payload }),
           };
-          const { status, text } = await send(payload, headers);
-          expect(status, text).toBe(200);
-          const id = (JSON.parse(text) as { id: string }).id;
-          expect((await harness.store.get(id))?.payload).toBe(payload);
+          const first = await send(payload, full);
+          expect([200]).toContain(first.status);
+          const before = await storedTotal();
+          const replay = Object.fromEntries(
+            Object.entries(full).filter(([name]) => !stripped.includes(name)),
+          );
+          const again = await send(payload, replay);
+          statuses.set(again.status, (statuses.get(again.status) ?? 0) + 1);
+          expect([200, 401], again.text).toContain(again.status);
+          if (again.status === 200)
+            expect(JSON.parse(again.text)).toMatchObject({
+              status: 'duplicate',
+              id: JSON.parse(first.text).id,
+            });
+          expect(await storedTotal()).toBe(before);
         }),
         { numRuns: Math.max(50, Math.floor(runs / 10)) },
       );
+    },
+    timeoutMs,
+  );
+
+  it(
+    'answers or closes slow and partial bodies in bounded time, storing a body at most once',
+    async () => {
+      const shape = fc.record({
+        cut: fc.double({ min: 0, max: 1, noNaN: true }),
+        chunks: fc.integer({ min: 1, max: 4 }),
+        everyMs: fc.integer({ min: 0, max: 40 }),
+        // whole: every byte, slowly; stalled: part, then silence; ended: part, then the client half-closes
+        ending: fc.constantFrom('whole', 'stalled', 'ended'),
+        signedOnly: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(fakeEvent, fc.nat(), shape, async (event, salt, how) => {
+          const payload = JSON.stringify({ ...event, fuzzSalt: salt });
+          const credentials = how.signedOnly
+            ? createSignatureHeaders({ secret: SIGNING_KEYS[1], body: payload })
+            : { 'x-webhook-secret': SECRETS[1] };
+          const head = [
+            'POST /webhooks/omniai HTTP/1.1',
+            'host: 127.0.0.1',
+            'content-type: application/json',
+            'connection: close',
+            `content-length: ${Buffer.byteLength(payload)}`,
+            ...Object.entries(credentials).map(([name, value]) => `${name}: ${value}`),
+          ].join('\r\n');
+          const sent =
+            how.ending === 'whole' ? payload : payload.slice(0, Math.floor(payload.length * how.cut * 0.99));
+          const size = Math.ceil(sent.length / how.chunks) || 1;
+          const trickle = Array.from({ length: Math.ceil(sent.length / size) }, (_, i) =>
+            sent.slice(i * size, (i + 1) * size),
+          );
+          const before = await storedTotal(slow);
+          const exchange = await rawRequest(slow.url, `${head}\r\n\r\n`, {
+            trickle,
+            everyMs: how.everyMs,
+            endAfterTrickle: how.ending === 'ended',
+            giveUpMs: 5000,
+          });
+          slowStatuses.set(exchange.status ?? 0, (slowStatuses.get(exchange.status ?? 0) ?? 0) + 1);
+          expect([200, 400, 408, undefined], exchange.response.slice(0, 200)).toContain(exchange.status);
+          if (how.ending !== 'whole') expect(exchange.status).not.toBe(200);
+          expect(await storedTotal(slow)).toBe(before + (exchange.status === 200 ? 1 : 0));
+          // the sender's retry of the same body, whole: stored once in all
+          const retry = await fetch(`${slow.url}/webhooks/omniai`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...credentials },
+            body: payload,
+          });
+          expect(retry.status).toBe(200);
+          expect(await storedTotal(slow)).toBe(before + 1);
+        }),
+        { numRuns: Math.max(30, Math.floor(runs / 10)) },
+      );
+      expect((await fetch(`${slow.url}/healthz`)).status).toBe(200);
     },
     timeoutMs,
   );

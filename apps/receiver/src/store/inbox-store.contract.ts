@@ -97,6 +97,50 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       ).toMatchObject({ id: permanent.id, duplicate: true });
     });
 
+    it('counts a body stored within its window as a duplicate, whatever key either came with', async () => {
+      const hour = 3_600_000;
+      const t0 = new Date('2026-01-04T00:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      const bodyHash = { key: 'sha256:body-a', windowMs: hour };
+      const signed = await store.insert(
+        newEvent({ dedupeKey: 'webhook-id:msg_a', receivedAt: t0, bodyHash }),
+      );
+      // the capture replayed without its webhook-* headers: keyed on its body hash
+      const stripped = newEvent({
+        dedupeKey: 'sha256:body-a',
+        receivedAt: at(10 * 60_000),
+        dedupeWindowMs: hour,
+        bodyHash,
+      });
+      expect(await store.insert(stripped)).toMatchObject({
+        id: signed.id,
+        duplicate: true,
+        deliveryCount: 2,
+      });
+      // the same body under a fresh webhook-id, concurrently with another stripped copy
+      const [fresh, again] = await Promise.all([
+        store.insert(newEvent({ dedupeKey: 'webhook-id:msg_b', receivedAt: at(20 * 60_000), bodyHash })),
+        store.insert({ ...stripped, receivedAt: at(20 * 60_000) }),
+      ]);
+      expect([fresh.id, again.id]).toEqual([signed.id, signed.id]);
+      expect((await store.list({ limit: 10 })).events).toHaveLength(1);
+      expect((await store.get(signed.id))?.deliveryCount).toBe(4);
+      // past the window the body is another event, stored apart
+      const later = await store.insert({ ...stripped, receivedAt: at(hour + 1) });
+      expect(later).toMatchObject({ duplicate: false, deliveryCount: 1 });
+      expect(later.id).not.toBe(signed.id);
+      // and a body under its own key, first stored unsigned, takes a signed delivery of it as a duplicate
+      const bodyB = { key: 'sha256:body-b', windowMs: hour };
+      const plain = await store.insert(
+        newEvent({ dedupeKey: 'sha256:body-b', receivedAt: t0, dedupeWindowMs: hour, bodyHash: bodyB }),
+      );
+      expect(
+        await store.insert(
+          newEvent({ dedupeKey: 'webhook-id:msg_c', receivedAt: at(1000), bodyHash: bodyB }),
+        ),
+      ).toMatchObject({ id: plain.id, duplicate: true });
+    });
+
     it('dedupes concurrent inserts of one key to one row', async () => {
       const results = await Promise.all(
         Array.from({ length: 20 }, () => store.insert(newEvent({ dedupeKey: 'burst' }))),

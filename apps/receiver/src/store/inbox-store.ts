@@ -25,6 +25,12 @@ export interface NewInboxEvent {
    */
   dedupeWindowMs?: number;
   /**
+   * the hash of the body (`sha256:<hex>` of its canonical json), kept with the row: a delivery whose
+   * body hash matches a row received within `windowMs` is a duplicate of that row, whatever key either
+   * came with (a signed capture replayed without its webhook-* headers gets another key, not another body)
+   */
+  bodyHash?: { key: string; windowMs: number };
+  /**
    * leases a new `received` row to the caller as it is inserted (its first attempt), so a worker in
    * this process runs it without a claim. only a store whose database serves one process may (sqlite);
    * others ignore it and never answer `claimed`

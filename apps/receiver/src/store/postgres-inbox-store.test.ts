@@ -688,9 +688,6 @@ describe('postgres inbox store: pool and outages', () => {
     const ingest = await ingestDelivery(
       {
         store: outage,
-        secrets: ['s'],
-        secretHeader: 'x-webhook-secret',
-        signatureMode: 'off',
         validationMode: 'lenient',
         dedupeKey: () => 'during-ingest',
       },

@@ -38,6 +38,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // reads fall back to the jsonb column for rows a replica of the previous version writes mid-rollout
   `ALTER TABLE inbox_events ADD COLUMN issues_json text;
   UPDATE inbox_events SET issues_json = issues::text, issues = NULL WHERE issues IS NOT NULL;`,
+  // 4: every row keeps its body hash, so a delivery of the same body within the window is a duplicate
+  // whatever key it came with (a signed capture replayed without its webhook-* headers)
+  `ALTER TABLE inbox_events ADD COLUMN body_hash text;
+  UPDATE inbox_events SET body_hash = dedupe_key WHERE dedupe_key LIKE 'sha256:%';
+  CREATE INDEX inbox_events_by_body_hash ON inbox_events (body_hash, seq) WHERE body_hash IS NOT NULL;`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

@@ -10,14 +10,15 @@ import { timeOrderedId } from './time-ordered-id.js';
 // not returned: its keys go through the slow path, which checks again under its own locks
 const FAST_UPSERT_SQL = `WITH batch AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-      $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
-      AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at, cutoff)
+      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+      AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
+        body_hash, cutoff)
   )
   INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at)
+      last_delivery_at, available_at, body_hash)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at
+    last_delivery_at, received_at, body_hash
   FROM batch
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
@@ -34,12 +35,13 @@ const FAST_UPSERT_SQL = `WITH batch AS (
 // touch a row twice in one statement.
 const UPSERT_SQL = `INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at)
+      last_delivery_at, available_at, body_hash)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at
+    last_delivery_at, received_at, body_hash
   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-    $8::timestamptz[], $9::timestamptz[])
-    AS batch (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at)
+    $8::timestamptz[], $9::timestamptz[], $10::text[])
+    AS batch (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
+      body_hash)
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
     delivery_count = e.delivery_count + EXCLUDED.delivery_count,
@@ -90,6 +92,15 @@ const RETIRE_SQL = `WITH target AS (
   )
   UPDATE inbox_events AS e SET active_dedupe_key = NULL FROM target WHERE e.seq = target.seq`;
 
+// the active key of the newest row holding each body hash within its window: a delivery of that body
+// is a duplicate of it, whatever key it came with. two first deliveries of one body under different
+// keys racing on two replicas can still make two rows; a replay comes after the original is stored
+const KEYS_OF_BODIES_SQL = `SELECT DISTINCT ON (b.body_hash) b.body_hash, e.active_dedupe_key
+  FROM unnest($1::text[], $2::timestamptz[]) AS b (body_hash, cutoff)
+  JOIN inbox_events AS e
+    ON e.body_hash = b.body_hash AND e.received_at >= b.cutoff AND e.active_dedupe_key IS NOT NULL
+  ORDER BY b.body_hash, e.seq DESC`;
+
 interface UpsertRow {
   id: string;
   dedupe_key: string;
@@ -110,7 +121,8 @@ interface KeyGroup {
  * upsert). a failed transaction throws a PartialBatchFailure: the fast statement's part is committed
  * and answered, and only the keys of the transaction, which left nothing of them behind, are retried
  */
-export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[]): Promise<InsertResult[]> {
+export async function upsertEvents(pool: Pool, received: readonly NewInboxEvent[]): Promise<InsertResult[]> {
+  const events = await keyedByBody(pool, received);
   const groups = new Map<string, KeyGroup>();
   for (const event of events) {
     const group = groups.get(event.dedupeKey);
@@ -161,6 +173,31 @@ export async function upsertEvents(pool: Pool, events: readonly NewInboxEvent[])
   });
 }
 
+/**
+ * each event with the key its body is stored under within the window (or first came with in this
+ * batch) in place of its own; events without a body hash or a match keep theirs
+ */
+async function keyedByBody(pool: Pool, events: readonly NewInboxEvent[]): Promise<NewInboxEvent[]> {
+  const hashed = events.filter((event) => event.bodyHash !== undefined);
+  if (hashed.length === 0) return [...events];
+  const { rows } = await pool.query<{ body_hash: string; active_dedupe_key: string }>(KEYS_OF_BODIES_SQL, [
+    hashed.map((event) => event.bodyHash?.key),
+    hashed.map((event) =>
+      new Date(event.receivedAt.getTime() - (event.bodyHash?.windowMs ?? 0)).toISOString(),
+    ),
+  ]);
+  const keyOfBody = new Map(rows.map((row) => [row.body_hash, row.active_dedupe_key]));
+  return events.map((event) => {
+    if (!event.bodyHash) return event;
+    const key = keyOfBody.get(event.bodyHash.key);
+    if (key === undefined) {
+      keyOfBody.set(event.bodyHash.key, event.dedupeKey);
+      return event;
+    }
+    return key === event.dedupeKey ? event : { ...event, dedupeKey: key };
+  });
+}
+
 /** each event's result from its key's row; undefined for a key without one */
 function resultsOf(
   events: readonly NewInboxEvent[],
@@ -189,7 +226,7 @@ function resultsOf(
   });
 }
 
-/** the first nine parameters of both upserts: one array per column, one element per key */
+/** the first ten parameters of both upserts: one array per column, one element per key */
 function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
   return [
     unique.map(() => timeOrderedId()),
@@ -201,6 +238,7 @@ function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
     unique.map(({ count }) => count),
     unique.map(({ first }) => first.receivedAt.toISOString()),
     unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
+    unique.map(({ first }) => first.bodyHash?.key ?? null),
   ];
 }
 

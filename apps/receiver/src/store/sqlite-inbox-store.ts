@@ -117,15 +117,21 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
           string | null,
           number | null,
           number,
+          string | null,
         ],
         { id: string; delivery_count: number; status: InboxStatus; lease_token: string | null }
       >(
         `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
-           last_delivery_at, available_at, lease_token, lease_until, handler_attempts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (active_dedupe_key) DO UPDATE SET
            delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
          RETURNING id, delivery_count, status, lease_token`,
+      ),
+      keyOfBody: db.prepare<[string, string], { active_dedupe_key: string }>(
+        `SELECT active_dedupe_key FROM inbox_events
+         WHERE body_hash = ? AND received_at >= ? AND active_dedupe_key IS NOT NULL
+         ORDER BY seq DESC LIMIT 1`,
       ),
       retireKey: db.prepare<[string, string]>(
         'UPDATE inbox_events SET active_dedupe_key = NULL WHERE active_dedupe_key = ? AND received_at < ?',
@@ -196,15 +202,23 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     const iso = event.receivedAt.toISOString();
     const type = storedType(event.type);
     const s = ready();
+    // the same body stored within its window is this event, whatever key it was stored under
+    const sameBody = event.bodyHash
+      ? s.keyOfBody.get(
+          event.bodyHash.key,
+          new Date(event.receivedAt.getTime() - event.bodyHash.windowMs).toISOString(),
+        )?.active_dedupe_key
+      : undefined;
+    const key = sameBody ?? event.dedupeKey;
     // a row older than the key's window is another event that happened to have the same body
-    if (event.dedupeWindowMs !== undefined) {
+    if (sameBody === undefined && event.dedupeWindowMs !== undefined) {
       const cutoff = new Date(event.receivedAt.getTime() - event.dedupeWindowMs).toISOString();
       s.retireKey.run(event.dedupeKey, cutoff);
     }
     // a valid delivery of a key stored as rejected (the schema was fixed since): process it after all
     const promoted =
       event.status === 'received' &&
-      s.promote.run(event.receivedAt.getTime(), type, event.payload, event.dedupeKey).changes === 1;
+      s.promote.run(event.receivedAt.getTime(), type, event.payload, key).changes === 1;
     // one process owns the file, so the worker that asked for the new row can hold it at once
     const lease =
       event.leaseMs !== undefined && event.status === 'received'
@@ -213,7 +227,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     const row = s.upsert.get(
       timeOrderedId(),
       event.dedupeKey,
-      event.dedupeKey,
+      key,
       type,
       event.status,
       event.payload,
@@ -224,6 +238,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       lease?.token ?? null,
       lease?.until ?? null,
       lease ? 1 : 0,
+      event.bodyHash?.key ?? null,
     );
     if (!row) throw new Error('insert returned no row');
     // a duplicate keeps the stored row's lease: only a row this insert created carries the new token

@@ -56,6 +56,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX inbox_events_claimable ON inbox_events (available_at, seq) WHERE status = 'received';
   CREATE INDEX inbox_events_by_type ON inbox_events (type, seq);
   CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
+  // 3: every row keeps its body hash, so a delivery of the same body within the window is a duplicate
+  // whatever key it came with (a signed capture replayed without its webhook-* headers)
+  `ALTER TABLE inbox_events ADD COLUMN body_hash TEXT;
+  UPDATE inbox_events SET body_hash = dedupe_key WHERE dedupe_key LIKE 'sha256:%';
+  CREATE INDEX inbox_events_by_body_hash ON inbox_events (body_hash, seq) WHERE body_hash IS NOT NULL;`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {

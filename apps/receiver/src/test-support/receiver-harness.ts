@@ -6,6 +6,10 @@ import { loadConfig } from '../config.js';
 import { type RunningReceiver, type StartReceiverOptions, startReceiver } from '../receiver-server.js';
 
 export const SECRETS = ['current-secret-0123456789', 'previous-secret-abcdefghij'] as const;
+export const SIGNING_KEYS = [
+  'whsec_Y3VycmVudC1zaWduaW5nLWtleS0wMTIzNDU2Nzg5',
+  'whsec_cHJldmlvdXMtc2lnbmluZy1rZXktYWJjZGVmZ2hpams=',
+] as const;
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 
 export interface Harness extends RunningReceiver {
@@ -26,6 +30,9 @@ export async function startHarness(
   const dir = mkdtempSync(join(tmpdir(), 'receiver-http-'));
   const config = loadConfig({
     WEBHOOK_SECRET: SECRETS.join(','),
+    // both ways in: the secret header, or a signature with one of the keys
+    WEBHOOK_SIGNING_KEYS: SIGNING_KEYS.join(','),
+    SIGNATURE_MODE: 'optional',
     ADMIN_TOKEN,
     PORT: '0',
     DATABASE_URL: `file:${join(dir, 'inbox.sqlite')}`,

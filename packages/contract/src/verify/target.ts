@@ -8,8 +8,10 @@ export interface VerifyTarget {
   /** the secret the receiver accepts; without one the authentication checks are skipped */
   secret?: string;
   secretHeader?: string;
-  /** also send standard webhooks signature headers, signed with `secret` */
+  /** also send standard webhooks signature headers, signed with `signingKey` (else `secret`) */
   sign?: boolean;
+  /** the `whsec_` key to sign with; not the header secret */
+  signingKey?: string;
   /** expect the exact status codes of the omni-webhooks receiver instead of any 4xx */
   strict?: boolean;
   /** per-request timeout; OmniAI's is 5000 ms */
@@ -40,12 +42,13 @@ export function createSender(target: VerifyTarget) {
     if (secret !== undefined && secret !== null) {
       headers[secretHeader] = secret;
     }
-    // an impostor signs with the secret it has, and without one it cannot sign at all
-    if (target.sign && secret !== undefined && secret !== null) {
+    // an impostor with a missing or wrong secret has no signing key either
+    const signingKey = target.signingKey ?? secret;
+    if (target.sign && options.secret === undefined && signingKey !== undefined && signingKey !== null) {
       Object.assign(
         headers,
         createSignatureHeaders({
-          secret,
+          secret: signingKey,
           body,
           ...(options.signedAt === undefined ? {} : { timestamp: options.signedAt }),
           ...(options.messageId === undefined ? {} : { id: options.messageId }),

@@ -73,6 +73,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_parked_due ON deliveries (parked, next_attempt_at, seq, endpoint_id)
     WHERE state = 'pending';
   `,
+  // the owner's start time as the os counts it (linux: /proc/<pid>/stat), so a reused pid is not the owner
+  `
+  ALTER TABLE outbox_owner ADD COLUMN process_start TEXT;
+  `,
 ];
 
 /** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
+const SIGNING_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig({})).toEqual({
@@ -18,7 +20,24 @@ describe('loadConfig', () => {
       endpointConcurrency: 16,
       runsPerSlot: 4,
       signing: false,
+      signingKey: undefined,
+      signingKeyFromSecret: false,
       logLevel: 'info',
+    });
+  });
+
+  it('signs the default endpoint with WEBHOOK_SIGNING_KEY, never with the secret sent in clear', () => {
+    const target = { TARGET_URL: 'http://127.0.0.1:3000/webhooks/omniai', WEBHOOK_SIGNING: 'true' };
+    expect(
+      loadConfig({ ...target, WEBHOOK_SECRET: 'plain-secret', WEBHOOK_SIGNING_KEY: SIGNING_KEY }),
+    ).toMatchObject({ webhookSecret: 'plain-secret', signingKey: SIGNING_KEY, signingKeyFromSecret: false });
+    expect(() => loadConfig({ ...target, WEBHOOK_SECRET: 'plain-secret' })).toThrow(
+      /^invalid WEBHOOK_SIGNING_KEY: WEBHOOK_SIGNING=true needs a signing key/,
+    );
+    // one release more: a whsec_ secret still signs, flagged for the warning at start
+    expect(loadConfig({ ...target, WEBHOOK_SECRET: SIGNING_KEY })).toMatchObject({
+      signingKey: SIGNING_KEY,
+      signingKeyFromSecret: true,
     });
   });
 
@@ -31,6 +50,7 @@ describe('loadConfig', () => {
       RETRY_TIME_SCALE: '0.01',
       SUCCESS_STATUS: '2xx',
       WEBHOOK_SIGNING: 'true',
+      WEBHOOK_SIGNING_KEY: SIGNING_KEY,
     });
     expect(config).toMatchObject({
       port: 0,
@@ -39,6 +59,7 @@ describe('loadConfig', () => {
       retryTimeScale: 0.01,
       successRule: '2xx',
       signing: true,
+      signingKey: SIGNING_KEY,
     });
   });
 
@@ -54,6 +75,9 @@ describe('loadConfig', () => {
     ['WEBHOOK_SECRET_HEADER', 'x secret'],
     ['WEBHOOK_SIGNING', 'yes'],
     ['DELIVERY_CONCURRENCY', '0'],
+    ['WEBHOOK_SIGNING_KEY', 'plain-secret'],
+    ['WEBHOOK_SIGNING_KEY', 'whsec_c2hvcnQ='],
+    ['WEBHOOK_SIGNING_KEY', 'whsec_not base64!'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}: `));

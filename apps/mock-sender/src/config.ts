@@ -6,6 +6,7 @@ import {
   type SuccessRule,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
+import { resolveSigningKey, signingKeySchema } from './endpoints/signing-key.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -77,7 +78,14 @@ export const CONFIG_VARIABLES = {
   WEBHOOK_SIGNING: {
     schema: booleanFlag,
     default: 'false',
-    doc: 'add Standard Webhooks signature headers, signed with the endpoint secret',
+    doc: 'add Standard Webhooks signature headers, signed with the endpoint signing key',
+  },
+  WEBHOOK_SIGNING_KEY: {
+    schema: signingKeySchema.optional(),
+    default: undefined,
+    doc:
+      'Standard Webhooks signing key (`whsec_` + base64, 16+ bytes) of the default endpoint; never sent. ' +
+      'Setting it signs deliveries',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -102,6 +110,10 @@ export interface SenderConfig {
   endpointConcurrency: number;
   runsPerSlot: number;
   signing: boolean;
+  /** the default endpoint's signing key */
+  signingKey: string | undefined;
+  /** deprecated: WEBHOOK_SIGNING=true signs with a whsec_ WEBHOOK_SECRET (also sent in clear) */
+  signingKeyFromSecret: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -130,10 +142,20 @@ function read<K extends ConfigVariable>(
 
 /** validates the environment; a bad value throws a ConfigError naming the variable */
 export function loadConfig(env: Record<string, string | undefined> = process.env): SenderConfig {
+  const webhookSecret = read(env, 'WEBHOOK_SECRET');
+  const signing = read(env, 'WEBHOOK_SIGNING');
+  const signingKey = read(env, 'WEBHOOK_SIGNING_KEY');
+  const resolved = resolveSigningKey(signingKey, signing ? webhookSecret : undefined);
+  if (signing && resolved.key === undefined && read(env, 'TARGET_URL') !== undefined) {
+    throw new ConfigError(
+      'WEBHOOK_SIGNING_KEY',
+      'WEBHOOK_SIGNING=true needs a signing key (whsec_...) apart from WEBHOOK_SECRET, which is sent in clear',
+    );
+  }
   return {
     port: read(env, 'PORT'),
     host: read(env, 'HOST'),
-    webhookSecret: read(env, 'WEBHOOK_SECRET'),
+    webhookSecret,
     secretHeader: read(env, 'WEBHOOK_SECRET_HEADER'),
     databaseUrl: read(env, 'DATABASE_URL'),
     targetUrl: read(env, 'TARGET_URL'),
@@ -143,7 +165,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     concurrency: read(env, 'DELIVERY_CONCURRENCY'),
     endpointConcurrency: read(env, 'ENDPOINT_CONCURRENCY'),
     runsPerSlot: read(env, 'DELIVERY_RUNS_PER_SLOT'),
-    signing: read(env, 'WEBHOOK_SIGNING'),
+    signing,
+    signingKey: resolved.key,
+    signingKeyFromSecret: resolved.fromSecret,
     logLevel: read(env, 'LOG_LEVEL'),
   };
 }

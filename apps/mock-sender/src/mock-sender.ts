@@ -72,7 +72,13 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
   }
   const outbox = new Outbox(db);
   const endpoints = new EndpointRegistry(db, { secretHeader: config.secretHeader, sign: config.signing });
-  endpoints.syncDefault(config.targetUrl, config.webhookSecret, clock());
+  endpoints.syncDefault(config.targetUrl, config.webhookSecret, clock(), config.signingKey);
+  if (config.signingKeyFromSecret && config.targetUrl !== undefined) {
+    logger?.warn(
+      'WEBHOOK_SIGNING=true signs with the whsec_ WEBHOOK_SECRET, which is also sent in clear: ' +
+        'set WEBHOOK_SIGNING_KEY (signing with the secret is deprecated and goes in the next release)',
+    );
+  }
   engine = new DeliveryEngine({
     outbox,
     timeoutMs: config.deliveryTimeoutMs,

@@ -12,8 +12,10 @@ export interface AttemptRequest {
   body: string;
   secret: string | undefined;
   secretHeader: string;
-  /** the standard webhooks `webhook-id`, stable across attempts; set to sign */
+  /** the standard webhooks `webhook-id`, stable across attempts; set (with signingKey) to sign */
   signatureId: string | undefined;
+  /** the `whsec_` key the signature is made with; never the secret sent in clear */
+  signingKey?: string | undefined;
   timeoutMs: number;
 }
 
@@ -24,17 +26,17 @@ export function attemptHeaders(request: AttemptRequest, nowMs: number): Record<s
   };
   if (request.secret !== undefined) {
     headers[request.secretHeader] = request.secret;
-    if (request.signatureId !== undefined) {
-      Object.assign(
-        headers,
-        createSignatureHeaders({
-          secret: request.secret,
-          body: request.body,
-          id: request.signatureId,
-          timestamp: Math.floor(nowMs / 1000),
-        }),
-      );
-    }
+  }
+  if (request.signatureId !== undefined && request.signingKey !== undefined) {
+    Object.assign(
+      headers,
+      createSignatureHeaders({
+        secret: request.signingKey,
+        body: request.body,
+        id: request.signatureId,
+        timestamp: Math.floor(nowMs / 1000),
+      }),
+    );
   }
   return headers;
 }

@@ -169,6 +169,7 @@ export class DeliveryRunner {
             secret: job.secret,
             secretHeader: job.secretHeader,
             signatureId: job.sign ? job.eventId : undefined,
+            signingKey: job.signingKey,
             timeoutMs,
           },
           this.#clock,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { headerNameSchema, httpUrlSchema } from '../config.js';
 import type { DeliveryEngine } from '../delivery/delivery-engine.js';
 import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-registry.js';
+import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
 import { HttpError, toIssues } from './http-error.js';
@@ -58,11 +59,12 @@ const postEndpointBody = z
     url: httpUrlSchema,
     secret: z.string().min(1).optional(),
     secretHeader: headerNameSchema.optional(),
+    signingKey: signingKeySchema.optional(),
     events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).optional(),
     sign: z.boolean().optional(),
   })
-  .refine((body) => !body.sign || body.secret !== undefined, {
-    message: 'signing needs a secret',
+  .refine((body) => !body.sign || resolveSigningKey(body.signingKey, body.secret).key !== undefined, {
+    message: 'signing needs a signingKey (whsec_...)',
     path: ['sign'],
   });
 
@@ -220,6 +222,11 @@ export function createHttpApi(options: HttpApiOptions): Koa {
 
   router.post('/endpoints', async (ctx) => {
     const input = parse(postEndpointBody, await readJson(ctx), 'POST /endpoints body');
+    if (input.sign && resolveSigningKey(input.signingKey, input.secret).fromSecret) {
+      logger?.warn(
+        'endpoint signs with its whsec_ secret, which it also sends in clear: give it a signingKey (deprecated)',
+      );
+    }
     ctx.status = 201;
     ctx.body = endpointView(endpoints.add(input, clock()));
   });

@@ -77,6 +77,12 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox_owner ADD COLUMN process_start TEXT;
   `,
+  // signing keys apart from the secret sent in clear; a delivery signed before then keeps its secret as key
+  `
+  ALTER TABLE endpoints ADD COLUMN signing_key TEXT;
+  ALTER TABLE deliveries ADD COLUMN signing_key TEXT;
+  UPDATE deliveries SET signing_key = secret WHERE sign = 1 AND secret IS NOT NULL;
+  `,
 ];
 
 /** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */

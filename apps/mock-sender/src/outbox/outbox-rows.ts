@@ -19,6 +19,7 @@ export interface JobRow {
   url: string;
   secret: string | null;
   secret_header: string;
+  signing_key: string | null;
   sign: number;
   state: DeliveryState;
   attempt_count: number;
@@ -47,7 +48,7 @@ export interface ViewRow {
   attempts: string;
 }
 
-export const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d.secret_header, d.sign,
+export const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d.secret_header, d.signing_key, d.sign,
   d.state, d.attempt_count, d.next_attempt_at, d.parked`;
 
 export const SCHEDULE_COLUMNS = 'id, endpoint_id, state, attempt_count, next_attempt_at, parked';
@@ -86,6 +87,7 @@ export function toJob(row: JobRow): DeliveryJob {
     url: row.url,
     secret: row.secret ?? undefined,
     secretHeader: row.secret_header,
+    signingKey: row.signing_key ?? undefined,
     sign: row.sign === 1,
     state: row.state,
     attemptCount: row.attempt_count,

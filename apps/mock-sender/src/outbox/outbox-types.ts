@@ -9,6 +9,8 @@ export interface DeliveryTarget {
   url: string;
   secret: string | undefined;
   secretHeader: string;
+  /** the Standard Webhooks key (`whsec_`), never sent; deliveries are signed only with it */
+  signingKey?: string | undefined;
   sign: boolean;
 }
 

@@ -139,9 +139,9 @@ export class Outbox {
   ): DeliverySummary {
     const id = newId('dlv');
     this.#sql(
-      `INSERT INTO deliveries (id, event_id, endpoint_id, url, secret, secret_header, sign, state,
-           next_attempt_at, redelivery_of, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      `INSERT INTO deliveries (id, event_id, endpoint_id, url, secret, secret_header, signing_key, sign,
+           state, next_attempt_at, redelivery_of, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
     ).run(
       id,
       eventId,
@@ -149,6 +149,7 @@ export class Outbox {
       target.url,
       target.secret ?? null,
       target.secretHeader,
+      target.signingKey ?? null,
       target.sign ? 1 : 0,
       now,
       redeliveryOf,

@@ -22,6 +22,12 @@ describe('loadConfig', () => {
       signing: false,
       signingKey: undefined,
       signingKeyFromSecret: false,
+      limits: {
+        eventsPerRequest: 1000,
+        requestBytes: 1_048_576,
+        eventBytesPerRequest: 10_485_760,
+        endpoints: 100,
+      },
       logLevel: 'info',
     });
   });
@@ -76,6 +82,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_SIGNING', 'yes'],
     ['DELIVERY_CONCURRENCY', '0'],
     ['WEBHOOK_SIGNING_KEY', 'plain-secret'],
+    ['MAX_EVENTS_PER_REQUEST', '10001'],
+    ['MAX_REQUEST_BYTES', '1mb'],
+    ['MAX_EVENT_BYTES_PER_REQUEST', '0'],
+    ['MAX_ENDPOINTS', '-1'],
     ['WEBHOOK_SIGNING_KEY', 'whsec_c2hvcnQ='],
     ['WEBHOOK_SIGNING_KEY', 'whsec_not base64!'],
   ])('refuses %s=%s naming the variable', (name, value) => {

@@ -7,6 +7,11 @@ import {
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
 import { resolveSigningKey, signingKeySchema } from './endpoints/signing-key.js';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  EVENTS_PER_REQUEST_CEILING,
+  type RequestLimits,
+} from './http/request-limits.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -87,6 +92,34 @@ export const CONFIG_VARIABLES = {
       'Standard Webhooks signing key (`whsec_` + base64, 16+ bytes) of the default endpoint; never sent. ' +
       'Setting it signs deliveries',
   },
+  MAX_EVENTS_PER_REQUEST: {
+    schema: z.coerce.number().int().min(1).max(EVENTS_PER_REQUEST_CEILING),
+    default: String(DEFAULT_REQUEST_LIMITS.eventsPerRequest),
+    doc: `most events one \`POST /events\` may ask for (\`count\`, at most ${EVENTS_PER_REQUEST_CEILING}); more is a 400 \`too_many_events\``,
+  },
+  MAX_REQUEST_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024),
+    default: String(DEFAULT_REQUEST_LIMITS.requestBytes),
+    doc: 'largest request body the API reads; larger is a 413 `payload_too_large`',
+  },
+  MAX_EVENT_BYTES_PER_REQUEST: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024),
+    default: String(DEFAULT_REQUEST_LIMITS.eventBytesPerRequest),
+    doc: 'most bytes of events one `POST /events` may create (`count` × payload size); more is a 413 `too_large`',
+  },
+  MAX_ENDPOINTS: {
+    schema: z.coerce.number().int().min(1).max(10_000),
+    default: String(DEFAULT_REQUEST_LIMITS.endpoints),
+    doc: 'most endpoints registered at once; one more is a 409 `too_many_endpoints`',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
@@ -114,6 +147,8 @@ export interface SenderConfig {
   signingKey: string | undefined;
   /** deprecated: WEBHOOK_SIGNING=true signs with a whsec_ WEBHOOK_SECRET (also sent in clear) */
   signingKeyFromSecret: boolean;
+  /** what one request may ask of the sender */
+  limits: RequestLimits;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -168,6 +203,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signing,
     signingKey: resolved.key,
     signingKeyFromSecret: resolved.fromSecret,
+    limits: {
+      eventsPerRequest: read(env, 'MAX_EVENTS_PER_REQUEST'),
+      requestBytes: read(env, 'MAX_REQUEST_BYTES'),
+      eventBytesPerRequest: read(env, 'MAX_EVENT_BYTES_PER_REQUEST'),
+      endpoints: read(env, 'MAX_ENDPOINTS'),
+    },
     logLevel: read(env, 'LOG_LEVEL'),
   };
 }

@@ -95,7 +95,15 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     logger?.info({ resumed }, 'resumed unsettled deliveries from the outbox');
   }
   const webConsole = createWebConsole({ engine, logger, assetsDir: options.consoleAssetsDir });
-  const app = createHttpApi({ outbox, endpoints, engine, logger, clock, console: webConsole.middleware });
+  const app = createHttpApi({
+    outbox,
+    endpoints,
+    engine,
+    logger,
+    clock,
+    console: webConsole.middleware,
+    limits: config.limits,
+  });
   let server: Server | undefined;
 
   return {

@@ -82,6 +82,10 @@ export class EndpointRegistry {
     return rows.map(toEndpoint);
   }
 
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM endpoints').get() as { n: number }).n;
+  }
+
   get(id: string): Endpoint | undefined {
     const row = this.#db.prepare('SELECT * FROM endpoints WHERE id = ?').get(id) as EndpointRow | undefined;
     return row && toEndpoint(row);

@@ -11,8 +11,15 @@ import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js
 import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
 import { HttpError, toIssues } from './http-error.js';
+import {
+  checkEndpointCount,
+  checkEventBytes,
+  checkEventCount,
+  DEFAULT_REQUEST_LIMITS,
+  MAX_EVENTS_WITH_PAYLOAD,
+  type RequestLimits,
+} from './request-limits.js';
 
-export const REQUEST_BODY_LIMIT = '1mb';
 export const MAX_PAGE_SIZE = 10_000;
 /** a page with payloads and response bodies holds at most this many */
 export const MAX_PAGE_SIZE_WITH_PAYLOAD = 100;
@@ -25,6 +32,8 @@ export interface HttpApiOptions {
   clock?: () => number;
   /** mounted before the API routes: the web console's page, assets and live feed */
   console?: Koa.Middleware | undefined;
+  /** DEFAULT_REQUEST_LIMITS unless given */
+  limits?: RequestLimits | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -37,6 +46,8 @@ const postEventsBody = z.strictObject({
   allowInvalid: z.boolean().optional(),
   endpointId: z.string().min(1).optional(),
 });
+
+const postEventsQuery = z.object({ include: z.literal('payload').optional() });
 
 const validateEventBody = z.strictObject({ event: z.string().min(1), payload: jsonObject });
 
@@ -76,16 +87,22 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.
   return result.data;
 }
 
-async function readJson(ctx: Koa.Context): Promise<unknown> {
+async function readJson(ctx: Koa.Context, limitBytes: number): Promise<unknown> {
   if (!ctx.is('application/json')) {
     throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
   }
   let raw: string;
   try {
-    raw = await getRawBody(ctx.req, { limit: REQUEST_BODY_LIMIT, encoding: 'utf8' });
+    raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: 'utf8' });
   } catch (error) {
-    const status = (error as { status?: number }).status === 413 ? 413 : 400;
-    throw new HttpError(status, status === 413 ? 'payload_too_large' : 'invalid_body', String(error));
+    if ((error as { status?: number }).status === 413) {
+      throw new HttpError(
+        413,
+        'payload_too_large',
+        `the request body is over MAX_REQUEST_BYTES (${limitBytes} bytes)`,
+      );
+    }
+    throw new HttpError(400, 'invalid_body', String(error));
   }
   try {
     return JSON.parse(raw) as unknown;
@@ -98,6 +115,8 @@ async function readJson(ctx: Koa.Context): Promise<unknown> {
 export function createHttpApi(options: HttpApiOptions): Koa {
   const { outbox, endpoints, engine, logger } = options;
   const clock = options.clock ?? Date.now;
+  const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+  const readBody = (ctx: Koa.Context) => readJson(ctx, limits.requestBytes);
   const app = new Koa();
   const router = new Router();
 
@@ -140,7 +159,16 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   }
 
   router.post('/events', async (ctx) => {
-    const request = parse(postEventsBody, await readJson(ctx), 'POST /events body');
+    const { include } = parse(postEventsQuery, ctx.query, 'query');
+    const request = parse(postEventsBody, await readBody(ctx), 'POST /events body');
+    checkEventCount(request.count ?? 1, limits);
+    if (include === 'payload' && (request.count ?? 1) > MAX_EVENTS_WITH_PAYLOAD) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `include=payload answers at most ${MAX_EVENTS_WITH_PAYLOAD} events; ask for fewer, or leave it out and read each from GET /deliveries/:id`,
+      );
+    }
     const registered = endpoints
       .list()
       .filter((endpoint) => request.endpointId === undefined || endpoint.id === request.endpointId);
@@ -162,6 +190,7 @@ export function createHttpApi(options: HttpApiOptions): Koa {
       );
     }
     const events = buildEvents(request);
+    checkEventBytes(events, limits);
     const deliveries = outbox.enqueue(
       events,
       (event) => endpoints.targetsFor(event.type, registered),
@@ -170,18 +199,19 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     engine.scheduleAll(deliveries.map((delivery) => delivery.id));
     ctx.status = 202;
     ctx.body = {
-      events: events.map((event) => ({
-        id: event.id,
-        event: event.type,
-        payload: JSON.parse(event.body) as unknown,
-      })),
+      // ids, not the payloads echoed: 100 copies of a large payload would make a response as large
+      events: events.map((event) =>
+        include === 'payload'
+          ? { id: event.id, event: event.type, payload: JSON.parse(event.body) as unknown }
+          : { id: event.id, event: event.type },
+      ),
       deliveries,
     };
   });
 
   // what POST /events would say of this payload, without sending it (same schema mode)
   router.post('/events/validate', async (ctx) => {
-    const { event, payload } = parse(validateEventBody, await readJson(ctx), 'POST /events/validate body');
+    const { event, payload } = parse(validateEventBody, await readBody(ctx), 'POST /events/validate body');
     const issues = payloadIssues(event, payload);
     ctx.body = { valid: issues.length === 0, issues };
   });
@@ -221,7 +251,8 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   });
 
   router.post('/endpoints', async (ctx) => {
-    const input = parse(postEndpointBody, await readJson(ctx), 'POST /endpoints body');
+    const input = parse(postEndpointBody, await readBody(ctx), 'POST /endpoints body');
+    checkEndpointCount(endpoints.count(), limits);
     if (input.sign && resolveSigningKey(input.signingKey, input.secret).fromSecret) {
       logger?.warn(
         'endpoint signs with its whsec_ secret, which it also sends in clear: give it a signingKey (deprecated)',

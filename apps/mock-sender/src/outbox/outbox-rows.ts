@@ -48,7 +48,10 @@ export interface ViewRow {
   attempts: string;
 }
 
-export const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d.secret_header, d.signing_key, d.sign,
+// a body is stored once for all the events (and deliveries) that send it: read through events.body_id
+const BODY = '(SELECT b.body FROM bodies b WHERE b.id = e.body_id) AS body';
+
+export const JOB_COLUMNS = `d.id, d.event_id, ${BODY}, d.endpoint_id, d.url, d.secret, d.secret_header, d.signing_key, d.sign,
   d.state, d.attempt_count, d.next_attempt_at, d.parked`;
 
 export const SCHEDULE_COLUMNS = 'id, endpoint_id, state, attempt_count, next_attempt_at, parked';
@@ -57,7 +60,7 @@ export const SCHEDULE_COLUMNS = 'id, endpoint_id, state, attempt_count, next_att
 // bodies out in sql, so they are never read from disk or parsed
 const viewColumns = (
   whole: boolean,
-) => `d.seq, d.id, d.event_id, e.type, ${whole ? 'e.body, ' : ''}d.endpoint_id,
+) => `d.seq, d.id, d.event_id, e.type, ${whole ? `${BODY}, ` : ''}d.endpoint_id,
   d.url, d.state, d.next_attempt_at, d.created_at, d.redelivery_of,
   (SELECT json_group_array(json_object('n', a.n, 'startedAt', a.started_at, 'durationMs', a.duration_ms,
      'status', a.status, 'error', a.error${whole ? ", 'responseBody', a.response_body" : ''}))

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { newId } from '../events/ids.js';
 import type { SqliteDatabase } from './database.js';
@@ -109,17 +110,31 @@ export class Outbox {
     targetsFor: (event: OutboxEvent) => readonly DeliveryTarget[],
     now: number,
   ): DeliverySummary[] {
-    const insertEvent = this.#sql('INSERT INTO events (id, type, body, created_at) VALUES (?, ?, ?, ?)');
+    const insertEvent = this.#sql('INSERT INTO events (id, type, body_id, created_at) VALUES (?, ?, ?, ?)');
+    const bodyIds = new Map<string, number>();
     return this.#db.transaction(() => {
       const deliveries: DeliverySummary[] = [];
       for (const event of events) {
-        insertEvent.run(event.id, event.type, event.body, now);
+        let bodyId = bodyIds.get(event.body);
+        if (bodyId === undefined) {
+          bodyId = this.#storeBody(event.body);
+          bodyIds.set(event.body, bodyId);
+        }
+        insertEvent.run(event.id, event.type, bodyId, now);
         for (const target of targetsFor(event)) {
           deliveries.push(this.#insertDelivery(event.id, target, now, null));
         }
       }
       return deliveries;
     })();
+  }
+
+  /** the id of this body's row, written if no event sent these bytes before */
+  #storeBody(body: string): number {
+    const hash = createHash('sha256').update(body).digest('base64url');
+    this.#sql('INSERT INTO bodies (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, body);
+    const row = this.#sql('SELECT id FROM bodies WHERE hash = ?').get(hash) as { id: number };
+    return row.id;
   }
 
   /** a new delivery of the same event bytes to the same target, with a fresh schedule */

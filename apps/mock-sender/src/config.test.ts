@@ -28,6 +28,7 @@ describe('loadConfig', () => {
         eventBytesPerRequest: 10_485_760,
         endpoints: 100,
       },
+      targets: { allowed: undefined, requireHttps: false, extraCa: undefined },
       logLevel: 'info',
     });
   });
@@ -86,6 +87,13 @@ describe('loadConfig', () => {
     ['MAX_REQUEST_BYTES', '1mb'],
     ['MAX_EVENT_BYTES_PER_REQUEST', '0'],
     ['MAX_ENDPOINTS', '-1'],
+    ['ALLOWED_TARGETS', '10.0.0.0/33'],
+    ['ALLOWED_TARGETS', 'receiver.internal:99999'],
+    ['ALLOWED_TARGETS', 'http://receiver.internal'],
+    ['REQUIRE_HTTPS_TARGETS', 'yes'],
+    ['TARGET_CA_FILE', '/nonexistent/ca.pem'],
+    ['TARGET_URL', 'http://169.254.169.254/latest/meta-data'],
+    ['TARGET_URL', 'http://metadata.google.internal/computeMetadata/v1'],
     ['WEBHOOK_SIGNING_KEY', 'whsec_c2hvcnQ='],
     ['WEBHOOK_SIGNING_KEY', 'whsec_not base64!'],
   ])('refuses %s=%s naming the variable', (name, value) => {

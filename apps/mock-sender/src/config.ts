@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   DEFAULT_SECRET_HEADER,
   DEFAULT_SUCCESS_RULE,
@@ -12,6 +13,7 @@ import {
   EVENTS_PER_REQUEST_CEILING,
   type RequestLimits,
 } from './http/request-limits.js';
+import { isLoopbackHost, parseTargetEntry, type TargetEntry, TargetPolicy } from './targets/target-policy.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -120,6 +122,48 @@ export const CONFIG_VARIABLES = {
     default: String(DEFAULT_REQUEST_LIMITS.endpoints),
     doc: 'most endpoints registered at once; one more is a 409 `too_many_endpoints`',
   },
+  ALLOWED_TARGETS: {
+    schema: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return value
+            .split(',')
+            .filter((entry) => entry.trim() !== '')
+            .map(parseTargetEntry);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    default: undefined,
+    doc:
+      'comma-separated host names, `host:port`, addresses and CIDR ranges endpoints may point at; ' +
+      'unset: any address but link-local and cloud metadata, loopback and private ranges only when `HOST` is loopback',
+  },
+  REQUIRE_HTTPS_TARGETS: {
+    schema: booleanFlag,
+    default: 'false',
+    doc: '`true` refuses `http:` endpoints other than loopback',
+  },
+  TARGET_CA_FILE: {
+    schema: z
+      .string()
+      .transform((path, ctx) => {
+        try {
+          const pem = readFileSync(path, 'utf8');
+          if (pem.includes('-----BEGIN CERTIFICATE-----')) return pem;
+          ctx.addIssue({ code: 'custom', message: `${path} holds no PEM certificate` });
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${(error as Error).message}` });
+        }
+        return z.NEVER;
+      })
+      .optional(),
+    default: undefined,
+    doc: "PEM file of CA certificates trusted for `https:` endpoints besides the system's (a staging receiver's private CA)",
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',
@@ -149,6 +193,13 @@ export interface SenderConfig {
   signingKeyFromSecret: boolean;
   /** what one request may ask of the sender */
   limits: RequestLimits;
+  /** where deliveries may go */
+  targets: {
+    allowed: TargetEntry[] | undefined;
+    requireHttps: boolean;
+    /** PEM of the extra CAs (TARGET_CA_FILE) */
+    extraCa: string | undefined;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -187,13 +238,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'WEBHOOK_SIGNING=true needs a signing key (whsec_...) apart from WEBHOOK_SECRET, which is sent in clear',
     );
   }
+  const host = read(env, 'HOST');
+  const targets = {
+    allowed: read(env, 'ALLOWED_TARGETS'),
+    requireHttps: read(env, 'REQUIRE_HTTPS_TARGETS'),
+    extraCa: read(env, 'TARGET_CA_FILE'),
+  };
+  const targetUrl = read(env, 'TARGET_URL');
+  const refused =
+    targetUrl === undefined
+      ? undefined
+      : new TargetPolicy({ ...targets, hostIsLoopback: isLoopbackHost(host) }).checkUrl(new URL(targetUrl));
+  if (refused !== undefined) {
+    throw new ConfigError('TARGET_URL', `not an allowed target: ${refused}`);
+  }
   return {
     port: read(env, 'PORT'),
-    host: read(env, 'HOST'),
+    host,
     webhookSecret,
     secretHeader: read(env, 'WEBHOOK_SECRET_HEADER'),
     databaseUrl: read(env, 'DATABASE_URL'),
-    targetUrl: read(env, 'TARGET_URL'),
+    targetUrl,
     retryTimeScale: read(env, 'RETRY_TIME_SCALE'),
     deliveryTimeoutMs: read(env, 'DELIVERY_TIMEOUT_MS'),
     successRule: read(env, 'SUCCESS_STATUS'),
@@ -209,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       eventBytesPerRequest: read(env, 'MAX_EVENT_BYTES_PER_REQUEST'),
       endpoints: read(env, 'MAX_ENDPOINTS'),
     },
+    targets,
     logLevel: read(env, 'LOG_LEVEL'),
   };
 }

@@ -10,6 +10,8 @@ import { createHttpApi } from './http/http-api.js';
 import { databasePath, openDatabase, type SqliteDatabase } from './outbox/database.js';
 import { Outbox } from './outbox/outbox.js';
 import { OutboxOwner } from './outbox/outbox-owner.js';
+import { type ResolveHost, TargetGuard } from './targets/target-guard.js';
+import { isLoopbackHost, TargetPolicy } from './targets/target-policy.js';
 
 export interface MockSenderOptions {
   logger?: Logger | undefined;
@@ -18,6 +20,8 @@ export interface MockSenderOptions {
   consoleAssetsDir?: string | undefined;
   /** how long an owner of the outbox file may go without a heartbeat before it is taken over */
   ownerStaleAfterMs?: number | undefined;
+  /** resolves endpoint host names, at add time and at each attempt; the os resolver by default */
+  resolveHost?: ResolveHost | undefined;
 }
 
 export interface MockSender {
@@ -79,6 +83,11 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
         'set WEBHOOK_SIGNING_KEY (signing with the secret is deprecated and goes in the next release)',
     );
   }
+  const targets = new TargetGuard({
+    policy: new TargetPolicy({ ...config.targets, hostIsLoopback: isLoopbackHost(config.host) }),
+    resolveHost: options.resolveHost,
+    extraCa: config.targets.extraCa,
+  });
   engine = new DeliveryEngine({
     outbox,
     timeoutMs: config.deliveryTimeoutMs,
@@ -87,6 +96,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     concurrency: config.concurrency,
     endpointConcurrency: config.endpointConcurrency,
     runsPerSlot: config.runsPerSlot,
+    targets,
     logger,
     clock,
   });
@@ -103,6 +113,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     clock,
     console: webConsole.middleware,
     limits: config.limits,
+    targets,
   });
   let server: Server | undefined;
 
@@ -133,6 +144,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       webConsole.close();
       await closed;
       await engine.stop();
+      targets.close();
       owner?.release();
       db.close();
     },

@@ -129,7 +129,7 @@ describe('delivery engine', () => {
     const attempts = outbox.get(id)?.attempts;
     expect(attempts?.[0]).toMatchObject({
       status: null,
-      error: expect.stringMatching(/failed to fetch|fetch failed/i),
+      error: expect.stringMatching(/network error|failed to fetch|fetch failed/i),
     });
     expect(outbox.get(id)?.state).toBe('succeeded');
   });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { SuccessRule } from '@omni-webhooks/contract';
 import type { Logger } from 'pino';
 import type { DeliverySchedule, Outbox } from '../outbox/outbox.js';
+import type { TargetGuard } from '../targets/target-guard.js';
 import { DeliveryRunner, type EngineEvents, StoppedError } from './delivery-run.js';
 import { DueQueue } from './due-queue.js';
 
@@ -28,6 +29,8 @@ export interface DeliveryEngineOptions {
    * A delivery due beyond that stays parked in the outbox and wakes as runs end.
    */
   runsPerSlot?: number | undefined;
+  /** where deliveries may go (the target policy and trusted CAs); every target, by default */
+  targets?: TargetGuard | undefined;
   logger?: Logger | undefined;
   clock?: () => number;
 }
@@ -84,6 +87,7 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       concurrency: options.concurrency,
       endpointConcurrency: options.endpointConcurrency,
       horizonMs,
+      targets: options.targets,
       events: this,
       logger: options.logger,
       clock: this.#clock,

@@ -3,6 +3,7 @@ import { isSuccessStatus, type SuccessRule } from '@omni-webhooks/contract';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import type { AttemptOutcome, DeliverySchedule, DeliveryState, NextStep, Outbox } from '../outbox/outbox.js';
+import type { TargetGuard } from '../targets/target-guard.js';
 import { ConcurrencyLimit, KeyedConcurrencyLimit } from './concurrency-limit.js';
 import { sendAttempt } from './delivery-attempt.js';
 import { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';
@@ -37,6 +38,7 @@ export interface DeliveryRunnerOptions {
   endpointConcurrency: number;
   /** longest retry wait a run holds in memory; a longer one parks the delivery */
   horizonMs: number;
+  targets?: TargetGuard | undefined;
   /** hears every attempt and settlement */
   events: EventEmitter<EngineEvents>;
   logger?: Logger | undefined;
@@ -173,6 +175,7 @@ export class DeliveryRunner {
             timeoutMs,
           },
           this.#clock,
+          this.#options.targets,
         );
         return { job, outcome };
       }),

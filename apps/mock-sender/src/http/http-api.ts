@@ -10,6 +10,7 @@ import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-regis
 import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
+import { TargetGuard } from '../targets/target-guard.js';
 import { HttpError, toIssues } from './http-error.js';
 import {
   checkEndpointCount,
@@ -34,6 +35,8 @@ export interface HttpApiOptions {
   console?: Koa.Middleware | undefined;
   /** DEFAULT_REQUEST_LIMITS unless given */
   limits?: RequestLimits | undefined;
+  /** the target policy endpoints are checked against when added; every target unless given */
+  targets?: TargetGuard | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -116,6 +119,7 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   const { outbox, endpoints, engine, logger } = options;
   const clock = options.clock ?? Date.now;
   const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+  const targets = options.targets ?? new TargetGuard();
   const readBody = (ctx: Koa.Context) => readJson(ctx, limits.requestBytes);
   const app = new Koa();
   const router = new Router();
@@ -253,6 +257,12 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   router.post('/endpoints', async (ctx) => {
     const input = parse(postEndpointBody, await readBody(ctx), 'POST /endpoints body');
     checkEndpointCount(endpoints.count(), limits);
+    const refused = await targets.checkTarget(new URL(input.url));
+    if (refused !== undefined) {
+      throw new HttpError(400, 'target_refused', `${input.url} is not an allowed target: ${refused}`, [
+        { path: ['url'], message: refused },
+      ]);
+    }
     if (input.sign && resolveSigningKey(input.signingKey, input.secret).fromSecret) {
       logger?.warn(
         'endpoint signs with its whsec_ secret, which it also sends in clear: give it a signingKey (deprecated)',

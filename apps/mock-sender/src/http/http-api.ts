@@ -99,6 +99,8 @@ async function readJson(ctx: Koa.Context, limitBytes: number): Promise<unknown> 
     raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: 'utf8' });
   } catch (error) {
     if ((error as { status?: number }).status === 413) {
+      // the rest of the body is never read: close rather than keep a half-read connection open
+      ctx.set('connection', 'close');
       throw new HttpError(
         413,
         'payload_too_large',

@@ -77,7 +77,7 @@ function describeError(error: unknown, timedOut: boolean, timeoutMs: number): st
 
 let permissive: TargetGuard | undefined;
 
-/** for callers without a policy (the CLI, library use): every target, the system's CAs */
+/** for callers without a policy (the CLI, library use): anything but link-local and metadata, the system's CAs */
 function permissiveGuard(): TargetGuard {
   permissive ??= new TargetGuard();
   return permissive;

@@ -29,7 +29,7 @@ export interface DeliveryEngineOptions {
    * A delivery due beyond that stays parked in the outbox and wakes as runs end.
    */
   runsPerSlot?: number | undefined;
-  /** where deliveries may go (the target policy and trusted CAs); every target, by default */
+  /** where deliveries may go (the target policy and trusted CAs); by default, anything but link-local and metadata */
   targets?: TargetGuard | undefined;
   logger?: Logger | undefined;
   clock?: () => number;

@@ -35,7 +35,7 @@ export interface HttpApiOptions {
   console?: Koa.Middleware | undefined;
   /** DEFAULT_REQUEST_LIMITS unless given */
   limits?: RequestLimits | undefined;
-  /** the target policy endpoints are checked against when added; every target unless given */
+  /** the target policy endpoints are checked against when added; anything but link-local and metadata unless given */
   targets?: TargetGuard | undefined;
 }
 

@@ -27,9 +27,10 @@ export interface TargetGuardOptions {
 }
 
 /**
- * Where deliveries may go, enforced where the connection is made: the agents' lookup checks every
+ * Where deliveries may go, enforced where the connection is made: each request's lookup checks every
  * address a host resolves to, at each attempt, and the socket connects to that checked address, so a
  * name that passed when the endpoint was added and resolves elsewhere later (dns rebinding) is refused.
+ * Without a policy: the default of a sender on loopback (anything but link-local and cloud metadata).
  */
 export class TargetGuard {
   readonly policy: TargetPolicy;

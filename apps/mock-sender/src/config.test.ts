@@ -85,7 +85,7 @@ describe('loadConfig', () => {
     ['WEBHOOK_SIGNING_KEY', 'plain-secret'],
     ['MAX_EVENTS_PER_REQUEST', '10001'],
     ['MAX_REQUEST_BYTES', '1mb'],
-    ['MAX_EVENT_BYTES_PER_REQUEST', '0'],
+    ['MAX_BATCH_BYTES', '0'],
     ['MAX_ENDPOINTS', '-1'],
     ['ALLOWED_TARGETS', '10.0.0.0/33'],
     ['ALLOWED_TARGETS', 'receiver.internal:99999'],

@@ -108,7 +108,7 @@ export const CONFIG_VARIABLES = {
     default: String(DEFAULT_REQUEST_LIMITS.requestBytes),
     doc: 'largest request body the API reads; larger is a 413 `payload_too_large`',
   },
-  MAX_EVENT_BYTES_PER_REQUEST: {
+  MAX_BATCH_BYTES: {
     schema: z.coerce
       .number()
       .int()
@@ -139,8 +139,8 @@ export const CONFIG_VARIABLES = {
       .optional(),
     default: undefined,
     doc:
-      'comma-separated host names, `host:port`, addresses and CIDR ranges endpoints may point at; ' +
-      'unset: any address but link-local and cloud metadata, loopback and private ranges only when `HOST` is loopback',
+      'host names, `host:port`, addresses and CIDRs endpoints may point at; unset: all but link-local and ' +
+      'metadata, loopback and private only on a loopback `HOST`',
   },
   REQUIRE_HTTPS_TARGETS: {
     schema: booleanFlag,
@@ -271,7 +271,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     limits: {
       eventsPerRequest: read(env, 'MAX_EVENTS_PER_REQUEST'),
       requestBytes: read(env, 'MAX_REQUEST_BYTES'),
-      eventBytesPerRequest: read(env, 'MAX_EVENT_BYTES_PER_REQUEST'),
+      eventBytesPerRequest: read(env, 'MAX_BATCH_BYTES'),
       endpoints: read(env, 'MAX_ENDPOINTS'),
     },
     targets,

@@ -34,7 +34,7 @@ describe('request limits, each answered with a 4xx that names its variable', () 
     expect(over.text).toContain('MAX_REQUEST_BYTES (100000 bytes)');
   });
 
-  it('MAX_EVENT_BYTES_PER_REQUEST: count × size, 10 MiB by default; nothing is stored or sent', async () => {
+  it('MAX_BATCH_BYTES: count × size, 10 MiB by default; nothing is stored or sent', async () => {
     const target = await receiver();
     const { base } = await sender({ TARGET_URL: target.url });
     // the request: 205 KB × 100 made a 20.5 MB answer and +41 MB of outbox
@@ -46,7 +46,7 @@ describe('request limits, each answered with a 4xx that names its variable', () 
     });
     expect(over.status).toBe(413);
     expect(over.json).toMatchObject({ error: { code: 'too_large' } });
-    expect(over.text).toContain('MAX_EVENT_BYTES_PER_REQUEST (10485760 bytes)');
+    expect(over.text).toContain('MAX_BATCH_BYTES (10485760 bytes)');
     expect((await call(base, 'GET', '/deliveries')).json.deliveries).toEqual([]);
     expect(target.requests).toEqual([]);
   });

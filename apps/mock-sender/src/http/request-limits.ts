@@ -8,7 +8,7 @@ export interface RequestLimits {
   eventsPerRequest: number;
   /** bytes of a request body (MAX_REQUEST_BYTES) */
   requestBytes: number;
-  /** bytes of the events one `POST /events` creates, count × size (MAX_EVENT_BYTES_PER_REQUEST) */
+  /** bytes of the events one `POST /events` creates, count × size (MAX_BATCH_BYTES) */
   eventBytesPerRequest: number;
   /** endpoints registered in all (MAX_ENDPOINTS) */
   endpoints: number;
@@ -52,7 +52,7 @@ export function checkEventBytes(events: readonly OutboxEvent[], limits: RequestL
       throw new HttpError(
         413,
         'too_large',
-        `${events.length} events of this size make more than MAX_EVENT_BYTES_PER_REQUEST ` +
+        `${events.length} events of this size make more than MAX_BATCH_BYTES ` +
           `(${limits.eventBytesPerRequest} bytes): send fewer or smaller events`,
       );
     }

@@ -49,14 +49,19 @@ describe('target policy when an endpoint is added', () => {
   });
 
   it('on a non-loopback HOST refuses loopback and private targets unless ALLOWED_TARGETS lists them', async () => {
-    const exposed = await sender({ HOST: '0.0.0.0' });
+    // ALLOW_UNAUTHENTICATED: a sender on 0.0.0.0 without an API token starts only when told to
+    const exposed = await sender({ HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true' });
     const refused = await call(exposed.base, 'POST', '/endpoints', { url: 'http://127.0.0.1:3000/hook' });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('refused by default when HOST is not loopback');
     expect((await call(exposed.base, 'POST', '/endpoints', { url: 'http://10.0.0.5/hook' })).status).toBe(
       400,
     );
-    const listed = await sender({ HOST: '0.0.0.0', ALLOWED_TARGETS: '127.0.0.1:3000,10.0.0.0/8' });
+    const listed = await sender({
+      HOST: '0.0.0.0',
+      ALLOW_UNAUTHENTICATED: 'true',
+      ALLOWED_TARGETS: '127.0.0.1:3000,10.0.0.0/8',
+    });
     expect(
       (await call(listed.base, 'POST', '/endpoints', { url: 'http://127.0.0.1:3000/hook' })).status,
     ).toBe(201);

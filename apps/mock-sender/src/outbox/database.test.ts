@@ -11,13 +11,13 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** an outbox file as the release before bodies were shared wrote it (schema 6) */
+/** an outbox file as the release before this one wrote it (schema 4: bodies in events, no signing keys) */
 function previousOutbox(): string {
   const dir = mkdtempSync(join(tmpdir(), 'omni-sender-migrate-'));
   dirs.push(dir);
   const path = join(dir, 'sender.sqlite');
   const db = new Database(path);
-  MIGRATIONS.slice(0, 6).forEach((sql, index) => {
+  MIGRATIONS.slice(0, 4).forEach((sql, index) => {
     db.exec(sql);
     db.pragma(`user_version = ${index + 1}`);
   });
@@ -30,12 +30,18 @@ function previousOutbox(): string {
        created_at, updated_at) VALUES ('dlv_old', 'msg_old', 'default', 'http://127.0.0.1:9/hook', NULL,
        'x-webhook-secret', 0, 'succeeded', 1, 1, 1)`,
   ).run();
+  // signed with its secret, as that release did
+  db.prepare(
+    `INSERT INTO deliveries (id, event_id, endpoint_id, url, secret, secret_header, sign, state, attempt_count,
+       created_at, updated_at) VALUES ('dlv_signed', 'msg_old', 'default', 'http://127.0.0.1:9/hook',
+       'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'x-webhook-secret', 1, 'pending', 0, 1, 1)`,
+  ).run();
   db.close();
   return path;
 }
 
 describe('outbox migrations', () => {
-  it('opens an outbox from before shared bodies: its deliveries keep their bytes and redeliver them', () => {
+  it('opens an outbox of the previous release: deliveries keep their bytes, redeliver them, signed ones keep signing', () => {
     const path = previousOutbox();
     const db = openDatabase(`file:${path}`);
     try {
@@ -45,6 +51,12 @@ describe('outbox migrations', () => {
       const again = outbox.redeliver('dlv_old', 2);
       expect(outbox.job(again?.id ?? '')?.body).toBe(JSON.stringify(payload));
       expect(db.prepare('SELECT count(*) AS n FROM bodies').get()).toEqual({ n: 1 });
+      expect(outbox.job('dlv_signed')).toMatchObject({
+        sign: true,
+        signingKey: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        body: JSON.stringify(payload),
+      });
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     } finally {
       db.close();
     }

@@ -12,19 +12,29 @@ import {
 } from './support/stack.js';
 import { useServices } from './support/use-services.js';
 
-const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+// the secret travels in clear in its header; the signing key never leaves either side
+const secret = 'e2e-header-secret-0123456789';
+const signingKey = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const { track, tempDir } = useServices();
 
 test('signature mode end to end: signed deliveries accepted, a replayed request refused', async () => {
   const dir = await tempDir();
-  const receiver = await track(startReceiver({ dir, secret, env: { SIGNATURE_MODE: 'required' } }));
+  // the whsec_ key listed in WEBHOOK_SECRET too: a receiver from before WEBHOOK_SIGNING_KEYS checks
+  // signatures with its secrets, a newer one takes the key from WEBHOOK_SIGNING_KEYS
+  const receiver = await track(
+    startReceiver({
+      dir,
+      secret: `${secret},${signingKey}`,
+      env: { SIGNATURE_MODE: 'required', WEBHOOK_SIGNING_KEYS: signingKey },
+    }),
+  );
   const sender = await track(
     startSender({
       dir,
       secret,
       targetUrl: `${receiver.url}${WEBHOOK_PATH}`,
       timeScale: 0.01,
-      env: { WEBHOOK_SIGNING: 'true' },
+      env: { WEBHOOK_SIGNING: 'true', WEBHOOK_SIGNING_KEY: signingKey },
     }),
   );
 
@@ -46,7 +56,7 @@ test('signature mode end to end: signed deliveries accepted, a replayed request 
       headers: {
         'content-type': 'application/json',
         [DEFAULT_SECRET_HEADER]: secret,
-        ...createSignatureHeaders({ secret, body, id, timestamp }),
+        ...createSignatureHeaders({ secret: signingKey, body, id, timestamp }),
       },
       body,
     });

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
+const SIGNING_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadConfig({})).toEqual({
@@ -18,12 +20,36 @@ describe('loadConfig', () => {
       endpointConcurrency: 16,
       runsPerSlot: 4,
       signing: false,
+      signingKey: undefined,
+      signingKeyFromSecret: false,
+      limits: {
+        eventsPerRequest: 1000,
+        requestBytes: 1_048_576,
+        eventBytesPerRequest: 10_485_760,
+        endpoints: 100,
+      },
+      targets: { allowed: undefined, requireHttps: false, extraCa: undefined },
       logLevel: 'info',
       apiTokens: [],
       allowUnauthenticated: false,
       allowedHosts: [],
       trustProxy: false,
       maxLiveStreams: 50,
+    });
+  });
+
+  it('signs the default endpoint with WEBHOOK_SIGNING_KEY, never with the secret sent in clear', () => {
+    const target = { TARGET_URL: 'http://127.0.0.1:3000/webhooks/omniai', WEBHOOK_SIGNING: 'true' };
+    expect(
+      loadConfig({ ...target, WEBHOOK_SECRET: 'plain-secret', WEBHOOK_SIGNING_KEY: SIGNING_KEY }),
+    ).toMatchObject({ webhookSecret: 'plain-secret', signingKey: SIGNING_KEY, signingKeyFromSecret: false });
+    expect(() => loadConfig({ ...target, WEBHOOK_SECRET: 'plain-secret' })).toThrow(
+      /^invalid WEBHOOK_SIGNING_KEY: WEBHOOK_SIGNING=true needs a signing key/,
+    );
+    // one release more: a whsec_ secret still signs, flagged for the warning at start
+    expect(loadConfig({ ...target, WEBHOOK_SECRET: SIGNING_KEY })).toMatchObject({
+      signingKey: SIGNING_KEY,
+      signingKeyFromSecret: true,
     });
   });
 
@@ -36,6 +62,7 @@ describe('loadConfig', () => {
       RETRY_TIME_SCALE: '0.01',
       SUCCESS_STATUS: '2xx',
       WEBHOOK_SIGNING: 'true',
+      WEBHOOK_SIGNING_KEY: SIGNING_KEY,
     });
     expect(config).toMatchObject({
       port: 0,
@@ -44,6 +71,7 @@ describe('loadConfig', () => {
       retryTimeScale: 0.01,
       successRule: '2xx',
       signing: true,
+      signingKey: SIGNING_KEY,
     });
   });
 
@@ -66,6 +94,20 @@ describe('loadConfig', () => {
     ['ALLOWED_HOSTS', 'https://sender.example'],
     ['TRUST_PROXY', 'on'],
     ['MAX_LIVE_STREAMS', '0'],
+    ['WEBHOOK_SIGNING_KEY', 'plain-secret'],
+    ['MAX_EVENTS_PER_REQUEST', '10001'],
+    ['MAX_REQUEST_BYTES', '1mb'],
+    ['MAX_BATCH_BYTES', '0'],
+    ['MAX_ENDPOINTS', '-1'],
+    ['ALLOWED_TARGETS', '10.0.0.0/33'],
+    ['ALLOWED_TARGETS', 'receiver.internal:99999'],
+    ['ALLOWED_TARGETS', 'http://receiver.internal'],
+    ['REQUIRE_HTTPS_TARGETS', 'yes'],
+    ['TARGET_CA_FILE', '/nonexistent/ca.pem'],
+    ['TARGET_URL', 'http://169.254.169.254/latest/meta-data'],
+    ['TARGET_URL', 'http://metadata.google.internal/computeMetadata/v1'],
+    ['WEBHOOK_SIGNING_KEY', 'whsec_c2hvcnQ='],
+    ['WEBHOOK_SIGNING_KEY', 'whsec_not base64!'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}: `));

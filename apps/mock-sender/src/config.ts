@@ -1,12 +1,21 @@
+import { readFileSync } from 'node:fs';
 import {
   DEFAULT_SECRET_HEADER,
   DEFAULT_SUCCESS_RULE,
   DELIVERY_TIMEOUT_MS,
+  isLoopbackHost,
   SUCCESS_RULES,
   type SuccessRule,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
 import { ACCESS_CONFIG_VARIABLES, unauthenticatedExposure } from './access/access-config.js';
+import { resolveSigningKey, signingKeySchema } from './endpoints/signing-key.js';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  EVENTS_PER_REQUEST_CEILING,
+  type RequestLimits,
+} from './http/request-limits.js';
+import { parseTargetEntry, type TargetEntry, TargetPolicy } from './targets/target-policy.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -78,7 +87,84 @@ export const CONFIG_VARIABLES = {
   WEBHOOK_SIGNING: {
     schema: booleanFlag,
     default: 'false',
-    doc: 'add Standard Webhooks signature headers, signed with the endpoint secret',
+    doc: 'add Standard Webhooks signature headers, signed with the endpoint signing key',
+  },
+  WEBHOOK_SIGNING_KEY: {
+    schema: signingKeySchema.optional(),
+    default: undefined,
+    doc:
+      'Standard Webhooks signing key (`whsec_` + base64, 16+ bytes) of the default endpoint; never sent. ' +
+      'Setting it signs deliveries',
+  },
+  MAX_EVENTS_PER_REQUEST: {
+    schema: z.coerce.number().int().min(1).max(EVENTS_PER_REQUEST_CEILING),
+    default: String(DEFAULT_REQUEST_LIMITS.eventsPerRequest),
+    doc: `most events one \`POST /events\` may ask for (\`count\`, at most ${EVENTS_PER_REQUEST_CEILING}); more is a 400 \`too_many_events\``,
+  },
+  MAX_REQUEST_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024),
+    default: String(DEFAULT_REQUEST_LIMITS.requestBytes),
+    doc: 'largest request body the API reads; larger is a 413 `payload_too_large`',
+  },
+  MAX_BATCH_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024),
+    default: String(DEFAULT_REQUEST_LIMITS.eventBytesPerRequest),
+    doc: 'most bytes of events one `POST /events` may create (`count` × payload size); more is a 413 `too_large`',
+  },
+  MAX_ENDPOINTS: {
+    schema: z.coerce.number().int().min(1).max(10_000),
+    default: String(DEFAULT_REQUEST_LIMITS.endpoints),
+    doc: 'most endpoints registered at once; one more is a 409 `too_many_endpoints`',
+  },
+  ALLOWED_TARGETS: {
+    schema: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return value
+            .split(',')
+            .filter((entry) => entry.trim() !== '')
+            .map(parseTargetEntry);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    default: undefined,
+    doc:
+      'host names, `host:port`, addresses and CIDRs endpoints may point at; unset: all but link-local and ' +
+      'metadata, loopback and private only on a loopback `HOST`',
+  },
+  REQUIRE_HTTPS_TARGETS: {
+    schema: booleanFlag,
+    default: 'false',
+    doc: '`true` refuses `http:` endpoints other than loopback',
+  },
+  TARGET_CA_FILE: {
+    schema: z
+      .string()
+      .transform((path, ctx) => {
+        try {
+          const pem = readFileSync(path, 'utf8');
+          if (pem.includes('-----BEGIN CERTIFICATE-----')) return pem;
+          ctx.addIssue({ code: 'custom', message: `${path} holds no PEM certificate` });
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `cannot read ${path}: ${(error as Error).message}` });
+        }
+        return z.NEVER;
+      })
+      .optional(),
+    default: undefined,
+    doc: "PEM file of CA certificates trusted for `https:` endpoints besides the system's (a staging receiver's private CA)",
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -104,6 +190,19 @@ export interface SenderConfig {
   endpointConcurrency: number;
   runsPerSlot: number;
   signing: boolean;
+  /** the default endpoint's signing key */
+  signingKey: string | undefined;
+  /** deprecated: WEBHOOK_SIGNING=true signs with a whsec_ WEBHOOK_SECRET (also sent in clear) */
+  signingKeyFromSecret: boolean;
+  /** what one request may ask of the sender */
+  limits: RequestLimits;
+  /** where deliveries may go */
+  targets: {
+    allowed: TargetEntry[] | undefined;
+    requireHttps: boolean;
+    /** PEM of the extra CAs (TARGET_CA_FILE) */
+    extraCa: string | undefined;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** SENDER_API_TOKEN, split for rotation; empty when unset */
   apiTokens: string[];
@@ -138,20 +237,53 @@ function read<K extends ConfigVariable>(
 
 /** validates the environment; a bad value throws a ConfigError naming the variable */
 export function loadConfig(env: Record<string, string | undefined> = process.env): SenderConfig {
+  const webhookSecret = read(env, 'WEBHOOK_SECRET');
+  const signing = read(env, 'WEBHOOK_SIGNING');
+  const signingKey = read(env, 'WEBHOOK_SIGNING_KEY');
+  const resolved = resolveSigningKey(signingKey, signing ? webhookSecret : undefined);
+  if (signing && resolved.key === undefined && read(env, 'TARGET_URL') !== undefined) {
+    throw new ConfigError(
+      'WEBHOOK_SIGNING_KEY',
+      'WEBHOOK_SIGNING=true needs a signing key (whsec_...) apart from WEBHOOK_SECRET, which is sent in clear',
+    );
+  }
+  const host = read(env, 'HOST');
+  const targets = {
+    allowed: read(env, 'ALLOWED_TARGETS'),
+    requireHttps: read(env, 'REQUIRE_HTTPS_TARGETS'),
+    extraCa: read(env, 'TARGET_CA_FILE'),
+  };
+  const targetUrl = read(env, 'TARGET_URL');
+  const refused =
+    targetUrl === undefined
+      ? undefined
+      : new TargetPolicy({ ...targets, hostIsLoopback: isLoopbackHost(host) }).checkUrl(new URL(targetUrl));
+  if (refused !== undefined) {
+    throw new ConfigError('TARGET_URL', `not an allowed target: ${refused}`);
+  }
   const config: SenderConfig = {
     port: read(env, 'PORT'),
-    host: read(env, 'HOST'),
-    webhookSecret: read(env, 'WEBHOOK_SECRET'),
+    host,
+    webhookSecret,
     secretHeader: read(env, 'WEBHOOK_SECRET_HEADER'),
     databaseUrl: read(env, 'DATABASE_URL'),
-    targetUrl: read(env, 'TARGET_URL'),
+    targetUrl,
     retryTimeScale: read(env, 'RETRY_TIME_SCALE'),
     deliveryTimeoutMs: read(env, 'DELIVERY_TIMEOUT_MS'),
     successRule: read(env, 'SUCCESS_STATUS'),
     concurrency: read(env, 'DELIVERY_CONCURRENCY'),
     endpointConcurrency: read(env, 'ENDPOINT_CONCURRENCY'),
     runsPerSlot: read(env, 'DELIVERY_RUNS_PER_SLOT'),
-    signing: read(env, 'WEBHOOK_SIGNING'),
+    signing,
+    signingKey: resolved.key,
+    signingKeyFromSecret: resolved.fromSecret,
+    limits: {
+      eventsPerRequest: read(env, 'MAX_EVENTS_PER_REQUEST'),
+      requestBytes: read(env, 'MAX_REQUEST_BYTES'),
+      eventBytesPerRequest: read(env, 'MAX_BATCH_BYTES'),
+      endpoints: read(env, 'MAX_ENDPOINTS'),
+    },
+    targets,
     logLevel: read(env, 'LOG_LEVEL'),
     apiTokens: read(env, 'SENDER_API_TOKEN') ?? [],
     allowUnauthenticated: read(env, 'ALLOW_UNAUTHENTICATED'),

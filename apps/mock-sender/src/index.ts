@@ -23,6 +23,7 @@ export {
 } from './endpoints/endpoint-registry.js';
 export { buildEvents, type EventRequest, MAX_EVENTS_PER_REQUEST } from './events/event-factory.js';
 export { createHttpApi, type HttpApiOptions } from './http/http-api.js';
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './http/request-limits.js';
 export { createLogger } from './logger.js';
 export { createMockSender, type MockSender, type MockSenderOptions } from './mock-sender.js';
 export { openDatabase, type SqliteDatabase } from './outbox/database.js';
@@ -44,3 +45,18 @@ export {
   type OutboxOwnerOptions,
   type OwnerRecord,
 } from './outbox/outbox-owner.js';
+export {
+  type ResolvedAddress,
+  type ResolveHost,
+  TargetGuard,
+  type TargetGuardOptions,
+  TargetRefusedError,
+} from './targets/target-guard.js';
+export {
+  type AddressClass,
+  classifyAddress,
+  parseTargetEntry,
+  type TargetEntry,
+  TargetPolicy,
+  type TargetPolicyOptions,
+} from './targets/target-policy.js';

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHost } from '@omni-webhooks/contract';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import { isLoopbackHost } from './access/access-config.js';
 import {
   type AccessControl,
   type AccessControlOptions,
@@ -16,6 +16,8 @@ import { createHttpApi } from './http/http-api.js';
 import { databasePath, openDatabase, type SqliteDatabase } from './outbox/database.js';
 import { Outbox } from './outbox/outbox.js';
 import { OutboxOwner } from './outbox/outbox-owner.js';
+import { type ResolveHost, TargetGuard } from './targets/target-guard.js';
+import { TargetPolicy } from './targets/target-policy.js';
 
 export interface MockSenderOptions {
   logger?: Logger | undefined;
@@ -28,6 +30,8 @@ export interface MockSenderOptions {
   access?: Pick<AccessControlOptions, 'failureDelayMs' | 'failedSignIns' | 'sessions'> | undefined;
   /** live-feed timings (tests shorten them) */
   feed?: { stallMs?: number; maxAgeMs?: number } | undefined;
+  /** resolves endpoint host names, at add time and at each attempt; the os resolver by default */
+  resolveHost?: ResolveHost | undefined;
 }
 
 export interface MockSender {
@@ -83,7 +87,18 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
   }
   const outbox = new Outbox(db);
   const endpoints = new EndpointRegistry(db, { secretHeader: config.secretHeader, sign: config.signing });
-  endpoints.syncDefault(config.targetUrl, config.webhookSecret, clock());
+  endpoints.syncDefault(config.targetUrl, config.webhookSecret, clock(), config.signingKey);
+  if (config.signingKeyFromSecret && config.targetUrl !== undefined) {
+    logger?.warn(
+      'WEBHOOK_SIGNING=true signs with the whsec_ WEBHOOK_SECRET, which is also sent in clear: ' +
+        'set WEBHOOK_SIGNING_KEY (signing with the secret is deprecated and goes in the next release)',
+    );
+  }
+  const targets = new TargetGuard({
+    policy: new TargetPolicy({ ...config.targets, hostIsLoopback: isLoopbackHost(config.host) }),
+    resolveHost: options.resolveHost,
+    extraCa: config.targets.extraCa,
+  });
   engine = new DeliveryEngine({
     outbox,
     timeoutMs: config.deliveryTimeoutMs,
@@ -92,6 +107,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     concurrency: config.concurrency,
     endpointConcurrency: config.endpointConcurrency,
     runsPerSlot: config.runsPerSlot,
+    targets,
     logger,
     clock,
   });
@@ -129,6 +145,8 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     console: webConsole.middleware,
     access: access.middleware,
     trustProxy: config.trustProxy,
+    limits: config.limits,
+    targets,
   });
   let server: Server | undefined;
 
@@ -160,6 +178,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       webConsole.close();
       await closed;
       await engine.stop();
+      targets.close();
       owner?.release();
       db.close();
     },

@@ -9,6 +9,7 @@ export {
   SUCCESS_RULES,
   type SuccessRule,
 } from './delivery-contract.js';
+export { isLoopbackHost } from './loopback.js';
 export { parseSecretList, verifySecret } from './secret.js';
 export {
   createSignatureHeaders,

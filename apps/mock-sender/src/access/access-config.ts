@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '@omni-webhooks/contract';
 import { z } from 'zod';
 
 export const MIN_API_TOKEN_LENGTH = 16;
@@ -66,18 +66,6 @@ export const ACCESS_CONFIG_VARIABLES = {
     doc: 'live-feed streams (`GET /deliveries/stream`) open at once',
   },
 } as const;
-
-/** true for addresses and names only this machine can reach */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, '');
-  if (name === 'localhost' || name.endsWith('.localhost')) {
-    return true;
-  }
-  if (isIP(name) === 4) {
-    return name.startsWith('127.');
-  }
-  return name === '::1' || /^::ffff:127\./.test(name);
-}
 
 /**
  * Why this configuration must not start, or undefined: a sender reachable from other machines

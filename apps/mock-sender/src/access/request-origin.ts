@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
+import { isLoopbackHost } from '@omni-webhooks/contract';
 import type Koa from 'koa';
-import { isLoopbackHost } from './access-config.js';
 
 /** methods that change state: they must come from the sender's own pages or from a non-browser client */
 export const STATE_CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

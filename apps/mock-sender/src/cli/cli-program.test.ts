@@ -71,7 +71,9 @@ describe('omni-mock: bad input exits 2 at once, naming what is wrong, and sends 
     [['--concurrency', 'many'], /--concurrency.*must be a whole number/],
     [['--success', '201'], /--success.*'201' is invalid/],
     [['--payload', '/nonexistent/payload.json'], /cannot read --payload \/nonexistent\/payload\.json/],
-    [['--sign'], /--sign needs --secret/],
+    [['--sign'], /--sign needs --signing-key/],
+    [['--sign', '--secret', 'plain-secret'], /--sign needs --signing-key/],
+    [['--signing-key', 'plain-secret'], /--signing-key.*a signing key starts with whsec_/],
   ])('send %j', async (extra, message) => {
     receiver = await startTestReceiver();
     const { code, stderr } = await omniMock('send', 'lead.created', '--url', receiver.url, ...extra);

@@ -8,6 +8,7 @@ import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from '../config.js';
+import { signingKeySchema } from '../endpoints/signing-key.js';
 import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
 import { runSend, SendInputError } from './send-command.js';
 import { addSenderCommands } from './sender-commands.js';
@@ -49,6 +50,7 @@ export const cliOptionParsers = {
   url: parsedBy(httpUrlSchema),
   header: parsedBy(headerNameSchema),
   secret: parsedBy(z.string().min(1, 'must not be empty')),
+  signingKey: parsedBy(signingKeySchema),
   count: parsedBy(wholeNumber(1, MAX_EVENTS_PER_REQUEST)),
   // the RETRY_TIME_SCALE rule, after a check that it is written as a number at all ('' would coerce to 0)
   timeScale: (value: string): number => {
@@ -66,6 +68,7 @@ export const cliOptionParsers = {
 interface SendCliOptions {
   url: string;
   secret?: string;
+  signingKey?: string;
   header: string;
   payload?: string;
   count: number;
@@ -102,10 +105,12 @@ export function createCli(io: CliIo): Command {
     .configureOutput(output)
     .argument('<event-type>', `one of: ${WEBHOOK_EVENT_TYPES.join(', ')}`)
     .requiredOption('--url <url>', 'receiver URL', cliOptionParsers.url)
+    .option('--secret <secret>', 'secret sent in the secret header', cliOptionParsers.secret)
     .option(
-      '--secret <secret>',
-      'secret sent in the secret header (and the signing key with --sign)',
-      cliOptionParsers.secret,
+      '--signing-key <whsec_key>',
+      'Standard Webhooks signing key (whsec_ + base64), never sent; signs the deliveries ' +
+        '(default: WEBHOOK_SIGNING_KEY with --sign)',
+      cliOptionParsers.signingKey,
     )
     .option('--header <name>', 'secret header name', cliOptionParsers.header, DEFAULT_SECRET_HEADER)
     .option('--payload <file.json>', 'send this JSON event instead of a generated one')
@@ -116,7 +121,7 @@ export function createCli(io: CliIo): Command {
       cliOptionParsers.timeScale,
       1,
     )
-    .option('--sign', 'add Standard Webhooks signature headers (needs --secret)')
+    .option('--sign', 'add Standard Webhooks signature headers (needs --signing-key)')
     .option(
       '--timeout <ms>',
       'per-attempt timeout (1 to 600000)',
@@ -129,8 +134,12 @@ export function createCli(io: CliIo): Command {
     .option('--allow-invalid', 'send a payload that fails the event schema')
     .option('--concurrency <n>', 'attempts in flight at once (1 to 10000)', cliOptionParsers.concurrency, 64)
     .action(async (eventType: string, options: SendCliOptions) => {
-      if (options.sign && options.secret === undefined) {
-        fail('--sign needs --secret (the signing key)');
+      const fromEnv = options.sign ? io.env.WEBHOOK_SIGNING_KEY || undefined : undefined;
+      if (options.signingKey === undefined && fromEnv !== undefined) {
+        const checked = signingKeySchema.safeParse(fromEnv);
+        if (!checked.success) {
+          fail(`WEBHOOK_SIGNING_KEY: ${checked.error.issues.map((issue) => issue.message).join('; ')}`);
+        }
       }
       try {
         const delivered = await runSend(
@@ -138,6 +147,7 @@ export function createCli(io: CliIo): Command {
             eventType,
             url: options.url,
             secret: options.secret,
+            signingKey: options.signingKey ?? fromEnv,
             header: options.header,
             payloadFile: options.payload,
             count: options.count,

@@ -2,10 +2,12 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { runSend, SendInputError } from './send-command.js';
 
+const SIGNING_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 let receiver: TestReceiver | undefined;
 const files: string[] = [];
 
@@ -51,9 +53,9 @@ describe('omni-mock send', () => {
       eventType: 'lead.created',
       payloadFile: file,
       allowInvalid: true,
-      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      secret: 'header-secret',
+      signingKey: SIGNING_KEY,
       header: 'x-omni-secret',
-      sign: true,
       count: 2,
     });
     expect(delivered).toBe(true);
@@ -62,8 +64,29 @@ describe('omni-mock send', () => {
       JSON.stringify(payload),
       JSON.stringify(payload),
     ]);
-    expect(receiver.requests[0]?.headers['x-omni-secret']).toBe('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
-    expect(receiver.requests[0]?.headers['webhook-signature']).toMatch(/^v1,/);
+    const [first] = receiver.requests;
+    expect(first?.headers['x-omni-secret']).toBe('header-secret');
+    const verify = (secrets: string[]) =>
+      verifyWebhookSignature({ headers: first?.headers ?? {}, body: first?.body ?? '', secrets });
+    // signed with the key, which never travels; the secret seen in the header cannot sign
+    expect(verify([SIGNING_KEY])).toMatchObject({ ok: true });
+    expect(verify(['header-secret'])).toMatchObject({ ok: false, code: 'invalid_signature' });
+    expect(JSON.stringify(receiver.requests)).not.toContain(SIGNING_KEY);
+  });
+
+  it('still signs with a whsec_ secret for one release, with a warning', async () => {
+    receiver = await startTestReceiver();
+    const { delivered, lines } = await send({ eventType: 'lead.created', secret: SIGNING_KEY, sign: true });
+    expect(delivered).toBe(true);
+    expect(lines[0]).toMatch(/^warning: signing with the whsec_ --secret/);
+    const [first] = receiver.requests;
+    expect(
+      verifyWebhookSignature({
+        headers: first?.headers ?? {},
+        body: first?.body ?? '',
+        secrets: [SIGNING_KEY],
+      }),
+    ).toMatchObject({ ok: true });
   });
 
   it('refuses a bad header name or url before sending anything', async () => {

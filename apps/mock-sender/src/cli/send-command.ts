@@ -7,6 +7,7 @@ import {
 } from '@omni-webhooks/contract';
 import { headerNameSchema, httpUrlSchema } from '../config.js';
 import { type AttemptReport, DeliveryEngine } from '../delivery/delivery-engine.js';
+import { resolveSigningKey } from '../endpoints/signing-key.js';
 import { buildEvents } from '../events/event-factory.js';
 import { HttpError } from '../http/http-error.js';
 import { openDatabase } from '../outbox/database.js';
@@ -16,6 +17,8 @@ export interface SendOptions {
   eventType: string;
   url: string;
   secret?: string | undefined;
+  /** the `whsec_` key signatures are made with (sign implies it, or a deprecated whsec_ secret) */
+  signingKey?: string | undefined;
   header?: string | undefined;
   payloadFile?: string | undefined;
   count?: number | undefined;
@@ -93,6 +96,19 @@ export async function runSend(options: SendOptions, out: NodeJS.WritableStream):
     throw error;
   }
 
+  const signing = options.sign === true || options.signingKey !== undefined;
+  const resolved = resolveSigningKey(options.signingKey, signing ? options.secret : undefined);
+  if (signing && resolved.key === undefined) {
+    throw new SendInputError(
+      '--sign needs --signing-key whsec_... (or WEBHOOK_SIGNING_KEY): the secret is sent in clear, so it cannot sign',
+    );
+  }
+  if (resolved.fromSecret) {
+    out.write(
+      'warning: signing with the whsec_ --secret, which is also sent in clear; use --signing-key (deprecated)\n',
+    );
+  }
+  const signingKey = resolved.key;
   const db = openDatabase('file::memory:');
   const outbox = new Outbox(db);
   const engine = new DeliveryEngine({
@@ -111,7 +127,8 @@ export async function runSend(options: SendOptions, out: NodeJS.WritableStream):
         url: options.url,
         secret: options.secret,
         secretHeader: options.header ?? DEFAULT_SECRET_HEADER,
-        sign: options.sign === true,
+        signingKey,
+        sign: signingKey !== undefined,
       },
     ],
     Date.now(),

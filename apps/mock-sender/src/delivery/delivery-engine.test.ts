@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DELIVERY_TIMEOUT_MS, type SuccessRule } from '@omni-webhooks/contract';
+import { DELIVERY_TIMEOUT_MS, type SuccessRule, verifyWebhookSignature } from '@omni-webhooks/contract';
 import Database from 'better-sqlite3';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
@@ -36,6 +36,7 @@ const target: DeliveryTarget = {
   url: URL_OK,
   secret: 's3cret',
   secretHeader: 'x-webhook-secret',
+  signingKey: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   sign: false,
 };
 
@@ -128,7 +129,7 @@ describe('delivery engine', () => {
     const attempts = outbox.get(id)?.attempts;
     expect(attempts?.[0]).toMatchObject({
       status: null,
-      error: expect.stringMatching(/failed to fetch|fetch failed/i),
+      error: expect.stringMatching(/network error|failed to fetch|fetch failed/i),
     });
     expect(outbox.get(id)?.state).toBe('succeeded');
   });
@@ -182,6 +183,15 @@ describe('delivery engine', () => {
       String(T0 / 1000 + 60),
     ]);
     expect(received[1]?.headers.get('webhook-signature')).toMatch(/^v1,/);
+    const verify = (secrets: string[]) =>
+      verifyWebhookSignature({
+        headers: Object.fromEntries(received[1]?.headers ?? []),
+        body: received[1]?.body ?? '',
+        secrets,
+        nowSeconds: T0 / 1000 + 60,
+      });
+    expect(verify([target.signingKey ?? ''])).toMatchObject({ ok: true });
+    expect(verify([target.secret ?? ''])).toMatchObject({ ok: false, code: 'invalid_signature' });
   });
 
   it('resumes a delivery stopped between attempts at its stored time, not from attempt 1', async () => {

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { isSuccessStatus, type SuccessRule } from '@omni-webhooks/contract';
-import pRetry from 'p-retry';
+import type { SuccessRule } from '@omni-webhooks/contract';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, DeliverySchedule, DeliveryState, NextStep, Outbox } from '../outbox/outbox.js';
-import { ConcurrencyLimit, KeyedConcurrencyLimit } from './concurrency-limit.js';
-import { sendAttempt } from './delivery-attempt.js';
+import type { DeliverySchedule, Outbox } from '../outbox/outbox.js';
+import type { TargetGuard } from '../targets/target-guard.js';
+import { DeliveryRunner, type EngineEvents, StoppedError } from './delivery-run.js';
 import { DueQueue } from './due-queue.js';
-import { retryOptionsAfter, waitAfterAttempt } from './retry-schedule.js';
+
+export type { AttemptReport, SettledReport } from './delivery-run.js';
 
 export interface DeliveryEngineOptions {
   outbox: Outbox;
@@ -29,6 +29,8 @@ export interface DeliveryEngineOptions {
    * A delivery due beyond that stays parked in the outbox and wakes as runs end.
    */
   runsPerSlot?: number | undefined;
+  /** where deliveries may go (the target policy and trusted CAs); by default, anything but link-local and metadata */
+  targets?: TargetGuard | undefined;
   logger?: Logger | undefined;
   clock?: () => number;
 }
@@ -38,47 +40,6 @@ export const DEFAULT_RUNS_PER_SLOT = 4;
 
 // rows one due scan of the outbox reads at most; how many wake is bounded by free runs, not by this
 const DUE_SCAN_ROWS = 500;
-
-export interface AttemptReport {
-  deliveryId: string;
-  url: string;
-  n: number;
-  outcome: AttemptOutcome;
-  succeeded: boolean;
-  /** wait before the next attempt; undefined when there is none */
-  nextWaitMs: number | undefined;
-}
-
-export interface SettledReport {
-  deliveryId: string;
-  state: Extract<DeliveryState, 'succeeded' | 'failed'>;
-  attempts: number;
-}
-
-interface EngineEvents {
-  attempt: [AttemptReport];
-  settled: [SettledReport];
-}
-
-class FailedAttemptError extends Error {
-  override readonly name = 'FailedAttemptError';
-  /** set when the delivery parked in the outbox until then instead of waiting in this run */
-  readonly parkedUntil: number | undefined;
-
-  constructor(message: string, parkedUntil: number | undefined) {
-    super(message);
-    this.parkedUntil = parkedUntil;
-  }
-}
-
-class StoppedError extends Error {
-  override readonly name = 'StoppedError';
-}
-
-/** the outbox row moved on without this run (another process, a recovery): the run ends quietly */
-class SupersededError extends Error {
-  override readonly name = 'SupersededError';
-}
 
 /**
  * Runs deliveries on the contract schedule. The outbox row (attempt count, next attempt time) is the
@@ -90,15 +51,13 @@ class SupersededError extends Error {
 export class DeliveryEngine extends EventEmitter<EngineEvents> {
   readonly #options: DeliveryEngineOptions;
   readonly #clock: () => number;
-  readonly #limit: ConcurrencyLimit;
-  readonly #endpointLimit: KeyedConcurrencyLimit;
+  readonly #runner: DeliveryRunner;
   // one controller per run: a single shared signal would collect a listener per waiting delivery
   readonly #running = new Map<string, { done: Promise<void>; controller: AbortController }>();
   readonly #runsByEndpoint = new Map<string, number>();
   readonly #maxRuns: number;
   readonly #maxEndpointRuns: number;
   readonly #dueQueue: DueQueue<DeliverySchedule>;
-  readonly #horizonMs: number;
   #stopping = false;
   // set for good when another process took the outbox over: this engine must never send again
   #halted = false;
@@ -109,10 +68,8 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     super();
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
-    this.#limit = new ConcurrencyLimit(options.concurrency);
-    this.#endpointLimit = new KeyedConcurrencyLimit(options.endpointConcurrency);
-    this.#horizonMs = options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS;
-    if (!(this.#horizonMs >= 0)) {
+    const horizonMs = options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS;
+    if (!(horizonMs >= 0)) {
       throw new RangeError(`retry horizon must be >= 0 ms, got ${String(options.retryHorizonMs)}`);
     }
     const runsPerSlot = options.runsPerSlot ?? DEFAULT_RUNS_PER_SLOT;
@@ -122,6 +79,19 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     this.#maxRuns = runsPerSlot * options.concurrency;
     this.#maxEndpointRuns = runsPerSlot * options.endpointConcurrency;
     const { outbox } = options;
+    this.#runner = new DeliveryRunner({
+      outbox,
+      timeoutMs: options.timeoutMs,
+      retryTimeScale: options.retryTimeScale,
+      successRule: options.successRule,
+      concurrency: options.concurrency,
+      endpointConcurrency: options.endpointConcurrency,
+      horizonMs,
+      targets: options.targets,
+      events: this,
+      logger: options.logger,
+      clock: this.#clock,
+    });
     this.#dueQueue = new DueQueue({
       earliest: () => outbox.earliestParked(this.#fullEndpoints()),
       claim: (now, limit) => this.#claimDue(now, limit),
@@ -153,7 +123,7 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     const open = outbox.openCount();
     for (const schedule of outbox.interruptedSchedules()) {
       if (!this.#running.has(schedule.id)) {
-        this.#recoverInterrupted(schedule);
+        this.#runner.recoverInterrupted(schedule);
       }
     }
     outbox.parkPending();
@@ -326,7 +296,7 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       }
     };
     const controller = new AbortController();
-    const done = this.#run(job, controller.signal).then(
+    const done = this.#runner.run(job, controller.signal).then(
       (parkedUntil) => {
         ended();
         // notified once the run is gone, so a wake can never find it still running and skip it
@@ -340,133 +310,5 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
       },
     );
     this.#running.set(job.id, { done, controller });
-  }
-
-  /** the sender died during attempt n: count it as failed and continue the schedule from its start */
-  #recoverInterrupted(job: DeliverySchedule): void {
-    const { outbox, retryTimeScale } = this.#options;
-    const n = job.attemptCount;
-    const startedAt = outbox.attemptStartedAt(job.id, n) ?? this.#clock();
-    const wait = waitAfterAttempt(n, retryTimeScale);
-    const outcome = {
-      durationMs: 0,
-      status: null,
-      error: 'sender stopped during the attempt',
-      responseBody: null,
-    };
-    const now = this.#clock();
-    if (wait === undefined) {
-      if (outbox.finishAttempt(job.id, n, outcome, { state: 'failed' }, now)) {
-        this.emit('settled', { deliveryId: job.id, state: 'failed', attempts: n });
-      }
-      return;
-    }
-    outbox.finishAttempt(
-      job.id,
-      n,
-      outcome,
-      { state: 'pending', nextAttemptAt: startedAt + wait, parked: true },
-      now,
-    );
-  }
-
-  /**
-   * One run: attempts from the delivery's place in the schedule until it succeeds, fails for good,
-   * or parks. Resolves with the time it parked until, if it did.
-   */
-  async #run(job: DeliverySchedule, signal: AbortSignal): Promise<number | undefined> {
-    const { retryTimeScale } = this.#options;
-    let attemptNumber = job.attemptCount;
-    try {
-      await pRetry(
-        async () => {
-          attemptNumber++;
-          await this.#attempt(job, attemptNumber, signal);
-        },
-        {
-          ...retryOptionsAfter(job.attemptCount, retryTimeScale),
-          signal,
-          // p-retry asks this before it computes a delay or arms a timer: a parked delivery ends the
-          // run here with nothing left behind (the last attempt never gets this far: no retries left)
-          shouldRetry: ({ error }) => error instanceof FailedAttemptError && error.parkedUntil === undefined,
-        },
-      );
-    } catch (error) {
-      if (error instanceof FailedAttemptError) {
-        return error.parkedUntil;
-      }
-      if (error instanceof SupersededError) {
-        this.#options.logger?.warn({ deliveryId: job.id, attempt: attemptNumber }, error.message);
-        return undefined;
-      }
-      if (!signal.aborted) {
-        throw error;
-      }
-    }
-    return undefined;
-  }
-
-  async #attempt(schedule: DeliverySchedule, n: number, signal: AbortSignal): Promise<void> {
-    const { outbox, timeoutMs, successRule, retryTimeScale } = this.#options;
-    const { job, outcome } = await this.#endpointLimit.run(schedule.endpointId, () =>
-      this.#limit.run(async () => {
-        signal.throwIfAborted();
-        // read once a slot is free, never held through a wait: queued and scheduled retries stay light
-        const job = outbox.job(schedule.id);
-        if (!job) {
-          throw new Error(`delivery ${schedule.id} is gone from the outbox`);
-        }
-        // committed (with the other attempts starting in this tick) before the request goes out
-        if (!(await outbox.commitBeginAttempt(job.id, n, this.#clock()))) {
-          throw new SupersededError(
-            `attempt ${n} not sent: the delivery moved on in the outbox without this run`,
-          );
-        }
-        const outcome = await sendAttempt(
-          {
-            url: job.url,
-            body: job.body,
-            secret: job.secret,
-            secretHeader: job.secretHeader,
-            signatureId: job.sign ? job.eventId : undefined,
-            timeoutMs,
-          },
-          this.#clock,
-        );
-        return { job, outcome };
-      }),
-    );
-    const succeeded = outcome.status !== null && isSuccessStatus(outcome.status, successRule);
-    const nextWaitMs = succeeded ? undefined : waitAfterAttempt(n, retryTimeScale);
-    const now = this.#clock();
-    // the park is decided here so it rides in the same write as the outcome
-    const parked = nextWaitMs !== undefined && nextWaitMs > this.#horizonMs;
-    const nextAttemptAt = nextWaitMs === undefined ? undefined : now + nextWaitMs;
-    const next: NextStep = succeeded
-      ? { state: 'succeeded' }
-      : nextAttemptAt === undefined
-        ? { state: 'failed' }
-        : { state: 'pending', nextAttemptAt, parked };
-    // committed before anyone hears of the outcome and before any wait starts
-    if (!(await outbox.commitFinishAttempt(job.id, n, outcome, next, now))) {
-      throw new SupersededError(
-        `outcome of attempt ${n} (${outcome.status === null ? outcome.error : `HTTP ${outcome.status}`}) ignored: ` +
-          'the delivery moved on in the outbox meanwhile (recovered as interrupted by another process?)',
-      );
-    }
-    this.#options.logger?.info(
-      { deliveryId: job.id, url: job.url, attempt: n, status: outcome.status, error: outcome.error },
-      succeeded ? 'delivered' : 'attempt failed',
-    );
-    this.emit('attempt', { deliveryId: job.id, url: job.url, n, outcome, succeeded, nextWaitMs });
-    if (succeeded || nextWaitMs === undefined) {
-      this.emit('settled', { deliveryId: job.id, state: succeeded ? 'succeeded' : 'failed', attempts: n });
-    }
-    if (!succeeded) {
-      throw new FailedAttemptError(
-        outcome.error ?? `HTTP ${outcome.status}`,
-        parked ? nextAttemptAt : undefined,
-      );
-    }
   }
 }

@@ -159,7 +159,7 @@ describe('mock sender HTTP API', () => {
     await settled(base, deliveryIds(invalid.json)[0] ?? '');
     expect(target.requests[0]?.body).toBe(JSON.stringify(payload));
 
-    const generated = await call(base, 'POST', '/events', {
+    const generated = await call(base, 'POST', '/events?include=payload', {
       event: 'action_log.failed',
       overrides: { data: { status: 'FAILED' } },
       count: 3,

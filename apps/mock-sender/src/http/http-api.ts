@@ -7,11 +7,20 @@ import { z } from 'zod';
 import { headerNameSchema, httpUrlSchema } from '../config.js';
 import type { DeliveryEngine } from '../delivery/delivery-engine.js';
 import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-registry.js';
+import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
+import { TargetGuard } from '../targets/target-guard.js';
 import { HttpError, toIssues } from './http-error.js';
+import {
+  checkEndpointCount,
+  checkEventBytes,
+  checkEventCount,
+  DEFAULT_REQUEST_LIMITS,
+  MAX_EVENTS_WITH_PAYLOAD,
+  type RequestLimits,
+} from './request-limits.js';
 
-export const REQUEST_BODY_LIMIT = '1mb';
 export const MAX_PAGE_SIZE = 10_000;
 /** a page with payloads and response bodies holds at most this many */
 export const MAX_PAGE_SIZE_WITH_PAYLOAD = 100;
@@ -28,6 +37,10 @@ export interface HttpApiOptions {
   access?: Koa.Middleware | undefined;
   /** behind a reverse proxy: X-Forwarded-Proto and the proxy's X-Forwarded-For entry are believed */
   trustProxy?: boolean | undefined;
+  /** DEFAULT_REQUEST_LIMITS unless given */
+  limits?: RequestLimits | undefined;
+  /** the target policy endpoints are checked against when added; anything but link-local and metadata unless given */
+  targets?: TargetGuard | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -40,6 +53,8 @@ const postEventsBody = z.strictObject({
   allowInvalid: z.boolean().optional(),
   endpointId: z.string().min(1).optional(),
 });
+
+const postEventsQuery = z.object({ include: z.literal('payload').optional() });
 
 const validateEventBody = z.strictObject({ event: z.string().min(1), payload: jsonObject });
 
@@ -62,11 +77,12 @@ const postEndpointBody = z
     url: httpUrlSchema,
     secret: z.string().min(1).optional(),
     secretHeader: headerNameSchema.optional(),
+    signingKey: signingKeySchema.optional(),
     events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).optional(),
     sign: z.boolean().optional(),
   })
-  .refine((body) => !body.sign || body.secret !== undefined, {
-    message: 'signing needs a secret',
+  .refine((body) => !body.sign || resolveSigningKey(body.signingKey, body.secret).key !== undefined, {
+    message: 'signing needs a signingKey (whsec_...)',
     path: ['sign'],
   });
 
@@ -78,16 +94,24 @@ function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.
   return result.data;
 }
 
-async function readJson(ctx: Koa.Context): Promise<unknown> {
+async function readJson(ctx: Koa.Context, limitBytes: number): Promise<unknown> {
   if (!ctx.is('application/json')) {
     throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
   }
   let raw: string;
   try {
-    raw = await getRawBody(ctx.req, { limit: REQUEST_BODY_LIMIT, encoding: 'utf8' });
+    raw = await getRawBody(ctx.req, { limit: limitBytes, encoding: 'utf8' });
   } catch (error) {
-    const status = (error as { status?: number }).status === 413 ? 413 : 400;
-    throw new HttpError(status, status === 413 ? 'payload_too_large' : 'invalid_body', String(error));
+    if ((error as { status?: number }).status === 413) {
+      // the rest of the body is never read: close rather than keep a half-read connection open
+      ctx.set('connection', 'close');
+      throw new HttpError(
+        413,
+        'payload_too_large',
+        `the request body is over MAX_REQUEST_BYTES (${limitBytes} bytes)`,
+      );
+    }
+    throw new HttpError(400, 'invalid_body', String(error));
   }
   try {
     return JSON.parse(raw) as unknown;
@@ -100,6 +124,9 @@ async function readJson(ctx: Koa.Context): Promise<unknown> {
 export function createHttpApi(options: HttpApiOptions): Koa {
   const { outbox, endpoints, engine, logger } = options;
   const clock = options.clock ?? Date.now;
+  const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+  const targets = options.targets ?? new TargetGuard();
+  const readBody = (ctx: Koa.Context) => readJson(ctx, limits.requestBytes);
   const app = new Koa({ proxy: options.trustProxy ?? false, maxIpsCount: 1 });
   const router = new Router();
 
@@ -146,7 +173,16 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   }
 
   router.post('/events', async (ctx) => {
-    const request = parse(postEventsBody, await readJson(ctx), 'POST /events body');
+    const { include } = parse(postEventsQuery, ctx.query, 'query');
+    const request = parse(postEventsBody, await readBody(ctx), 'POST /events body');
+    checkEventCount(request.count ?? 1, limits);
+    if (include === 'payload' && (request.count ?? 1) > MAX_EVENTS_WITH_PAYLOAD) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        `include=payload answers at most ${MAX_EVENTS_WITH_PAYLOAD} events; ask for fewer, or leave it out and read each from GET /deliveries/:id`,
+      );
+    }
     const registered = endpoints
       .list()
       .filter((endpoint) => request.endpointId === undefined || endpoint.id === request.endpointId);
@@ -168,6 +204,7 @@ export function createHttpApi(options: HttpApiOptions): Koa {
       );
     }
     const events = buildEvents(request);
+    checkEventBytes(events, limits);
     const deliveries = outbox.enqueue(
       events,
       (event) => endpoints.targetsFor(event.type, registered),
@@ -176,18 +213,19 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     engine.scheduleAll(deliveries.map((delivery) => delivery.id));
     ctx.status = 202;
     ctx.body = {
-      events: events.map((event) => ({
-        id: event.id,
-        event: event.type,
-        payload: JSON.parse(event.body) as unknown,
-      })),
+      // ids, not the payloads echoed: 100 copies of a large payload would make a response as large
+      events: events.map((event) =>
+        include === 'payload'
+          ? { id: event.id, event: event.type, payload: JSON.parse(event.body) as unknown }
+          : { id: event.id, event: event.type },
+      ),
       deliveries,
     };
   });
 
   // what POST /events would say of this payload, without sending it (same schema mode)
   router.post('/events/validate', async (ctx) => {
-    const { event, payload } = parse(validateEventBody, await readJson(ctx), 'POST /events/validate body');
+    const { event, payload } = parse(validateEventBody, await readBody(ctx), 'POST /events/validate body');
     const issues = payloadIssues(event, payload);
     ctx.body = { valid: issues.length === 0, issues };
   });
@@ -227,7 +265,19 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   });
 
   router.post('/endpoints', async (ctx) => {
-    const input = parse(postEndpointBody, await readJson(ctx), 'POST /endpoints body');
+    const input = parse(postEndpointBody, await readBody(ctx), 'POST /endpoints body');
+    checkEndpointCount(endpoints.count(), limits);
+    const refused = await targets.checkTarget(new URL(input.url));
+    if (refused !== undefined) {
+      throw new HttpError(400, 'target_refused', `${input.url} is not an allowed target: ${refused}`, [
+        { path: ['url'], message: refused },
+      ]);
+    }
+    if (input.sign && resolveSigningKey(input.signingKey, input.secret).fromSecret) {
+      logger?.warn(
+        'endpoint signs with its whsec_ secret, which it also sends in clear: give it a signingKey (deprecated)',
+      );
+    }
     ctx.status = 201;
     ctx.body = endpointView(endpoints.add(input, clock()));
   });

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 export type SqliteDatabase = Database.Database;
 
 // append-only: a migration, once released, never changes; user_version counts the applied ones
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE endpoints (
     id TEXT PRIMARY KEY,
@@ -72,6 +72,29 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX deliveries_parked_due;
   CREATE INDEX deliveries_parked_due ON deliveries (parked, next_attempt_at, seq, endpoint_id)
     WHERE state = 'pending';
+  `,
+  // the owner's start time as the os counts it (linux: /proc/<pid>/stat), so a reused pid is not the owner
+  `
+  ALTER TABLE outbox_owner ADD COLUMN process_start TEXT;
+  `,
+  // signing keys apart from the secret sent in clear; a delivery signed before then keeps its secret as key
+  `
+  ALTER TABLE endpoints ADD COLUMN signing_key TEXT;
+  ALTER TABLE deliveries ADD COLUMN signing_key TEXT;
+  UPDATE deliveries SET signing_key = secret WHERE sign = 1 AND secret IS NOT NULL;
+  `,
+  // a body once for every event and delivery that sends it (count: 100 of one payload is one row);
+  // hash is the sha256 of the body (base64url), null on bodies moved here from earlier events
+  `
+  CREATE TABLE bodies (
+    id INTEGER PRIMARY KEY,
+    hash TEXT UNIQUE,
+    body TEXT NOT NULL
+  );
+  ALTER TABLE events ADD COLUMN body_id INTEGER REFERENCES bodies (id);
+  INSERT INTO bodies (id, body) SELECT rowid, body FROM events;
+  UPDATE events SET body_id = rowid;
+  ALTER TABLE events DROP COLUMN body;
   `,
 ];
 

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,17 +8,31 @@ import { loadConfig } from '../config.js';
 import { createMockSender, type MockSender } from '../mock-sender.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { OutboxInUseError, OutboxOwner } from './outbox-owner.js';
+import { processStatus } from './process-liveness.js';
 
 let dir: string;
 let path: string;
 const opened: SqliteDatabase[] = [];
 const senders: MockSender[] = [];
+const parents: ChildProcess[] = [];
+const orphans: number[] = [];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'omni-sender-owner-'));
   path = join(dir, 'sender.sqlite');
 });
 afterEach(async () => {
+  for (const pid of orphans.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const parent of parents.splice(0)) {
+    parent.kill('SIGKILL');
+    parent.stdout?.destroy();
+  }
   for (const sender of senders.splice(0)) {
     await sender.close();
   }
@@ -46,7 +61,69 @@ function deadPid(): number {
   return pid;
 }
 
+/**
+ * A process whose parent never reaps it: `sleep` becomes its parent (sh execs it) and never waits, so
+ * once killed it stays a zombie until the test ends the parent.
+ */
+async function unreapedChild(): Promise<{ pid: number; parent: ChildProcess }> {
+  const parent = spawn(
+    'sh',
+    ['-c', `"${process.execPath}" -e "setInterval(() => {}, 1000)" & echo $!; exec sleep 30`],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  parents.push(parent);
+  const [line] = (await once(parent.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  const pid = Number(line.toString().trim());
+  orphans.push(pid);
+  return { pid, parent };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let tries = 0; !condition(); tries++) {
+    if (tries > 200) throw new Error('condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('outbox ownership', () => {
+  it.runIf(process.platform === 'linux')(
+    'takes over at once from an owner killed and left a zombie (kill(pid, 0) still succeeds on it)',
+    async () => {
+      const { pid } = await unreapedChild();
+      const owner = new OutboxOwner(open(), { path, pid });
+      owner.acquire();
+      expect(() => new OutboxOwner(open(), { path }).acquire()).toThrow(OutboxInUseError);
+      process.kill(pid, 'SIGKILL');
+      await until(() => processStatus(pid)?.state === 'Z');
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      const restarted = new OutboxOwner(open(), { path });
+      expect(restarted.acquire()).toMatchObject({ pid });
+      expect(restarted.beat()).toBe(true);
+      restarted.release();
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    "takes a live process with the owner's pid but another start time for a reused pid",
+    async () => {
+      const { parent } = await unreapedChild();
+      const pid = parent.pid ?? 0;
+      const db = open();
+      const insert = db.prepare(
+        `INSERT OR REPLACE INTO outbox_owner (id, token, pid, hostname, started_at, heartbeat_at, process_start)
+           VALUES (1, 'old', ?, ?, ?, ?, ?)`,
+      );
+      insert.run(pid, hostname(), Date.now(), Date.now(), processStatus(pid)?.start);
+      expect(() => new OutboxOwner(db, { path }).acquire()).toThrow(OutboxInUseError);
+      insert.run(pid, hostname(), Date.now(), Date.now(), '1');
+      const next = new OutboxOwner(db, { path });
+      expect(next.acquire()).toMatchObject({ pid });
+      next.release();
+    },
+  );
+
   it('refuses a second sender on the same file, naming the file and the owner, until the first stops', async () => {
     const first = sender();
     expect(() => sender()).toThrow(OutboxInUseError);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { SqliteDatabase } from './database.js';
+import { processAlive, processStatus } from './process-liveness.js';
 
 /** how often the owner row is refreshed */
 export const OWNER_HEARTBEAT_MS = 5000;
@@ -20,6 +21,8 @@ interface OwnerRow {
   hostname: string;
   started_at: number;
   heartbeat_at: number;
+  /** null on rows written before it was recorded, or where the os does not say */
+  process_start: string | null;
 }
 
 export class OutboxInUseError extends Error {
@@ -50,18 +53,11 @@ export interface OutboxOwnerOptions {
   staleAfterMs?: number;
   /** another process took the outbox over (this one was silent too long): stop sending */
   onLost?: (owner: OwnerRecord | undefined) => void;
-  /** whether a pid on this host is alive; `process.kill(pid, 0)` by default */
-  isAlive?: (pid: number) => boolean;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // eperm: it exists, under another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  /**
+   * whether the process that recorded this pid (and os start time, when known) on this host still runs;
+   * /proc on linux (a zombie or a reused pid is gone), `process.kill(pid, 0)` elsewhere
+   */
+  isAlive?: (pid: number, processStart: string | null) => boolean;
 }
 
 // tokens of the owners alive in this process: a row with this process's pid but another token is a
@@ -109,18 +105,20 @@ export class OutboxOwner {
         const previous = toRecord(row);
         const deadHere =
           row.hostname === this.#hostname &&
-          (row.pid === this.#pid ? !liveTokens.has(row.token) : !isAlive(row.pid));
+          (row.pid === this.#pid ? !liveTokens.has(row.token) : !isAlive(row.pid, row.process_start));
         if (!deadHere && now - row.heartbeat_at < staleAfter) {
           throw new OutboxInUseError(this.#options.path, previous, now);
         }
       }
       this.#db
         .prepare(
-          `INSERT INTO outbox_owner (id, token, pid, hostname, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)
+          `INSERT INTO outbox_owner (id, token, pid, hostname, started_at, heartbeat_at, process_start)
+             VALUES (1, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET token = excluded.token, pid = excluded.pid,
-               hostname = excluded.hostname, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+               hostname = excluded.hostname, started_at = excluded.started_at,
+               heartbeat_at = excluded.heartbeat_at, process_start = excluded.process_start`,
         )
-        .run(this.#token, this.#pid, this.#hostname, now, now);
+        .run(this.#token, this.#pid, this.#hostname, now, now, processStatus(this.#pid)?.start ?? null);
       return row && toRecord(row);
     });
     const previous = takeover.immediate(this.#clock());

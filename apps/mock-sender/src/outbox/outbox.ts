@@ -1,225 +1,38 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { newId } from '../events/ids.js';
 import type { SqliteDatabase } from './database.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  JOB_COLUMNS,
+  type JobRow,
+  SCHEDULE_COLUMNS,
+  type ScheduleRow,
+  SUMMARY_COLUMNS,
+  toJob,
+  toListItem,
+  toSchedule,
+  toView,
+  VIEW_COLUMNS,
+  type ViewRow,
+} from './outbox-rows.js';
+import type {
+  AttemptOutcome,
+  DeliveryJob,
+  DeliveryListItem,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliverySchedule,
+  DeliverySummary,
+  DeliveryTarget,
+  DeliveryView,
+  NextStep,
+  OutboxEvent,
+} from './outbox-types.js';
 import { WriteBatcher } from './write-batcher.js';
 
-export const DELIVERY_STATES = ['pending', 'in_flight', 'succeeded', 'failed'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
-/** where and how one delivery is sent; copied onto the delivery so it survives endpoint changes */
-export interface DeliveryTarget {
-  endpointId: string;
-  url: string;
-  secret: string | undefined;
-  secretHeader: string;
-  sign: boolean;
-}
-
-export interface OutboxEvent {
-  id: string;
-  type: string;
-  /** the exact bytes sent on every attempt */
-  body: string;
-}
-
-export interface DeliverySummary {
-  id: string;
-  eventId: string;
-  endpointId: string;
-  url: string;
-  state: DeliveryState;
-}
-
-export interface AttemptView {
-  n: number;
-  startedAt: string;
-  durationMs: number | null;
-  status: number | null;
-  error: string | null;
-  responseBody: string | null;
-}
-
-/** an attempt as lists show it: without the response body */
-export type AttemptSummary = Omit<AttemptView, 'responseBody'>;
-
-/** a delivery as lists show it: without the payload and the response bodies */
-export interface DeliveryListItem extends DeliverySummary {
-  event: string;
-  attempts: AttemptSummary[];
-  nextAttemptAt: string | null;
-  createdAt: string;
-  redeliveryOf: string | null;
-}
-
-/** one delivery whole: `GET /deliveries/:id`, and lists with `include=payload` */
-export interface DeliveryView extends Omit<DeliveryListItem, 'attempts'> {
-  attempts: AttemptView[];
-  payload: unknown;
-}
-
-/** where a delivery stands in its schedule: all the engine keeps in memory between attempts */
-export interface DeliverySchedule {
-  id: string;
-  endpointId: string;
-  state: DeliveryState;
-  attemptCount: number;
-  nextAttemptAt: number | null;
-  /** waiting in the outbox for the due-queue, held by no run */
-  parked: boolean;
-}
-
-/** what one attempt needs, read from the outbox when the attempt starts */
-export interface DeliveryJob extends DeliveryTarget, DeliverySchedule {
-  eventId: string;
-  body: string;
-}
-
-export interface AttemptOutcome {
-  durationMs: number;
-  status: number | null;
-  error: string | null;
-  responseBody: string | null;
-}
-
-export type NextStep =
-  | { state: 'pending'; nextAttemptAt: number; parked: boolean }
-  | { state: 'succeeded' | 'failed' };
-
-export interface DeliveryQuery {
-  state?: DeliveryState | undefined;
-  event?: string | undefined;
-  limit: number;
-  cursor?: string | undefined;
-  /** whole deliveries (payload, response bodies); a list leaves them out otherwise */
-  includePayload?: boolean | undefined;
-}
-
-export interface DeliveryPage<T> {
-  deliveries: T[];
-  nextCursor: string | null;
-}
-
-export class InvalidCursorError extends Error {
-  override readonly name = 'InvalidCursorError';
-}
-
-interface JobRow {
-  id: string;
-  event_id: string;
-  body: string;
-  endpoint_id: string;
-  url: string;
-  secret: string | null;
-  secret_header: string;
-  sign: number;
-  state: DeliveryState;
-  attempt_count: number;
-  next_attempt_at: number | null;
-  parked: number;
-}
-
-type ScheduleRow = Pick<
-  JobRow,
-  'id' | 'endpoint_id' | 'state' | 'attempt_count' | 'next_attempt_at' | 'parked'
->;
-
-interface ViewRow {
-  seq: number;
-  id: string;
-  event_id: string;
-  type: string;
-  /** absent from summary rows */
-  body?: string;
-  endpoint_id: string;
-  url: string;
-  state: DeliveryState;
-  next_attempt_at: number | null;
-  created_at: number;
-  redelivery_of: string | null;
-  attempts: string;
-}
-
-const JOB_COLUMNS = `d.id, d.event_id, e.body, d.endpoint_id, d.url, d.secret, d.secret_header, d.sign,
-  d.state, d.attempt_count, d.next_attempt_at, d.parked`;
-
-const SCHEDULE_COLUMNS = 'id, endpoint_id, state, attempt_count, next_attempt_at, parked';
-
-// attempts folded into one json column so a page of deliveries is one query; a summary row leaves the
-// bodies out in sql, so they are never read from disk or parsed
-const viewColumns = (
-  whole: boolean,
-) => `d.seq, d.id, d.event_id, e.type, ${whole ? 'e.body, ' : ''}d.endpoint_id,
-  d.url, d.state, d.next_attempt_at, d.created_at, d.redelivery_of,
-  (SELECT json_group_array(json_object('n', a.n, 'startedAt', a.started_at, 'durationMs', a.duration_ms,
-     'status', a.status, 'error', a.error${whole ? ", 'responseBody', a.response_body" : ''}))
-   FROM (SELECT * FROM attempts WHERE delivery_id = d.id ORDER BY n) a) AS attempts`;
-const VIEW_COLUMNS = viewColumns(true);
-const SUMMARY_COLUMNS = viewColumns(false);
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function toSchedule(row: ScheduleRow): DeliverySchedule {
-  return {
-    id: row.id,
-    endpointId: row.endpoint_id,
-    state: row.state,
-    attemptCount: row.attempt_count,
-    nextAttemptAt: row.next_attempt_at,
-    parked: row.parked === 1,
-  };
-}
-
-function toJob(row: JobRow): DeliveryJob {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    body: row.body,
-    endpointId: row.endpoint_id,
-    url: row.url,
-    secret: row.secret ?? undefined,
-    secretHeader: row.secret_header,
-    sign: row.sign === 1,
-    state: row.state,
-    attemptCount: row.attempt_count,
-    nextAttemptAt: row.next_attempt_at,
-    parked: row.parked === 1,
-  };
-}
-
-function toListItem(row: ViewRow): DeliveryListItem {
-  const attempts = JSON.parse(row.attempts) as (Omit<AttemptSummary, 'startedAt'> & { startedAt: number })[];
-  return {
-    id: row.id,
-    event: row.type,
-    eventId: row.event_id,
-    endpointId: row.endpoint_id,
-    url: row.url,
-    state: row.state,
-    attempts: attempts.map((attempt) => ({ ...attempt, startedAt: iso(attempt.startedAt) })),
-    nextAttemptAt: row.next_attempt_at === null ? null : iso(row.next_attempt_at),
-    createdAt: iso(row.created_at),
-    redeliveryOf: row.redelivery_of,
-  };
-}
-
-function toView(row: ViewRow): DeliveryView {
-  const item = toListItem(row);
-  return {
-    ...item,
-    attempts: item.attempts as AttemptView[],
-    payload: JSON.parse(row.body ?? 'null') as unknown,
-  };
-}
-
-const encodeCursor = (seq: number): string => Buffer.from(String(seq)).toString('base64url');
-
-function decodeCursor(cursor: string): number {
-  const seq = Number(Buffer.from(cursor, 'base64url').toString());
-  if (!Number.isSafeInteger(seq) || seq < 1) {
-    throw new InvalidCursorError('cursor is not one this server returned');
-  }
-  return seq;
-}
+export * from './outbox-types.js';
 
 export interface OutboxOptions {
   /**
@@ -297,17 +110,31 @@ export class Outbox {
     targetsFor: (event: OutboxEvent) => readonly DeliveryTarget[],
     now: number,
   ): DeliverySummary[] {
-    const insertEvent = this.#sql('INSERT INTO events (id, type, body, created_at) VALUES (?, ?, ?, ?)');
+    const insertEvent = this.#sql('INSERT INTO events (id, type, body_id, created_at) VALUES (?, ?, ?, ?)');
+    const bodyIds = new Map<string, number>();
     return this.#db.transaction(() => {
       const deliveries: DeliverySummary[] = [];
       for (const event of events) {
-        insertEvent.run(event.id, event.type, event.body, now);
+        let bodyId = bodyIds.get(event.body);
+        if (bodyId === undefined) {
+          bodyId = this.#storeBody(event.body);
+          bodyIds.set(event.body, bodyId);
+        }
+        insertEvent.run(event.id, event.type, bodyId, now);
         for (const target of targetsFor(event)) {
           deliveries.push(this.#insertDelivery(event.id, target, now, null));
         }
       }
       return deliveries;
     })();
+  }
+
+  /** the id of this body's row, written if no event sent these bytes before */
+  #storeBody(body: string): number {
+    const hash = createHash('sha256').update(body).digest('base64url');
+    this.#sql('INSERT INTO bodies (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING').run(hash, body);
+    const row = this.#sql('SELECT id FROM bodies WHERE hash = ?').get(hash) as { id: number };
+    return row.id;
   }
 
   /** a new delivery of the same event bytes to the same target, with a fresh schedule */
@@ -327,9 +154,9 @@ export class Outbox {
   ): DeliverySummary {
     const id = newId('dlv');
     this.#sql(
-      `INSERT INTO deliveries (id, event_id, endpoint_id, url, secret, secret_header, sign, state,
-           next_attempt_at, redelivery_of, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      `INSERT INTO deliveries (id, event_id, endpoint_id, url, secret, secret_header, signing_key, sign,
+           state, next_attempt_at, redelivery_of, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
     ).run(
       id,
       eventId,
@@ -337,6 +164,7 @@ export class Outbox {
       target.url,
       target.secret ?? null,
       target.secretHeader,
+      target.signingKey ?? null,
       target.sign ? 1 : 0,
       now,
       redeliveryOf,

@@ -1,10 +1,11 @@
+export { isLoopbackHost } from '../loopback.js';
 export type { Check } from './checks.js';
 export { conformanceChecks } from './checks.js';
 export type { CheckOutcome, CheckStatus } from './expectations.js';
 export { toJUnitXml } from './junit.js';
 export { formatResult, formatSummary } from './report-line.js';
 export { DEFAULT_OVERSIZE_BYTES, type VerifyTarget } from './target.js';
-export { isLoopbackHost, targetWarnings } from './target-warnings.js';
+export { targetWarnings } from './target-warnings.js';
 export {
   type CheckResult,
   type VerificationReport,

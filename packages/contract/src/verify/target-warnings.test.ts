@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { isLoopbackHost } from '../loopback.js';
 import { toJUnitXml } from './junit.js';
-import { isLoopbackHost, targetWarnings } from './target-warnings.js';
+import { targetWarnings } from './target-warnings.js';
 import { verifyReceiver } from './verify-receiver.js';
 
 describe('targetWarnings', () => {

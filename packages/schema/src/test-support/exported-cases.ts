@@ -120,7 +120,6 @@ export function exportedCases(): ExportedCase[] {
       });
     }
   }
-  for (const [name, instance] of notAnEvent)
-    sources.push({ id: `non-event ${name}`, type: null, instance });
+  for (const [name, instance] of notAnEvent) sources.push({ id: `non-event ${name}`, type: null, instance });
   return MODES.flatMap((mode) => sources.map((source) => ({ ...source, mode })));
 }

@@ -22,7 +22,10 @@ function toJson(value: unknown): unknown {
 
 // wrong types, nulls, empties and near-misses of each JSON type, for the leaf or node at a path
 function replacementsFor(value: unknown): unknown[] {
-  if (typeof value === 'string') return [123, null, '', 'not a url', '2025-10-31 19:00', 'SOMETHING_NEW'];
+  if (typeof value === 'string') {
+    // a trailing newline and non-ascii digits: where python's re and ecmascript regexes part ways
+    return [123, null, '', 'not a url', '2025-10-31 19:00', 'SOMETHING_NEW', `${value}\n`, '\u0663'];
+  }
   if (typeof value === 'number') return ['1', 1.5, -1, null];
   if (typeof value === 'boolean') return ['true', null];
   if (Array.isArray(value)) return [{}, null, []];

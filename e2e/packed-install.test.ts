@@ -2,7 +2,7 @@
 // an empty folder outside the workspace, then used there: types, require(), both CLIs, and a ten-line
 // Koa app that takes a delivery from omni-mock, runs its handler, closes its store and exits by itself
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

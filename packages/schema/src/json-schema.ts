@@ -21,9 +21,30 @@ export function jsonSchemaFileName(type: WebhookEventType | 'webhook-event', mod
   return `${type}${suffix(mode)}.schema.json`;
 }
 
+// zod writes its regexes as ecmascript reads them; python's re (and others) let `$` match before a
+// final newline and `\d` match any unicode digit. these forms mean the same in every dialect
+function portablePattern(pattern: string): string {
+  // [0-9] cannot stand inside a character class
+  if (/\[[^\]]*\\d/.test(pattern)) throw new Error(`cannot make ${pattern} portable: \\d in a class`);
+  return pattern.replaceAll('\\d', '[0-9]').replace(/\$$/, '$(?!\\n)');
+}
+
+function withPortablePatterns(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withPortablePatterns);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      key === 'pattern' && typeof item === 'string' ? portablePattern(item) : withPortablePatterns(item),
+    ]),
+  );
+}
+
 function convert(schema: z.ZodType, title: string, mode: ValidationMode): JsonSchema {
   // input io: the files describe the payload on the wire, before normalization
-  const body = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' });
+  const body = withPortablePatterns(
+    z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' }),
+  ) as JsonSchema;
   const { $schema: _, ...rest } = body;
   return {
     $schema: JSON_SCHEMA_DIALECT,

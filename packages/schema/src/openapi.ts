@@ -87,6 +87,7 @@ export function webhooksOpenApiDocument(version: string): JsonSchema {
     info: {
       title: 'OmniAI webhooks',
       version,
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'The events OmniAI POSTs to a webhook endpoint, and the responses a receiver built with omni-webhooks gives. Schemas are lenient: unknown fields and enum values, nulls, any date-time string and other JSON in value-like fields are allowed; only the identifying fields are required, as a production receiver should.',
     },

@@ -50,6 +50,8 @@ export function startWalCheckpointer(
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async close() {
+      // an unref'd worker lets the loop empty while close() awaits its exit (node exits with code 13)
+      worker.ref();
       worker.postMessage('close');
       await exited;
     },

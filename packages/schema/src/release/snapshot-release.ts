@@ -1,0 +1,33 @@
+// keeps the JSON Schema of the version being released as the baseline of the next compat check:
+// `pnpm --filter @omni-webhooks/schema release:snapshot` (run by the root `pnpm version-packages`)
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isEventSchemaFile, RELEASED_DIR } from './schema-files.js';
+
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    'usage: node dist/release/snapshot-release.js\n\nCopies json-schema/<event>[.strict].schema.json to released/<package version>/ and removes\nthe older versions kept there: the compat check compares the working tree with it.\n',
+  );
+  process.exit(0);
+}
+const unknownArgs = process.argv.slice(2);
+if (unknownArgs.length) {
+  process.stderr.write(`unknown argument(s): ${unknownArgs.join(' ')}; see --help\n`);
+  process.exit(2);
+}
+
+const { version } = JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
+const releasedRoot = join(packageRoot, RELEASED_DIR);
+for (const name of await readdir(releasedRoot).catch(() => [])) {
+  if (name !== version) await rm(join(releasedRoot, name), { recursive: true });
+}
+const target = join(releasedRoot, version);
+await mkdir(target, { recursive: true });
+const names = (await readdir(join(packageRoot, 'json-schema'))).filter(isEventSchemaFile);
+for (const name of names) await copyFile(join(packageRoot, 'json-schema', name), join(target, name));
+process.stdout.write(`kept ${names.length} files as ${RELEASED_DIR}/${version}/\n`);

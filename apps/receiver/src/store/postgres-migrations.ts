@@ -38,6 +38,21 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   // reads fall back to the jsonb column for rows a replica of the previous version writes mid-rollout
   `ALTER TABLE inbox_events ADD COLUMN issues_json text;
   UPDATE inbox_events SET issues_json = issues::text, issues = NULL WHERE issues IS NOT NULL;`,
+  // 4: the drift radar, one row per (event type, path, kind) of what the strict schema would flag,
+  // shared by the replicas: each adds its counts
+  `CREATE TABLE schema_drift (
+    event text NOT NULL,
+    path text NOT NULL,
+    kind text NOT NULL,
+    expected text,
+    seen text NOT NULL,
+    example text NOT NULL,
+    count bigint NOT NULL,
+    first_seen timestamptz NOT NULL,
+    last_seen timestamptz NOT NULL,
+    PRIMARY KEY (event, path, kind)
+  );
+  CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

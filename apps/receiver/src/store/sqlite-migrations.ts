@@ -56,6 +56,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX inbox_events_claimable ON inbox_events (available_at, seq) WHERE status = 'received';
   CREATE INDEX inbox_events_by_type ON inbox_events (type, seq);
   CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
+  // 3: the drift radar, one row per (event type, path, kind) of what the strict schema would flag
+  `CREATE TABLE schema_drift (
+    event TEXT NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    expected TEXT,
+    seen TEXT NOT NULL,
+    example TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (event, path, kind)
+  );
+  CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {

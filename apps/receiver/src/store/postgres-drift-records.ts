@@ -46,8 +46,8 @@ export function postgresDriftRecords(pool: Pool) {
             ? {
                 ...earlier,
                 count: earlier.count + drift.count,
-                firstSeen: earlier.firstSeen < drift.firstSeen ? earlier.firstSeen : drift.firstSeen,
-                lastSeen: earlier.lastSeen > drift.lastSeen ? earlier.lastSeen : drift.lastSeen,
+                firstSeen: new Date(Math.min(earlier.firstSeen.getTime(), drift.firstSeen.getTime())),
+                lastSeen: new Date(Math.max(earlier.lastSeen.getTime(), drift.lastSeen.getTime())),
               }
             : drift,
         });

@@ -15,6 +15,8 @@ import {
 const LOAD = { connections: 50, seconds: 8, warmupSeconds: 2 };
 const GOAL_RATIO = 0.8;
 const GOAL_P99_MS = 25;
+// the drift radar may cost at most 5 % of the receiver's throughput
+const DRIFT_GOAL_RATIO = 0.95;
 
 interface Subject {
   name: string;
@@ -32,6 +34,11 @@ export default async function receiverSuite(): Promise<void> {
     {
       name: 'receiver, sqlite FULL, one commit per request',
       env: { SUBJECT: 'receiver', SYNCHRONOUS: 'FULL', GROUP_COMMIT: '0' },
+    },
+    // the drift radar's cost: the same receiver without it (DRIFT_DETECTION=off)
+    {
+      name: 'receiver, sqlite FULL, group commit, drift detection off',
+      env: { SUBJECT: 'receiver', SYNCHRONOUS: 'FULL', GROUP_COMMIT: '1', DRIFT_DETECTION: 'off' },
     },
     // not durable against power loss: shows what the fsync itself costs
     {
@@ -59,14 +66,15 @@ export default async function receiverSuite(): Promise<void> {
         await server.stop();
       }
     }
-    const [bare, receiver, perRequest, noFsync] = results;
-    if (!bare || !receiver || !perRequest || !noFsync) throw new Error('missing measurement');
+    const [bare, receiver, perRequest, noDrift, noFsync] = results;
+    if (!bare || !receiver || !perRequest || !noDrift || !noFsync) throw new Error('missing measurement');
     const ratio = receiver.rps / bare.rps;
     process.stdout.write(
       `\nreceiver / bare koa: ${ratio.toFixed(2)} (goal >= ${GOAL_RATIO}); receiver ack p50 ${receiver.p50} ms, ` +
         `p99 ${receiver.p99} ms (goal <= ${GOAL_P99_MS} ms): ${ratio >= GOAL_RATIO && receiver.p99 <= GOAL_P99_MS ? 'met' : 'NOT met'}\n` +
         `group commit vs one commit per request: ${(receiver.rps / perRequest.rps).toFixed(2)}x; ` +
         `without fsync: ${(noFsync.rps / bare.rps).toFixed(2)} of bare koa\n` +
+        `drift detection on / off: ${(receiver.rps / noDrift.rps).toFixed(3)} (goal >= ${DRIFT_GOAL_RATIO})\n` +
         `stored but not yet handled when the load stopped: ${backlogs.join('; ')}\n`,
     );
     if (receiver.non2xx > 0 || receiver.errors > 0)

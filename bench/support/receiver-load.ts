@@ -39,7 +39,12 @@ if (subject === 'bare') {
     });
     await store.migrate();
   }
-  const receiver = createWebhookReceiver({ store, logger, secrets: [process.env.SECRET] });
+  const receiver = createWebhookReceiver({
+    store,
+    logger,
+    secrets: [process.env.SECRET],
+    driftDetection: process.env.DRIFT_DETECTION !== 'off',
+  });
   receiver.onAny(() => {});
   receiver.start();
   handler = createReceiverApp({ receiver, store, logger, adminToken: undefined }).callback();

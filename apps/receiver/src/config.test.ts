@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       handlerTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
+      driftDetection: true,
     });
   });
 
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
     [{ WEBHOOK_SECRET: ' , ' }, 'WEBHOOK_SECRET'],
     [{ WEBHOOK_SECRET: 'whsec_' }, 'WEBHOOK_SECRET'],
     [{ WEBHOOK_SECRET: 's', WEBHOOK_SECRET_HEADER: 'bad header' }, 'WEBHOOK_SECRET_HEADER'],
+    [{ WEBHOOK_SECRET: 's', DRIFT_DETECTION: 'maybe' }, 'DRIFT_DETECTION'],
     [{ WEBHOOK_SECRET: 's', DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ WEBHOOK_SECRET: 's', DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
     [{ WEBHOOK_SECRET: 's', DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX'],

@@ -77,6 +77,12 @@ export const receiverEnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000)
     .default(10_000)
     .describe('bound on finishing requests and handlers at shutdown'),
+  DRIFT_DETECTION: z
+    .enum(['on', 'off'])
+    .default('on')
+    .describe(
+      '`on` reports what the strict schema would flag in stored events (`GET /drift`, metrics, a warn log); `off` skips it',
+    ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -104,6 +110,7 @@ export interface ReceiverConfig {
   handlerTimeoutMs: number;
   shutdownTimeoutMs: number;
   logLevel: ReceiverEnv['LOG_LEVEL'];
+  driftDetection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -147,5 +154,6 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
     handlerTimeoutMs: e.HANDLER_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    driftDetection: e.DRIFT_DETECTION === 'on',
   };
 }

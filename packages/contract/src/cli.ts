@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
+import { registerDriftCommand } from './drift/drift-command.js';
 import { toJUnitXml } from './verify/junit.js';
 import { formatResult, formatSummary } from './verify/report-line.js';
 import { DEFAULT_OVERSIZE_BYTES } from './verify/target.js';
@@ -95,5 +96,7 @@ program
     process.stdout.write(`${formatSummary(report)} in ${report.durationMs} ms\n`);
     process.exitCode = report.failed > 0 ? 1 : 0;
   });
+
+registerDriftCommand(program);
 
 await program.parseAsync();

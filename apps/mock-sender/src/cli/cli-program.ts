@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from '../config.js';
 import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
+import { registerReplayCommand } from './replay-command.js';
 import { runSend, SendInputError } from './send-command.js';
 
 // exit 1 means "a delivery failed", so bad input exits 2
@@ -157,6 +158,8 @@ export function createCli(io: CliIo): Command {
         throw error;
       }
     });
+
+  registerReplayCommand(program, { io, fail, output, parsers: cliOptionParsers });
 
   program
     .command('serve')

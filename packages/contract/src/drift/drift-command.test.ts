@@ -178,6 +178,17 @@ describe('omni-contract drift --url', () => {
     expect(await runDrift({ url, token: 'admin-token-0123456789', accept }, io().io)).toBe(DRIFT_EXIT.clean);
   });
 
+  it('leaves out rows not seen since --since', async () => {
+    const later = io();
+    expect(await runDrift({ url, token: 'admin-token-0123456789', since: '2026-01-03' }, later.io)).toBe(
+      DRIFT_EXIT.clean,
+    );
+    expect(later.stdout()).toContain('0 drift row(s)');
+    const earlier = { url, token: 'admin-token-0123456789', since: '2026-01-01T12:00:00Z' };
+    expect(await runDrift(earlier, io().io)).toBe(DRIFT_EXIT.drift);
+    expect(await runDrift({ ...earlier, since: 'last tuesday' }, io().io)).toBe(DRIFT_EXIT.input);
+  });
+
   it('exits 2 naming the token when the receiver refuses it', async () => {
     const run = io();
     expect(await runDrift({ url, token: 'wrong' }, run.io)).toBe(DRIFT_EXIT.input);

@@ -11,6 +11,8 @@ export interface DriftOptions {
   from?: string;
   accept?: string;
   json?: boolean;
+  /** only rows seen at or after this ISO-8601 time (e.g. since the schema update was deployed) */
+  since?: string;
   timeoutMs?: number;
 }
 
@@ -82,6 +84,12 @@ export async function runDrift(options: DriftOptions, io: DriftIo): Promise<numb
     } else {
       rows = await driftRowsFromCapture(options.from ?? '');
     }
+    if (options.since !== undefined) {
+      const since = Date.parse(options.since);
+      if (Number.isNaN(since))
+        throw new DriftInputError(`--since ${options.since} is not an ISO-8601 date or time`);
+      rows = rows.filter((row) => row.lastSeen === null || Date.parse(row.lastSeen) >= since);
+    }
     const reported: ReportedDrift[] = rows.map((row) => ({
       ...row,
       accepted: isAccepted(row, accepted),
@@ -123,6 +131,10 @@ export function registerDriftCommand(program: Command, io: DriftIo = process): v
       'allow-list: { "accepted": [{ "event": "<type>|*", "path", "kind"?, "reason"? }] }',
     )
     .option('--json', 'print the report as JSON')
+    .option(
+      '--since <time>',
+      'only rows last seen at or after this ISO-8601 date or time (e.g. when a schema update was deployed)',
+    )
     .action(async (flags: DriftOptions) => {
       // the token is read from the environment here, not as an option default, so --help never prints it
       const token = flags.token ?? process.env.ADMIN_TOKEN;

@@ -74,7 +74,7 @@ function typeCode(value: unknown): string {
 function shapeOf(value: unknown, node: ShapeNode | undefined): string {
   const code = typeCode(value);
   // an enum-like value is part of the shape: a new value is a new shape
-  if (code === 's') return node?.enumLike ? `s=${JSON.stringify(value)}` : 's';
+  if (code === 's') return node?.enumLike ? `s=${value as string}\u0001` : 's';
   // below an unknown field or an opaque value, every key is the field's own business
   if (!node || node.opaque) return code;
   if (code === 'a') {
@@ -89,12 +89,14 @@ function shapeOf(value: unknown, node: ShapeNode | undefined): string {
   if (code !== 'o') return code;
   let shape = 'o{';
   const object = value as Record<string, unknown>;
-  for (const key in object) {
-    if (!Object.hasOwn(object, key)) continue;
+  const keys = Object.keys(object);
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
     const child = node.children.get(key);
     // open objects keep unknown keys in strict mode too: not drift, not shape
     if (!child && node.open) continue;
-    shape += `${JSON.stringify(key)}:${shapeOf(object[key], child)},`;
+    // \u0001 ends a key: json text may hold it only escaped, and an ambiguous key costs a cache entry at most
+    shape += `${key}\u0001${shapeOf(object[key], child)}`;
   }
   return `${shape}}`;
 }

@@ -86,11 +86,12 @@ export function startBenchServer(env: Record<string, string>): Promise<BenchProc
   return startBenchProcess(['--input-type=module', '-e', SERVER_SCRIPT], { SECRET, ...env });
 }
 
-function uniqueBodies(): () => string {
+function uniqueBodies(extra: Record<string, unknown> = {}): () => string {
   // unique events by a counter in the document id, so every request is a new row
-  const template = JSON.stringify(
-    createFakeEvent('document.received', { document: { id: '@ID@' } }, { seed: 1 }),
-  );
+  const template = JSON.stringify({
+    ...createFakeEvent('document.received', { document: { id: '@ID@' } }, { seed: 1 }),
+    ...extra,
+  });
   const [head, tail] = template.split('@ID@');
   const run = `${process.pid}-${Date.now()}`;
   let counter = 0;
@@ -112,6 +113,8 @@ export interface LoadOptions {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** top-level fields added to every event (e.g. one the schema does not know, to exercise the drift radar) */
+  extraFields?: Record<string, unknown>;
 }
 
 export interface Measurement {
@@ -125,7 +128,7 @@ export interface Measurement {
 
 /** warm-up, then the measured run, both of unique valid events */
 export async function measureLoad(name: string, url: string, options: LoadOptions): Promise<Measurement> {
-  const next = uniqueBodies();
+  const next = uniqueBodies(options.extraFields);
   await load(url, options.connections, options.warmupSeconds, next);
   const result = await load(url, options.connections, options.seconds, next);
   return {

@@ -71,6 +71,21 @@ function driftMetrics(registry: Registry, store: InboxStore, logger: Logger) {
   return total;
 }
 
+/** a drift as the hot path counts it: its row key and counter child worked out once per shape */
+interface PreparedDrift {
+  key: string;
+  drift: SchemaDrift;
+  counter: { inc(): void };
+}
+
+interface PendingRow {
+  event: string;
+  drift: SchemaDrift;
+  count: number;
+  firstMs: number;
+  lastMs: number;
+}
+
 export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
   const { store, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -78,37 +93,45 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
   const sampleEvery = options.sampleEvery ?? 100;
   const maxPending = options.maxPending ?? 10_000;
   const total = driftMetrics(options.registry, store, logger);
-  const shapes = new Map<string, SchemaDrift[]>();
-  let pending = new Map<string, DriftObservation>();
+  const shapes = new Map<string, PreparedDrift[]>();
+  let pending = new Map<string, PendingRow>();
   let sinceSample = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  function driftOf(type: string, body: unknown): SchemaDrift[] {
+  function prepare(type: string, drifts: SchemaDrift[]): PreparedDrift[] {
+    const event = typeLabel(type, isWebhookEventType);
+    return drifts.map((drift) => ({
+      key: driftKey({ event: type, path: drift.path, kind: drift.kind }),
+      drift,
+      counter: total.labels({ event, kind: drift.kind }),
+    }));
+  }
+
+  function driftOf(type: string, body: unknown): PreparedDrift[] {
     const shape = driftShapeKey(type, body);
     const known = shapes.get(shape);
     if (known) {
       sinceSample += 1;
       if (sinceSample < sampleEvery) return known;
       sinceSample = 0;
-      return detectSchemaDrift(type, body);
+      return prepare(type, detectSchemaDrift(type, body));
     }
-    const found = detectSchemaDrift(type, body);
+    const found = prepare(type, detectSchemaDrift(type, body));
     // first in, first out: a bound, and cheaper than an lru on every hit
     if (shapes.size >= cacheSize) shapes.delete(shapes.keys().next().value as string);
     shapes.set(shape, found);
     return found;
   }
 
-  function add(into: Map<string, DriftObservation>, observation: DriftObservation): void {
-    const key = driftKey(observation);
+  function add(into: Map<string, PendingRow>, key: string, row: PendingRow): void {
     const held = into.get(key);
     if (held) {
-      held.count += observation.count;
-      if (observation.firstSeen < held.firstSeen) held.firstSeen = observation.firstSeen;
-      if (observation.lastSeen > held.lastSeen) held.lastSeen = observation.lastSeen;
+      held.count += row.count;
+      if (row.firstMs < held.firstMs) held.firstMs = row.firstMs;
+      if (row.lastMs > held.lastMs) held.lastMs = row.lastMs;
     } else if (into.size < maxPending) {
-      into.set(key, { ...observation });
+      into.set(key, { ...row });
     }
   }
 
@@ -117,11 +140,16 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
       try {
         const drifts = driftOf(type, body);
         if (drifts.length === 0) return;
-        const at = now();
-        const event = typeLabel(type, isWebhookEventType);
-        for (const drift of drifts) {
-          total.inc({ event, kind: drift.kind });
-          add(pending, { event: type, ...drift, count: 1, firstSeen: at, lastSeen: at });
+        const at = now().getTime();
+        for (const { key, drift, counter } of drifts) {
+          counter.inc();
+          const held = pending.get(key);
+          if (held) {
+            held.count += 1;
+            if (at > held.lastMs) held.lastMs = at;
+          } else {
+            add(pending, key, { event: type, drift, count: 1, firstMs: at, lastMs: at });
+          }
         }
       } catch (error) {
         // the radar reports; it must never cost an event
@@ -133,10 +161,17 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
       // one flush at a time, so a slow store never sees two writes of the same counts
       flushing = flushing.then(async () => {
         if (pending.size === 0) return;
-        const batch = [...pending.values()];
+        const batch = pending;
         pending = new Map();
+        const observations: DriftObservation[] = [...batch.values()].map((row) => ({
+          event: row.event,
+          ...row.drift,
+          count: row.count,
+          firstSeen: new Date(row.firstMs),
+          lastSeen: new Date(row.lastMs),
+        }));
         try {
-          const created = await store.recordDrift(batch);
+          const created = await store.recordDrift(observations);
           for (const drift of created) {
             logger.warn(
               {
@@ -152,8 +187,8 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
           }
         } catch (error) {
           // kept for the next flush rather than lost
-          for (const observation of batch) add(pending, observation);
-          logger.warn({ error: String(error), rows: batch.length }, 'drift rows not stored; retrying later');
+          for (const [key, row] of batch) add(pending, key, row);
+          logger.warn({ error: String(error), rows: batch.size }, 'drift rows not stored; retrying later');
         }
       });
       return flushing;

@@ -29,6 +29,8 @@ export interface SchemaDrift {
 }
 
 type Key = string | number;
+
+const MAX_ISSUES = 1000;
 type Issue = z.core.$ZodIssue;
 
 export function jsonType(value: unknown): string {
@@ -152,7 +154,8 @@ export function detectSchemaDrift(eventType: string, payload: unknown): SchemaDr
   const result = eventSchemasByMode.strict.byType[eventType].safeParse(payload);
   if (result.success) return [];
   const found: SchemaDrift[] = [];
-  classify(result.error.issues, [], payload, strictOutline(eventType), found);
+  // a list of thousands of drifted items makes as many issues, and still a row or two
+  classify(result.error.issues.slice(0, MAX_ISSUES), [], payload, strictOutline(eventType), found);
   const seen = new Set<string>();
   return found.filter((drift) => {
     const key = `${drift.path}\u0000${drift.kind}`;

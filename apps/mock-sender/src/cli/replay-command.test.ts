@@ -127,12 +127,18 @@ describe('omni-mock replay', () => {
   it('is a command of omni-mock, with --help, exiting 2 on bad input', async () => {
     let stdout = '';
     let stderr = '';
-    const exits: number[] = [];
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    err.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const cli = createCli({
-      stdout: { write: (text: string) => ((stdout += text), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WritableStream,
+      stdout: out,
+      stderr: err,
       exit: (code) => {
-        exits.push(code);
         throw new Error(`exit ${code}`);
       },
       setExitCode: () => {},

@@ -49,6 +49,9 @@ if (subject === 'bare') {
   receiver.start();
   handler = createReceiverApp({ receiver, store, logger, adminToken: undefined }).callback();
 }
+// the process's cpu time, so a bench can tell cost per request from a busy machine's noise
+const app = handler;
+handler = (req, res) => (req.url === '/__bench/cpu' ? res.end(JSON.stringify(process.cpuUsage())) : app(req, res));
 const server = createServer(handler);
 server.listen(0, '127.0.0.1', () => process.stdout.write('http://127.0.0.1:' + server.address().port + '\\n'));
 `;
@@ -115,11 +118,15 @@ export interface LoadOptions {
   seconds: number;
   /** top-level fields added to every event (e.g. one the schema does not know, to exercise the drift radar) */
   extraFields?: Record<string, unknown>;
+  /** also read the server's cpu time per request (a bench server started by startBenchServer, not a proxy) */
+  measureCpu?: boolean;
 }
 
 export interface Measurement {
   name: string;
   rps: number;
+  /** with `measureCpu`: the server's cpu time during the measured run, per request (its worker's included); else 0 */
+  cpuMicrosPerRequest: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -127,12 +134,21 @@ export interface Measurement {
 }
 
 /** warm-up, then the measured run, both of unique valid events */
+/** cpu time (user + system, µs) the bench server process has used so far */
+async function serverCpuMicros(url: string): Promise<number> {
+  const usage = (await (await fetch(`${url}/__bench/cpu`)).json()) as { user: number; system: number };
+  return usage.user + usage.system;
+}
+
 export async function measureLoad(name: string, url: string, options: LoadOptions): Promise<Measurement> {
   const next = uniqueBodies(options.extraFields);
   await load(url, options.connections, options.warmupSeconds, next);
+  const cpuBefore = options.measureCpu ? await serverCpuMicros(url) : 0;
   const result = await load(url, options.connections, options.seconds, next);
+  const cpu = options.measureCpu ? (await serverCpuMicros(url)) - cpuBefore : 0;
   return {
     name,
+    cpuMicrosPerRequest: options.measureCpu && result.requests.total > 0 ? cpu / result.requests.total : 0,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

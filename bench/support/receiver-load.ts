@@ -39,11 +39,19 @@ if (subject === 'bare') {
     });
     await store.migrate();
   }
-  const receiver = createWebhookReceiver({ store, logger, secrets: [process.env.SECRET] });
+  const receiver = createWebhookReceiver({
+    store,
+    logger,
+    secrets: [process.env.SECRET],
+    driftDetection: process.env.DRIFT_DETECTION !== 'off',
+  });
   receiver.onAny(() => {});
   receiver.start();
   handler = createReceiverApp({ receiver, store, logger, adminToken: undefined }).callback();
 }
+// the process's cpu time, so a bench can tell cost per request from a busy machine's noise
+const app = handler;
+handler = (req, res) => (req.url === '/__bench/cpu' ? res.end(JSON.stringify(process.cpuUsage())) : app(req, res));
 const server = createServer(handler);
 server.listen(0, '127.0.0.1', () => process.stdout.write('http://127.0.0.1:' + server.address().port + '\\n'));
 `;
@@ -81,11 +89,12 @@ export function startBenchServer(env: Record<string, string>): Promise<BenchProc
   return startBenchProcess(['--input-type=module', '-e', SERVER_SCRIPT], { SECRET, ...env });
 }
 
-function uniqueBodies(): () => string {
+function uniqueBodies(extra: Record<string, unknown> = {}): () => string {
   // unique events by a counter in the document id, so every request is a new row
-  const template = JSON.stringify(
-    createFakeEvent('document.received', { document: { id: '@ID@' } }, { seed: 1 }),
-  );
+  const template = JSON.stringify({
+    ...createFakeEvent('document.received', { document: { id: '@ID@' } }, { seed: 1 }),
+    ...extra,
+  });
   const [head, tail] = template.split('@ID@');
   const run = `${process.pid}-${Date.now()}`;
   let counter = 0;
@@ -107,11 +116,17 @@ export interface LoadOptions {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** top-level fields added to every event (e.g. one the schema does not know, to exercise the drift radar) */
+  extraFields?: Record<string, unknown>;
+  /** also read the server's cpu time per request (a bench server started by startBenchServer, not a proxy) */
+  measureCpu?: boolean;
 }
 
 export interface Measurement {
   name: string;
   rps: number;
+  /** with `measureCpu`: the server's cpu time during the measured run, per request (its worker's included); else 0 */
+  cpuMicrosPerRequest: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -119,12 +134,21 @@ export interface Measurement {
 }
 
 /** warm-up, then the measured run, both of unique valid events */
+/** cpu time (user + system, µs) the bench server process has used so far */
+async function serverCpuMicros(url: string): Promise<number> {
+  const usage = (await (await fetch(`${url}/__bench/cpu`)).json()) as { user: number; system: number };
+  return usage.user + usage.system;
+}
+
 export async function measureLoad(name: string, url: string, options: LoadOptions): Promise<Measurement> {
-  const next = uniqueBodies();
+  const next = uniqueBodies(options.extraFields);
   await load(url, options.connections, options.warmupSeconds, next);
+  const cpuBefore = options.measureCpu ? await serverCpuMicros(url) : 0;
   const result = await load(url, options.connections, options.seconds, next);
+  const cpu = options.measureCpu ? (await serverCpuMicros(url)) - cpuBefore : 0;
   return {
     name,
+    cpuMicrosPerRequest: options.measureCpu && result.requests.total > 0 ? cpu / result.requests.total : 0,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,

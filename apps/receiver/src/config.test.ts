@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       authFailureWindowMs: 60_000,
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
+      driftDetection: true,
     });
   });
 
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
     [{ WEBHOOK_SECRET: SECRET, MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
     [{ WEBHOOK_SECRET: SECRET, AUTH_FAILURE_LIMIT: '-1' }, 'AUTH_FAILURE_LIMIT'],
     [{ WEBHOOK_SECRET: SECRET, AUTH_FAILURE_WINDOW_MS: '10' }, 'AUTH_FAILURE_WINDOW_MS'],
+    [{ WEBHOOK_SECRET: SECRET, DRIFT_DETECTION: 'maybe' }, 'DRIFT_DETECTION'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));

@@ -131,6 +131,12 @@ export const receiverEnvSchema = z
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000)
       .default(10_000)
       .describe('bound on finishing requests and handlers at shutdown'),
+    DRIFT_DETECTION: z
+      .enum(['on', 'off'])
+      .default('on')
+      .describe(
+        '`on` reports what the strict schema would flag in stored events (`GET /drift`, metrics, a warn log); `off` skips it',
+      ),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
@@ -183,6 +189,7 @@ export interface ReceiverConfig {
   authFailureWindowMs: number;
   shutdownTimeoutMs: number;
   logLevel: ReceiverEnv['LOG_LEVEL'];
+  driftDetection: boolean;
 }
 
 export class ConfigError extends Error {
@@ -241,5 +248,6 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
     authFailureWindowMs: e.AUTH_FAILURE_WINDOW_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    driftDetection: e.DRIFT_DETECTION === 'on',
   };
 }

@@ -1,3 +1,4 @@
+export type { ExportLine } from './admin/drift-routes.js';
 export {
   ConfigError,
   loadConfig,
@@ -6,6 +7,7 @@ export {
   SIGNATURE_MODES,
   type SignatureMode,
 } from './config.js';
+export type { DriftRadar, DriftRadarOptions } from './drift/drift-radar.js';
 export { canonicalJson } from './ingest/canonical-json.js';
 export { type DedupeKeyFunction, type DedupeKeyInput, defaultDedupeKey } from './ingest/dedupe-key.js';
 export { INGEST_RESPONSES, type IngestCode } from './ingest/ingest-responses.js';
@@ -21,6 +23,12 @@ export type {
 } from './processing/handler-registry.js';
 export { createReceiverApp, WEBHOOK_PATH } from './receiver-app.js';
 export { type RunningReceiver, type StartReceiverOptions, startReceiver } from './receiver-server.js';
+export type {
+  DriftListOptions,
+  DriftObservation,
+  DriftRecord,
+  ExportOptions,
+} from './store/drift-records.js';
 export * from './store/inbox-store.js';
 export { type OpenInboxStoreOptions, openInboxStore } from './store/open-inbox-store.js';
 export { createPostgresInboxStore, type PostgresInboxStoreOptions } from './store/postgres-inbox-store.js';

@@ -2,6 +2,7 @@ import { Router } from '@koa/router';
 import type { ValidationMode } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { mountDriftRoutes } from './admin/drift-routes.js';
 import { mountEventsRoutes } from './admin/events-routes.js';
 import { logError, logValue } from './log-values.js';
 import type { InboxStore } from './store/inbox-store.js';
@@ -46,6 +47,9 @@ export function createReceiverApp({
   router.get('/metrics', async (ctx) => {
     ctx.type = receiver.metrics.registry.contentType;
     ctx.body = await receiver.metrics.registry.metrics();
+  });
+  mountDriftRoutes(router, store, adminToken, {
+    flushDrift: () => receiver.driftRadar?.flush() ?? Promise.resolve(),
   });
   mountEventsRoutes(router, store, adminToken, {
     validationMode,

@@ -54,6 +54,7 @@ export async function startReceiver(
     handlerRetryBaseMs: config.handlerRetryBaseMs,
     handlerLeaseMs: config.handlerLeaseMs,
     handlerTimeoutMs: config.handlerTimeoutMs,
+    driftDetection: config.driftDetection,
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
   (options.configure ?? exampleHandlers)(receiver, logger);

@@ -3,6 +3,7 @@ import { isWebhookEventType, type ValidationMode, type WebhookEventType } from '
 import type { Middleware } from 'koa';
 import { type Logger, pino } from 'pino';
 import type { SignatureMode } from './config.js';
+import { createDriftRadar, type DriftRadar } from './drift/drift-radar.js';
 import { admitDelivery } from './ingest/admission.js';
 import { createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
 import { type DedupeKeyFunction, defaultDedupeKey } from './ingest/dedupe-key.js';
@@ -60,6 +61,8 @@ export interface WebhookReceiverOptions {
   /** events whose handlers run at once (default 32) */
   handlerConcurrency?: number;
   pollIntervalMs?: number;
+  /** default true: report what the strict schema would flag (`GET /drift`, metrics, a warn log) */
+  driftDetection?: boolean;
 }
 
 export interface WebhookReceiver extends Middleware {
@@ -72,6 +75,8 @@ export interface WebhookReceiver extends Middleware {
   stop(timeoutMs?: number): Promise<void>;
   readonly metrics: ReceiverMetrics;
   readonly worker: EventWorker;
+  /** undefined with `driftDetection: false` */
+  readonly driftRadar: DriftRadar | undefined;
 }
 
 /**
@@ -83,6 +88,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const metrics = options.metrics ?? createReceiverMetrics({ store: options.store, logger });
   const handlers = new HandlerRegistry();
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
+  const radar =
+    options.driftDetection === false
+      ? undefined
+      : createDriftRadar({ store: options.store, logger, registry: metrics.registry });
   const admission = {
     secrets: options.secrets,
     secretHeader: (options.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
@@ -101,6 +110,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     validationMode: options.validationMode ?? 'lenient',
     dedupeKey: options.dedupeKey ?? defaultDedupeKey,
     handoff: () => worker.reserve(),
+    ...(radar ? { onStored: radar.observe } : {}),
     ...(options.dedupeWindowMs !== undefined ? { dedupeWindowMs: options.dedupeWindowMs } : {}),
   } as const;
   const worker = createEventWorker({
@@ -191,10 +201,17 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       handlers.onError(handler);
       return receiver;
     },
-    start: () => worker.start(),
-    stop: (timeoutMs?: number) => worker.stop(timeoutMs),
+    start: () => {
+      worker.start();
+      radar?.start();
+    },
+    stop: async (timeoutMs?: number) => {
+      await worker.stop(timeoutMs);
+      await radar?.stop();
+    },
     metrics,
     worker,
+    driftRadar: radar,
   }) as WebhookReceiver;
   return receiver;
 }

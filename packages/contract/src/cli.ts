@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
+import { registerDriftCommand } from './drift/drift-command.js';
 import { SIGNING_KEY_PREFIX, signingKeyProblem } from './signing-key.js';
 import { toJUnitXml } from './verify/junit.js';
 import { formatResult, formatSummary } from './verify/report-line.js';
@@ -127,5 +128,7 @@ function signingKeyFor(flag: string | undefined, secret: string | undefined): st
     return program.error(`error: --signing-key / WEBHOOK_SIGNING_KEY: ${problem}`, { exitCode: 2 });
   return key;
 }
+
+registerDriftCommand(program);
 
 await program.parseAsync();

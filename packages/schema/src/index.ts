@@ -1,3 +1,16 @@
+export {
+  DRIFT_KINDS,
+  type DriftExample,
+  type DriftKind,
+  detectSchemaDrift,
+  driftExample,
+  driftPath,
+  driftShapeKey,
+  EXAMPLE_MAX_CHARS,
+  isSensitiveKey,
+  REDACTED,
+  type SchemaDrift,
+} from './drift/index.js';
 export { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 export * from './known-values.js';
 export {

@@ -50,6 +50,14 @@ export interface SchemaBuilder {
   phoneNumber(): z.ZodType<string, string>;
 }
 
+/** the known values of each enum-like schema the builder makes (drift detection reads them) */
+export const knownEnumValues = new WeakMap<z.ZodType, readonly string[]>();
+
+function withKnownValues<S extends z.ZodType>(schema: S, values: readonly string[]): S {
+  knownEnumValues.set(schema, values);
+  return schema;
+}
+
 // strict schemas are subsets of the lenient ones they are typed as
 function narrowerThan<T>(schema: z.ZodType): T {
   return schema as unknown as T;
@@ -65,15 +73,21 @@ export function createSchemaBuilder(mode: ValidationMode): SchemaBuilder {
     optional: (schema) => (lenient ? schema.nullable().optional() : narrowerThan(schema.optional())),
     anyJson: (schema) => (lenient ? z.union([schema, anyJsonValue]) : narrowerThan(schema)),
     dateTime: () => (lenient ? z.string() : z.iso.datetime({ offset: true })),
-    openEnum: (values) => (lenient ? z.union([z.enum(values), z.string()]) : z.enum(values)),
+    openEnum: (values) =>
+      withKnownValues(lenient ? z.union([z.enum(values), z.string()]) : z.enum(values), values),
     caseInsensitiveEnum: (values) => {
       const known: ReadonlySet<string> = new Set(values);
       const normalize = (value: string) => (known.has(value.toLowerCase()) ? value.toLowerCase() : value);
-      if (lenient) return z.string().transform(normalize);
-      return z
-        .string()
-        .regex(caseInsensitivePattern(values), { message: `expected one of ${values.join(', ')} (any case)` })
-        .transform(normalize);
+      if (lenient) return withKnownValues(z.string().transform(normalize), values);
+      return withKnownValues(
+        z
+          .string()
+          .regex(caseInsensitivePattern(values), {
+            message: `expected one of ${values.join(', ')} (any case)`,
+          })
+          .transform(normalize),
+        values,
+      );
     },
     phoneNumber: () =>
       lenient ? z.string() : z.string().regex(E164_PATTERN, { message: 'expected an E.164 phone number' }),

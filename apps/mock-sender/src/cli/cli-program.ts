@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from '../config.js';
 import { signingKeySchema } from '../endpoints/signing-key.js';
 import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
+import { registerReplayCommand } from './replay-command.js';
 import { runSend, SendInputError } from './send-command.js';
 import { addSenderCommands } from './sender-commands.js';
 
@@ -168,6 +169,8 @@ export function createCli(io: CliIo): Command {
         throw error;
       }
     });
+
+  registerReplayCommand(program, { io, fail, output, parsers: cliOptionParsers });
 
   program
     .command('serve')

@@ -24,6 +24,8 @@ export interface IngestSettings {
   now?: () => Date;
   /** a worker slot for a valid event, which the store may lease at insert and hand over in memory */
   handoff?: () => HandoffSlot | undefined;
+  /** told of each new accepted or ignored event (not a duplicate, not a rejected one); the drift radar listens */
+  onStored?: (type: string, body: Record<string, unknown>) => void;
 }
 
 /** OmniAI retries span about 7.5 minutes: an hour covers them with room for queued deliveries and skew */
@@ -101,6 +103,7 @@ export async function ingestDelivery(
   }
   // durable now: the worker may run it
   slot?.settle(result, event);
+  if (!result.duplicate && status !== 'rejected') settings.onStored?.(type, parsed.body);
   const stored = { id: result.id, type, deliveryCount: result.deliveryCount };
   // a claimed event is already the worker's: no claim needed
   if (result.claimed) return { code: 'accepted', ...stored, handedOver: true };

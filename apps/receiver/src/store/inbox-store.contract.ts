@@ -1,11 +1,27 @@
 // one behavioural suite for every InboxStore adapter: sqlite runs it now, postgres reuses it unchanged
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DriftObservation } from './drift-records.js';
 import {
   type ExhaustedEvent,
   type InboxStore,
   type NewInboxEvent,
   UnstorableEventError,
 } from './inbox-store.js';
+
+function drift(overrides: Partial<DriftObservation> = {}): DriftObservation {
+  const at = new Date('2026-01-01T00:00:00.000Z');
+  return {
+    event: 'action_log.completed',
+    path: 'actionLog.priority',
+    kind: 'unknown_field',
+    seen: 'string',
+    example: 'high',
+    count: 1,
+    firstSeen: at,
+    lastSeen: at,
+    ...overrides,
+  };
+}
 
 export type InboxStoreFactory = () => Promise<InboxStore>;
 
@@ -517,6 +533,96 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
 
     it('answers get of an unknown id with undefined', async () => {
       expect(await store.get('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+    });
+
+    it('aggregates drift observations into one row per event type, path and kind', async () => {
+      const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+      const priority = drift({ path: 'actionLog.priority', firstSeen: t(5), lastSeen: t(6), count: 3 });
+      expect(await store.recordDrift([priority])).toEqual([priority]);
+      // seen again, earlier and later, by another flush: counts add up, times widen, the example stays
+      const again = drift({
+        path: 'actionLog.priority',
+        firstSeen: t(1),
+        lastSeen: t(9),
+        count: 2,
+        example: 'low',
+      });
+      expect(await store.recordDrift([again])).toEqual([]);
+      expect(await store.listDrift({ limit: 10 })).toEqual([
+        {
+          event: 'action_log.completed',
+          path: 'actionLog.priority',
+          kind: 'unknown_field',
+          expected: null,
+          seen: 'string',
+          example: 'high',
+          count: 5,
+          firstSeen: t(1).toISOString(),
+          lastSeen: t(9).toISOString(),
+        },
+      ]);
+      expect(await store.countDrift()).toBe(1);
+    });
+
+    it('lists drift most recently seen first, filtered by type and kind', async () => {
+      const t = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+      await store.recordDrift([
+        drift({ path: 'a', lastSeen: t(1) }),
+        drift({
+          path: 'b',
+          lastSeen: t(3),
+          kind: 'new_enum_value',
+          expected: 'X, Y',
+          seen: 'Z',
+          example: 'Z',
+        }),
+        drift({ event: 'lead.created', path: 'data.c', lastSeen: t(2), example: 42 }),
+      ]);
+      const rows = await store.listDrift({ limit: 10 });
+      expect(rows.map((row) => row.path)).toEqual(['b', 'data.c', 'a']);
+      expect(rows[0]).toMatchObject({ expected: 'X, Y', seen: 'Z', example: 'Z' });
+      expect(rows[1]?.example).toBe(42);
+      expect((await store.listDrift({ limit: 10, type: 'lead.created' })).map((row) => row.path)).toEqual([
+        'data.c',
+      ]);
+      expect((await store.listDrift({ limit: 10, kind: 'unknown_field' })).map((row) => row.path)).toEqual([
+        'data.c',
+        'a',
+      ]);
+      expect(await store.listDrift({ limit: 1 })).toHaveLength(1);
+      expect(await store.countDrift()).toBe(3);
+    });
+
+    it('stores a drift path or event name holding a nul character, with U+FFFD in its place', async () => {
+      await store.recordDrift([drift({ event: 'odd\u0000name', path: 'a\u0000b', seen: 'x\u0000' })]);
+      expect(await store.listDrift({ limit: 10 })).toMatchObject([
+        { event: 'odd\ufffdname', path: 'a\ufffdb', seen: 'x\ufffd' },
+      ]);
+    });
+
+    it('exports events oldest first with their exact payloads, by type and time, in pages', async () => {
+      const at = (minute: number) => new Date(Date.UTC(2026, 0, 2, 0, minute));
+      const payloads = [
+        '{"event":"lead.created","data":{"leadId":"1"}}',
+        '{ "event" : "lead.updated",\n "data":{"leadId":"2","externalId":null} }',
+        '{"event":"lead.created","data":{"leadId":"3","firstName":"Zoë"}}',
+      ];
+      for (const [n, payload] of payloads.entries()) {
+        const type = n === 1 ? 'lead.updated' : 'lead.created';
+        await store.insert(newEvent({ type, payload, receivedAt: at(n) }));
+      }
+      const all = await store.exportEvents({ limit: 10 });
+      expect(all.events.map((event) => event.payload)).toEqual(payloads);
+      expect(all.nextCursor).toBeNull();
+      const created = await store.exportEvents({ limit: 10, type: 'lead.created' });
+      expect(created.events.map((event) => event.payload)).toEqual([payloads[0], payloads[2]]);
+      const recent = await store.exportEvents({ limit: 10, since: at(1) });
+      expect(recent.events.map((event) => event.payload)).toEqual([payloads[1], payloads[2]]);
+      const first = await store.exportEvents({ limit: 2 });
+      expect(first.events).toHaveLength(2);
+      const rest = await store.exportEvents({ limit: 2, cursor: first.nextCursor ?? '' });
+      expect(rest.events.map((event) => event.payload)).toEqual([payloads[2]]);
+      expect(rest.nextCursor).toBeNull();
     });
   });
 }

@@ -1,3 +1,5 @@
+import type { DriftListOptions, DriftObservation, DriftRecord, ExportOptions } from './drift-records.js';
+
 // the inbox: every accepted delivery, durable before the 200, claimed by workers afterwards.
 // async throughout so a network database (postgres) fits the same interface.
 
@@ -159,6 +161,17 @@ export interface InboxStore {
   /** newest first; `nextCursor` is opaque, null on the last page */
   list(options: ListOptions): Promise<ListedEventPage>;
   countByStatus(): Promise<Record<InboxStatus, number>>;
+  /**
+   * adds observations to the drift rows (count summed, first and last seen widened, the first example
+   * kept), in one transaction; resolves with those that made a new row, so only one replica reports it
+   */
+  recordDrift(observations: readonly DriftObservation[]): Promise<DriftObservation[]>;
+  /** drift rows, most recently seen first */
+  listDrift(options: DriftListOptions): Promise<DriftRecord[]>;
+  /** distinct (event type, path, kind) rows */
+  countDrift(): Promise<number>;
+  /** stored events with their payloads, oldest first; `nextCursor` null on the last page */
+  exportEvents(options: ExportOptions): Promise<EventPage>;
   /** throws when the store cannot be reached */
   ping(): Promise<void>;
   close(): Promise<void>;

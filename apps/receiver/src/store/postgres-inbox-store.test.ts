@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { Client, Pool } from 'pg';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDriftRadar } from '../drift/drift-radar.js';
 import { ingestDelivery } from '../ingest/ingest-delivery.js';
 import { INGEST_RESPONSES } from '../ingest/ingest-responses.js';
 import { startHarness } from '../test-support/receiver-harness.js';
@@ -71,6 +74,41 @@ describe('postgres inbox store: several replicas on one database', () => {
     await Promise.all(replicas.map((replica) => replica.migrate()));
     return { url, replicas, close: () => Promise.all(replicas.map((replica) => replica.close())) };
   }
+
+  it('share one set of drift rows: each replica adds its counts, and only one hears a row is new', async () => {
+    const { replicas, close } = await twoReplicas();
+    try {
+      const firstSeen: string[] = [];
+      const radars = replicas.map((replica) => {
+        const logger = pino(
+          { level: 'warn' },
+          {
+            write: (line: string) => void firstSeen.push((JSON.parse(line) as { path: string }).path),
+          },
+        );
+        return createDriftRadar({ store: replica, logger, registry: new Registry() });
+      });
+      const drifted = (n: number) => ({
+        ...createFakeEvent('lead.created', { data: { leadId: `l-${n}` } }, { seed: 1 }),
+        apiVersion: '2026-01',
+        data: { leadId: `l-${n}`, source: 'zapier' },
+      });
+      for (let n = 0; n < 5000; n += 1) {
+        for (const radar of radars) radar.observe('lead.created', drifted(n));
+        if (n % 1000 === 999) await Promise.all(radars.map((radar) => radar.flush()));
+      }
+      await Promise.all(radars.map((radar) => radar.stop()));
+      const [a, b] = await Promise.all(replicas.map((replica) => replica.listDrift({ limit: 10 })));
+      expect(a).toEqual(b);
+      expect(a?.map((row) => [row.path, row.kind, row.count]).sort()).toEqual([
+        ['apiVersion', 'unknown_field', 10_000],
+        ['data.source', 'new_enum_value', 10_000],
+      ]);
+      expect(firstSeen.sort()).toEqual(['apiVersion', 'data.source']);
+    } finally {
+      await close();
+    }
+  });
 
   it('migrates once when replicas start at the same time', async () => {
     const url = await freshDatabase();

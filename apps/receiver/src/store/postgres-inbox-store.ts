@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, DatabaseError, Pool } from 'pg';
+import type { ExportOptions } from './drift-records.js';
 import {
   type ClaimedEvent,
   type ClaimOptions,
   decodeCursor,
+  type EventPage,
   type ExhaustedEvent,
   encodeCursor,
   INBOX_STATUSES,
@@ -19,6 +21,7 @@ import {
   type StoredEvent,
   UnstorableEventError,
 } from './inbox-store.js';
+import { postgresDriftRecords } from './postgres-drift-records.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { upsertEvents } from './postgres-upsert.js';
 import { createStatementBatcher } from './statement-batcher.js';
@@ -200,6 +203,7 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     retryAlone: refusedByServer,
     retryBatch: lostToAnotherTransaction,
   });
+  const drift = postgresDriftRecords(pool);
   let migrated = false;
   let closed = false;
 
@@ -382,6 +386,44 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
       );
       for (const row of rows) counts[row.status] = row.n;
       return counts;
+    },
+
+    async recordDrift(observations) {
+      ready();
+      return drift.record(observations);
+    },
+
+    async listDrift(options) {
+      ready();
+      return drift.list(options);
+    },
+
+    async countDrift() {
+      ready();
+      return drift.count();
+    },
+
+    async exportEvents({ type, since, cursor, limit }: ExportOptions): Promise<EventPage> {
+      const where: string[] = [];
+      const params: (string | number | Date)[] = [];
+      const bind = (value: string | number | Date) => {
+        params.push(value);
+        return `$${params.length}`;
+      };
+      if (type !== undefined) where.push(`type = ${bind(storedType(type))}`);
+      if (since !== undefined) where.push(`received_at >= ${bind(since)}`);
+      if (cursor !== undefined) where.push(`seq > ${bind(decodeCursor(cursor))}`);
+      const rows = await query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY seq LIMIT ${bind(limit + 1)}`,
+        params,
+      );
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        events: page.map(toStoredEvent),
+        nextCursor: rows.length > limit && last ? encodeCursor(Number(last.seq)) : null,
+      };
     },
 
     async ping() {

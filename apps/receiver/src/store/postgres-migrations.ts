@@ -43,6 +43,21 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `ALTER TABLE inbox_events ADD COLUMN body_hash text;
   UPDATE inbox_events SET body_hash = dedupe_key WHERE dedupe_key LIKE 'sha256:%';
   CREATE INDEX inbox_events_by_body_hash ON inbox_events (body_hash, seq) WHERE body_hash IS NOT NULL;`,
+  // 5: the drift radar, one row per (event type, path, kind) of what the strict schema would flag,
+  // shared by the replicas: each adds its counts
+  `CREATE TABLE schema_drift (
+    event text NOT NULL,
+    path text NOT NULL,
+    kind text NOT NULL,
+    expected text,
+    seen text NOT NULL,
+    example text NOT NULL,
+    count bigint NOT NULL,
+    first_seen timestamptz NOT NULL,
+    last_seen timestamptz NOT NULL,
+    PRIMARY KEY (event, path, kind)
+  );
+  CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { ExportOptions } from './drift-records.js';
 import {
   type ClaimedEvent,
   type ClaimOptions,
   decodeCursor,
+  type EventPage,
   encodeCursor,
   INBOX_STATUSES,
   type InboxIssue,
@@ -19,6 +21,7 @@ import {
   type NewInboxEvent,
   type StoredEvent,
 } from './inbox-store.js';
+import { prepareSqliteDriftRecords } from './sqlite-drift-records.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 import { timeOrderedId } from './time-ordered-id.js';
@@ -189,6 +192,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
         'SELECT status, COUNT(*) AS n FROM inbox_events GROUP BY status',
       ),
       ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
+      drift: prepareSqliteDriftRecords(db),
     };
   }
 
@@ -453,6 +457,48 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       >;
       for (const row of ready().countByStatus.all()) counts[row.status] = row.n;
       return counts;
+    },
+
+    recordDrift(observations) {
+      return write(() => ready().drift.record(observations));
+    },
+
+    async listDrift(options) {
+      return ready().drift.list(options);
+    },
+
+    async countDrift() {
+      return ready().drift.count();
+    },
+
+    async exportEvents({ type, since, cursor, limit }: ExportOptions): Promise<EventPage> {
+      ready();
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (type !== undefined) {
+        where.push('type = ?');
+        params.push(storedType(type));
+      }
+      if (since !== undefined) {
+        where.push('received_at >= ?');
+        params.push(since.toISOString());
+      }
+      if (cursor !== undefined) {
+        where.push('seq > ?');
+        params.push(decodeCursor(cursor));
+      }
+      const rows = db
+        .prepare<(string | number)[], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM inbox_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY seq LIMIT ?`,
+        )
+        .all(...params, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        events: page.map(toStoredEvent),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
+      };
     },
 
     async ping() {

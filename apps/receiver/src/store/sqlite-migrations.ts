@@ -61,6 +61,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `ALTER TABLE inbox_events ADD COLUMN body_hash TEXT;
   UPDATE inbox_events SET body_hash = dedupe_key WHERE dedupe_key LIKE 'sha256:%';
   CREATE INDEX inbox_events_by_body_hash ON inbox_events (body_hash, seq) WHERE body_hash IS NOT NULL;`,
+  // 4: the drift radar, one row per (event type, path, kind) of what the strict schema would flag
+  `CREATE TABLE schema_drift (
+    event TEXT NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    expected TEXT,
+    seen TEXT NOT NULL,
+    example TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (event, path, kind)
+  );
+  CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {

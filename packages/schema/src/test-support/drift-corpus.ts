@@ -1,9 +1,11 @@
-// realistic ways OmniAI payloads drift (omniai-events.md), shared by the drift test and the python check
+// realistic ways OmniAI payloads drift (omniai-events.md), shared by the strict-mode corpus test, the
+// drift detection test and the python check
+import type { DriftKind } from '../drift/detect-drift.js';
 import type { WebhookEventType } from '../event-types.js';
 import { fixtures } from '../fixtures/index.js';
 
 export type Path = (string | number)[];
-const REMOVE = Symbol('remove');
+export const REMOVE = Symbol('remove');
 type Patch = [path: Path, value: unknown];
 
 export interface Drift {
@@ -12,6 +14,8 @@ export interface Drift {
   patches: Patch[];
   /** where strict mode must report the drift */
   strictPaths: Path[];
+  /** what drift detection reports: path (arrays as []) and kind */
+  detected: [path: string, kind: DriftKind][];
 }
 
 export function baseEvent(name: string): { type: WebhookEventType; event: unknown } {
@@ -64,6 +68,13 @@ export const driftCorpus: Drift[] = [
       [...message, 'threadId'],
       [...message, 'documents', 0, 'checksum'],
     ],
+    detected: [
+      ['actionLog.input.metadata.agentMailData.cc', 'unknown_field'],
+      ['actionLog.messages[].documents[].checksum', 'unknown_field'],
+      ['actionLog.messages[].threadId', 'unknown_field'],
+      ['actionLog.priority', 'unknown_field'],
+      ['apiVersion', 'unknown_field'],
+    ],
   },
   {
     name: 'extra fields in a flat payload and a classification',
@@ -73,24 +84,31 @@ export const driftCorpus: Drift[] = [
       [[...matched, 'confidence'], 0.93],
     ],
     strictPaths: [['pageCount'], [...matched, 'confidence']],
+    detected: [
+      ['classification.matchedChecklistItems[].confidence', 'unknown_field'],
+      ['pageCount', 'unknown_field'],
+    ],
   },
   {
     name: 'a new action log type',
     base: AC,
     patches: [[['actionLog', 'type'], 'WEBHOOK_TEST']],
     strictPaths: [['actionLog', 'type']],
+    detected: [['actionLog.type', 'new_enum_value']],
   },
   {
     name: 'a new message channel',
     base: AC,
     patches: [[[...message, 'channel'], 'WHATSAPP']],
     strictPaths: [[...message, 'channel']],
+    detected: [['actionLog.messages[].channel', 'new_enum_value']],
   },
   {
     name: 'a lower-case action log status',
     base: AF,
     patches: [[['actionLog', 'status'], 'failed']],
     strictPaths: [['actionLog', 'status']],
+    detected: [['actionLog.status', 'new_enum_value']],
   },
   {
     name: 'an upper-case validation status and a new field type',
@@ -103,30 +121,38 @@ export const driftCorpus: Drift[] = [
       [...matched, 'fieldType'],
       [...matched, 'validation', 'status'],
     ],
+    detected: [
+      ['classification.matchedChecklistItems[].fieldType', 'new_enum_value'],
+      ['classification.matchedChecklistItems[].validation.status', 'new_enum_value'],
+    ],
   },
   {
     name: 'a new extraction status',
     base: DE,
     patches: [[['status'], 'partially_completed']],
     strictPaths: [['status']],
+    detected: [['status', 'new_enum_value']],
   },
   {
     name: 'a new lead source',
     base: LC,
     patches: [[['data', 'source'], 'zapier']],
     strictPaths: [['data', 'source']],
+    detected: [['data.source', 'new_enum_value']],
   },
   {
     name: 'a new checklist item status',
     base: LU,
     patches: [[[...checklist(0), 'status'], 'IN_PROGRESS']],
     strictPaths: [[...checklist(0), 'status']],
+    detected: [['data.checklistItems[].status', 'new_enum_value']],
   },
   {
     name: 'occurredAt null',
     base: AC,
     patches: [[['occurredAt'], null]],
     strictPaths: [['occurredAt']],
+    detected: [['occurredAt', 'type_mismatch']],
   },
   {
     name: 'null optional document fields',
@@ -141,12 +167,18 @@ export const driftCorpus: Drift[] = [
       ['document', 'mimeType'],
       ['document', 'createdAt'],
     ],
+    detected: [
+      ['document.size', 'type_mismatch'],
+      ['document.mimeType', 'type_mismatch'],
+      ['document.createdAt', 'type_mismatch'],
+    ],
   },
   {
     name: 'a message with body null',
     base: AC,
     patches: [[[...message, 'body'], null]],
     strictPaths: [[...message, 'body']],
+    detected: [['actionLog.messages[].body', 'type_mismatch']],
   },
   {
     name: 'null summary, completion time and tool name on a failure',
@@ -161,6 +193,11 @@ export const driftCorpus: Drift[] = [
       ['actionLog', 'tool', 'name'],
       ['actionLog', 'completedAt'],
     ],
+    detected: [
+      ['actionLog.summary', 'type_mismatch'],
+      ['actionLog.completedAt', 'type_mismatch'],
+      ['actionLog.tool.name', 'type_mismatch'],
+    ],
   },
   {
     name: 'date-times without an offset',
@@ -170,24 +207,35 @@ export const driftCorpus: Drift[] = [
       [['occurredAt'], '2025-10-30T20:07:17.567'],
     ],
     strictPaths: [['actionLog', 'completedAt'], ['occurredAt']],
+    detected: [
+      ['actionLog.completedAt', 'format_mismatch'],
+      ['occurredAt', 'format_mismatch'],
+    ],
   },
   {
     name: 'date-only timestamps',
     base: LU,
     patches: [[[...checklist(0), 'updatedAt'], '2025-10-31']],
     strictPaths: [[...checklist(0), 'updatedAt']],
+    detected: [['data.checklistItems[].updatedAt', 'format_mismatch']],
   },
   {
     name: 'an address with postalCode null',
     base: LD,
     patches: [[[...checklist(2), 'value', 'postalCode'], null]],
     strictPaths: [[...checklist(2), 'value']],
+    detected: [['data.checklistItems[].value.postalCode', 'type_mismatch']],
   },
   {
     name: 'an address with missing keys',
     base: LD,
     patches: [[[...checklist(2), 'value'], { street: '188 King St', city: 'San Francisco' }]],
     strictPaths: [[...checklist(2), 'value']],
+    detected: [
+      ['data.checklistItems[].value.state', 'missing_required'],
+      ['data.checklistItems[].value.postalCode', 'missing_required'],
+      ['data.checklistItems[].value.country', 'missing_required'],
+    ],
   },
   {
     name: 'boolean checklist values',
@@ -199,6 +247,10 @@ export const driftCorpus: Drift[] = [
     strictPaths: [
       [...checklist(0), 'value'],
       [...checklist(1), 'alternateValues', 0],
+    ],
+    detected: [
+      ['data.checklistItems[].value', 'type_mismatch'],
+      ['data.checklistItems[].alternateValues[]', 'type_mismatch'],
     ],
   },
   {
@@ -217,24 +269,28 @@ export const driftCorpus: Drift[] = [
       ['extractionResult', 'items', 1, 'value'],
       ['extractionResult', 'items', 2, 'value'],
     ],
+    detected: [['extractionResult.items[].value', 'type_mismatch']],
   },
   {
     name: 'value-like objects of other shapes',
     base: AC,
     patches: [[['actionLog', 'output'], 'sent']],
     strictPaths: [['actionLog', 'output']],
+    detected: [['actionLog.output', 'type_mismatch']],
   },
   {
     name: 'document metadata as a list',
     base: DR,
     patches: [[['document', 'metadata'], ['portal']]],
     strictPaths: [['document', 'metadata']],
+    detected: [['document.metadata', 'type_mismatch']],
   },
   {
     name: 'documented fields a handler can do without, missing',
     base: DR,
     patches: [[['document', 'filename'], REMOVE]],
     strictPaths: [['document', 'filename']],
+    detected: [['document.filename', 'missing_required']],
   },
   {
     name: 'lead.updated without externalId and with a sparse checklist document',
@@ -246,6 +302,10 @@ export const driftCorpus: Drift[] = [
     strictPaths: [
       ['data', 'externalId'],
       [...checklist(0), 'documents', 0, 'validationResult', 'otherNotes'],
+    ],
+    detected: [
+      ['data.externalId', 'missing_required'],
+      ['data.checklistItems[].documents[].validationResult.otherNotes', 'missing_required'],
     ],
   },
   {
@@ -259,12 +319,17 @@ export const driftCorpus: Drift[] = [
       ['actionLog', 'type'],
       ['actionLog', 'status'],
     ],
+    detected: [
+      ['actionLog.type', 'missing_required'],
+      ['actionLog.status', 'type_mismatch'],
+    ],
   },
   {
     name: 'extractedCount null',
     base: DE,
     patches: [[['extractionResult', 'extractedCount'], null]],
     strictPaths: [['extractionResult', 'extractedCount']],
+    detected: [['extractionResult.extractedCount', 'type_mismatch']],
   },
 ];
 

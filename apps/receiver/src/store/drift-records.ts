@@ -1,0 +1,49 @@
+// the drift radar's rows: one per (event type, path, kind), aggregated across deliveries and replicas
+import type { DriftExample, DriftKind } from '@omni-webhooks/schema';
+
+/** what one process saw of one drift since its last flush */
+export interface DriftObservation {
+  event: string;
+  path: string;
+  kind: DriftKind;
+  expected?: string;
+  seen: string;
+  example: DriftExample;
+  count: number;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+export interface DriftRecord {
+  event: string;
+  path: string;
+  kind: DriftKind;
+  expected: string | null;
+  seen: string;
+  /** the first example stored (redacted, cut to 64 characters) */
+  example: DriftExample;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface DriftListOptions {
+  type?: string;
+  kind?: DriftKind;
+  limit: number;
+}
+
+/** `GET /events/export`: events oldest first, so a replay keeps their order */
+export interface ExportOptions {
+  type?: string;
+  /** events received at or after this time */
+  since?: Date;
+  /** opaque, from the previous page */
+  cursor?: string;
+  limit: number;
+}
+
+/** identifies a drift row: event type, path and kind */
+export function driftKey(drift: { event: string; path: string; kind: string }): string {
+  return `${drift.event}\u0000${drift.path}\u0000${drift.kind}`;
+}

@@ -1,0 +1,88 @@
+import type Database from 'better-sqlite3';
+import type { DriftListOptions, DriftObservation, DriftRecord } from './drift-records.js';
+import { storedLabel, storedType } from './storable-text.js';
+
+interface DriftRow {
+  event: string;
+  path: string;
+  kind: DriftRecord['kind'];
+  expected: string | null;
+  seen: string;
+  example: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+const COLUMNS = 'event, path, kind, expected, seen, example, count, first_seen, last_seen';
+
+/** the drift rows of a sqlite inbox; statements prepared once the table exists */
+export function prepareSqliteDriftRecords(db: Database.Database) {
+  const exists = db.prepare<[string, string, string], { found: number }>(
+    'SELECT 1 AS found FROM schema_drift WHERE event = ? AND path = ? AND kind = ?',
+  );
+  const upsert = db.prepare<[string, string, string, string | null, string, string, number, string, string]>(
+    `INSERT INTO schema_drift (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (event, path, kind) DO UPDATE SET count = count + excluded.count,
+       first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+  );
+  const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM schema_drift');
+
+  return {
+    /** runs inside the caller's write transaction */
+    record(observations: readonly DriftObservation[]): DriftObservation[] {
+      const created: DriftObservation[] = [];
+      for (const drift of observations) {
+        const event = storedType(drift.event);
+        const path = storedLabel(drift.path);
+        if (!exists.get(event, path, drift.kind)) created.push(drift);
+        upsert.run(
+          event,
+          path,
+          drift.kind,
+          drift.expected === undefined ? null : storedLabel(drift.expected),
+          storedLabel(drift.seen),
+          JSON.stringify(drift.example),
+          drift.count,
+          drift.firstSeen.toISOString(),
+          drift.lastSeen.toISOString(),
+        );
+      }
+      return created;
+    },
+
+    list({ type, kind, limit }: DriftListOptions): DriftRecord[] {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (type !== undefined) {
+        where.push('event = ?');
+        params.push(storedType(type));
+      }
+      if (kind !== undefined) {
+        where.push('kind = ?');
+        params.push(kind);
+      }
+      const rows = db
+        .prepare<(string | number)[], DriftRow>(
+          `SELECT ${COLUMNS} FROM schema_drift ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY last_seen DESC, event, path, kind LIMIT ?`,
+        )
+        .all(...params, limit);
+      return rows.map((row) => ({
+        event: row.event,
+        path: row.path,
+        kind: row.kind,
+        expected: row.expected,
+        seen: row.seen,
+        example: JSON.parse(row.example) as DriftRecord['example'],
+        count: row.count,
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+      }));
+    },
+
+    count(): number {
+      return count.get()?.n ?? 0;
+    },
+  };
+}

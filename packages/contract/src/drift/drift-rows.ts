@@ -1,0 +1,123 @@
+// drift rows as `GET /drift` answers them, or as `--from` computes them from captured bodies
+import { readFile } from 'node:fs/promises';
+import { DRIFT_KINDS, type DriftExample, type DriftKind, detectSchemaDrift } from '@omni-webhooks/schema';
+
+export interface DriftRow {
+  event: string;
+  path: string;
+  kind: DriftKind;
+  expected: string | null;
+  seen: string;
+  example: DriftExample;
+  count: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}
+
+export class DriftInputError extends Error {
+  override readonly name = 'DriftInputError';
+}
+
+const kinds: ReadonlySet<string> = new Set(DRIFT_KINDS);
+
+function isDriftRow(value: unknown): value is DriftRow {
+  if (typeof value !== 'object' || value === null) return false;
+  const row = value as Record<string, unknown>;
+  return (
+    typeof row.event === 'string' &&
+    typeof row.path === 'string' &&
+    typeof row.kind === 'string' &&
+    kinds.has(row.kind) &&
+    typeof row.count === 'number'
+  );
+}
+
+/** the rows of a receiver's `GET /drift` (admin token) */
+export async function fetchDriftRows(baseUrl: string, token: string, timeoutMs: number): Promise<DriftRow[]> {
+  const url = new URL('drift?limit=10000', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw new DriftInputError(`cannot reach ${url.href}: ${(error as Error).message}`);
+  }
+  if (response.status === 401 || response.status === 403) {
+    throw new DriftInputError(
+      `${url.href} answered ${response.status}: check --token (the receiver's ADMIN_TOKEN)`,
+    );
+  }
+  if (!response.ok) throw new DriftInputError(`${url.href} answered ${response.status}`);
+  const body = (await response.json().catch(() => undefined)) as { drift?: unknown } | undefined;
+  if (!Array.isArray(body?.drift) || !body.drift.every(isDriftRow)) {
+    throw new DriftInputError(
+      `${url.href} did not answer { "drift": [...] }: is it an omni-webhooks receiver?`,
+    );
+  }
+  return body.drift.map((row) => ({
+    ...row,
+    expected: row.expected ?? null,
+    firstSeen: row.firstSeen ?? null,
+    lastSeen: row.lastSeen ?? null,
+  }));
+}
+
+/** one captured event: an export line (`{ body, receivedAt? }`) or the event json itself */
+function capturedEvent(line: string, number: number): { event: Record<string, unknown>; at: string | null } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new DriftInputError(`line ${number} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new DriftInputError(`line ${number} is not a JSON object`);
+  }
+  const record = value as Record<string, unknown>;
+  if (typeof record.body === 'string' && record.event === undefined) {
+    const inner = capturedEvent(record.body, number);
+    return { event: inner.event, at: typeof record.receivedAt === 'string' ? record.receivedAt : null };
+  }
+  return { event: record, at: null };
+}
+
+/** drift rows of a file of captured events (`GET /events/export` output, or one event per line) */
+export async function driftRowsFromCapture(file: string): Promise<DriftRow[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new DriftInputError(`cannot read --from ${file}: ${(error as Error).message}`);
+  }
+  const rows = new Map<string, DriftRow>();
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const { event, at } = capturedEvent(line, index + 1);
+    const type = typeof event.event === 'string' ? event.event : '';
+    if (type === '') throw new DriftInputError(`line ${index + 1} has no string "event"`);
+    for (const drift of detectSchemaDrift(type, event)) {
+      const key = `${type}\u0000${drift.path}\u0000${drift.kind}`;
+      const row = rows.get(key);
+      if (row) {
+        row.count += 1;
+        if (at && (!row.lastSeen || at > row.lastSeen)) row.lastSeen = at;
+        if (at && (!row.firstSeen || at < row.firstSeen)) row.firstSeen = at;
+      } else {
+        rows.set(key, {
+          event: type,
+          path: drift.path,
+          kind: drift.kind,
+          expected: drift.expected ?? null,
+          seen: drift.seen,
+          example: drift.example,
+          count: 1,
+          firstSeen: at,
+          lastSeen: at,
+        });
+      }
+    }
+  }
+  return [...rows.values()];
+}

@@ -129,6 +129,14 @@ describe('access configuration', () => {
     });
   });
 
+  it('names SENDER_API_TOKEN first for an open sender whose TARGET_URL a non-loopback HOST also refuses', () => {
+    const env = { HOST: '0.0.0.0', TARGET_URL: 'http://127.0.0.1:3000/webhooks/omniai' };
+    expect(() => loadConfig(env)).toThrow(/^invalid SENDER_API_TOKEN: HOST=0\.0\.0\.0/);
+    expect(() => loadConfig({ ...env, SENDER_API_TOKEN: 'a-long-enough-token-1' })).toThrow(
+      /^invalid TARGET_URL: /,
+    );
+  });
+
   it('never quotes a token in its error', () => {
     expect(() => loadConfig({ SENDER_API_TOKEN: 'too-short-tok' })).toThrow(
       /^invalid SENDER_API_TOKEN: each comma-separated token needs at least 16 characters$/,

@@ -248,6 +248,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const host = read(env, 'HOST');
+  const apiTokens = read(env, 'SENDER_API_TOKEN') ?? [];
+  const allowUnauthenticated = read(env, 'ALLOW_UNAUTHENTICATED');
+  // who may drive the sender is checked before where it may deliver: an open sender is the larger hole
+  const exposure = unauthenticatedExposure(host, apiTokens, allowUnauthenticated);
+  if (exposure) {
+    throw new ConfigError('SENDER_API_TOKEN', exposure);
+  }
   const targets = {
     allowed: read(env, 'ALLOWED_TARGETS'),
     requireHttps: read(env, 'REQUIRE_HTTPS_TARGETS'),
@@ -261,7 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (refused !== undefined) {
     throw new ConfigError('TARGET_URL', `not an allowed target: ${refused}`);
   }
-  const config: SenderConfig = {
+  return {
     port: read(env, 'PORT'),
     host,
     webhookSecret,
@@ -285,15 +292,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     targets,
     logLevel: read(env, 'LOG_LEVEL'),
-    apiTokens: read(env, 'SENDER_API_TOKEN') ?? [],
-    allowUnauthenticated: read(env, 'ALLOW_UNAUTHENTICATED'),
+    apiTokens,
+    allowUnauthenticated,
     allowedHosts: read(env, 'ALLOWED_HOSTS') ?? [],
     trustProxy: read(env, 'TRUST_PROXY'),
     maxLiveStreams: read(env, 'MAX_LIVE_STREAMS'),
   };
-  const exposure = unauthenticatedExposure(config.host, config.apiTokens, config.allowUnauthenticated);
-  if (exposure) {
-    throw new ConfigError('SENDER_API_TOKEN', exposure);
-  }
-  return config;
 }

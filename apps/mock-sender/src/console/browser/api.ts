@@ -45,6 +45,7 @@ export interface Endpoint {
   events: string[] | null;
   sign: boolean;
   hasSecret: boolean;
+  hasSigningKey: boolean;
   createdAt: string;
 }
 
@@ -57,6 +58,7 @@ export interface Issue {
 export interface EndpointInput {
   url: string;
   secret?: string;
+  signingKey?: string;
   events?: string[];
   sign?: boolean;
 }

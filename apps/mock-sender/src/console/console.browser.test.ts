@@ -249,7 +249,11 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     const row = page.locator('#delivery-rows tr', { hasText: 'lead.created' });
     await row.locator('.state', { hasText: 'succeeded' }).waitFor();
     await page.locator('#timeline li.attempt--succeeded', { hasText: 'HTTP 200' }).waitFor();
-    await expect(page.locator('#send-result').textContent()).resolves.toContain('1 delivery created');
+    // the 202 answers each event as { id, event }: the form names the event it created
+    const [sent] = sender.outbox.list({ limit: 10 }).deliveries;
+    await expect(page.locator('#send-result').textContent()).resolves.toBe(
+      `Sent lead.created (${sent?.eventId}): 1 delivery created.`,
+    );
     expect(chosen.requests).toHaveLength(1);
     expect(JSON.parse(chosen.requests[0]?.body ?? '{}')).toMatchObject({ event: 'lead.created' });
     expect(other.requests).toHaveLength(0);

@@ -19,6 +19,8 @@ const FIELD_LABELS: Record<string, string> = {
   events: 'Events',
 };
 
+const isSigningIssue = (issue: Issue): boolean => issue.path[0] === 'signingKey' || issue.path[0] === 'sign';
+
 function issueText(issue: Issue): string {
   const field = FIELD_LABELS[String(issue.path[0])];
   return `${field ?? formatPath(issue.path)}: ${issue.message}`;
@@ -128,9 +130,7 @@ export class EndpointsView {
       this.#onChange();
     } catch (error) {
       const issues = error instanceof ApiError ? error.issues : [];
-      this.#showSigningKeyIssues(
-        issues.filter((issue) => FIELD_LABELS[String(issue.path[0])] === 'Signing key'),
-      );
+      this.#showSigningKeyIssues(issues.filter(isSigningIssue));
       this.#result.textContent =
         issues.length > 0
           ? `Not added: ${issues.map(issueText).join('; ')}`

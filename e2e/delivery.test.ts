@@ -52,7 +52,9 @@ describe('the real mock sender against the real receiver', () => {
       startSender({ dir, secret, targetUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, timeScale }),
     );
 
-    const { deliveries } = await postEvents(sender, { event: 'lead.created' });
+    const { events, deliveries } = await postEvents(sender, { event: 'lead.created' });
+    // the 202 names each event by id and type, without echoing its payload
+    expect(events).toEqual([{ id: expect.stringMatching(/^msg_/), event: 'lead.created' }]);
     const id = deliveries[0]?.id ?? '';
     await waitFor('the first attempt to fail', async () => {
       const delivery = await getDelivery(sender, id);

@@ -61,8 +61,9 @@ async function json<T>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** the 202 of POST /events: each event's id and type (its payload only with ?include=payload) */
 export interface PostedEvents {
-  events: unknown[];
+  events: { id: string; event: string; payload?: unknown }[];
   deliveries: { id: string; endpointId: string; url: string; state: string }[];
 }
 

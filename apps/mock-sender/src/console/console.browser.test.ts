@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
@@ -248,7 +249,11 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     const row = page.locator('#delivery-rows tr', { hasText: 'lead.created' });
     await row.locator('.state', { hasText: 'succeeded' }).waitFor();
     await page.locator('#timeline li.attempt--succeeded', { hasText: 'HTTP 200' }).waitFor();
-    await expect(page.locator('#send-result').textContent()).resolves.toContain('1 delivery created');
+    // the 202 answers each event as { id, event }: the form names the event it created
+    const [sent] = sender.outbox.list({ limit: 10 }).deliveries;
+    await expect(page.locator('#send-result').textContent()).resolves.toBe(
+      `Sent lead.created (${sent?.eventId}): 1 delivery created.`,
+    );
     expect(chosen.requests).toHaveLength(1);
     expect(JSON.parse(chosen.requests[0]?.body ?? '{}')).toMatchObject({ event: 'lead.created' });
     expect(other.requests).toHaveLength(0);
@@ -264,6 +269,69 @@ describe('web console in Chromium', { timeout: 30_000 }, () => {
     await expect(page.locator('#send-endpoint option').allTextContents()).resolves.not.toContainEqual(
       expect.stringContaining(chosen.url),
     );
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('adds an endpoint with a generated signing key whose deliveries verify, never showing the key again', async () => {
+    const { sender, base, page, pageErrors } = await openConsole();
+    const target = await receiver();
+    const keyField = page.getByRole('textbox', { name: /^Signing key/ });
+
+    // a plain secret is not a signing key: the 400 names the field, and nothing is added
+    await page.getByLabel('URL').fill(target.url);
+    await page.getByLabel('Secret').fill('plain-header-secret-0123');
+    await page.getByLabel('Sign deliveries').check();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#endpoint-result', { hasText: 'Not added: Signing key:' }).waitFor();
+    await page.locator('#endpoint-signing-key-error', { hasText: 'signingKey' }).waitFor();
+    await expect(keyField.getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.locator('#endpoint-signing-key:focus').waitFor();
+    expect(sender.endpoints.list()).toEqual([]);
+
+    await expect(keyField.getAttribute('type')).resolves.toBe('password');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    // shown once in clear, so that it can be copied to the receiver
+    await expect(keyField.getAttribute('type')).resolves.toBe('text');
+    const signingKey = await keyField.inputValue();
+    expect(signingKey).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    await expect(keyField.getAttribute('aria-invalid')).resolves.toBe('false');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const listed = page.locator('#endpoint-list li', { hasText: target.url });
+    await listed.waitFor();
+    await expect(listed.textContent()).resolves.toMatch(/secret in .* · signing key set · signed/);
+    await expect(keyField.inputValue()).resolves.toBe('');
+    await expect(keyField.getAttribute('type')).resolves.toBe('password');
+    const endpointId = endpointIdOf(sender, target.url);
+    expect(sender.endpoints.get(endpointId)).toMatchObject({ signingKey, sign: true });
+    const listing = await (await fetch(`${base}/endpoints`, { headers: AUTHORIZED })).text();
+    expect(listing).toContain('"hasSigningKey":true');
+    expect(listing).not.toContain(signingKey.slice('whsec_'.length));
+    await expect(page.content()).resolves.not.toContain(signingKey.slice('whsec_'.length));
+
+    await page.getByLabel('Event type', { exact: true }).first().selectOption('lead.created');
+    await page.getByLabel('Endpoint', { exact: true }).selectOption(endpointId);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator('#delivery-rows tr .state', { hasText: 'succeeded' }).waitFor();
+    expect(target.requests).toHaveLength(1);
+    const [delivered] = target.requests;
+    const { secretHeader } = sender.endpoints.get(endpointId) ?? { secretHeader: '' };
+    expect(delivered?.headers[secretHeader]).toBe('plain-header-secret-0123');
+    expect(
+      verifyWebhookSignature({
+        headers: delivered?.headers ?? {},
+        body: delivered?.body ?? '',
+        secrets: [signingKey],
+      }),
+    ).toMatchObject({ ok: true });
+    // the key is not what travels in clear: another key does not verify
+    expect(
+      verifyWebhookSignature({
+        headers: delivered?.headers ?? {},
+        body: delivered?.body ?? '',
+        secrets: [`whsec_${Buffer.alloc(32, 7).toString('base64')}`],
+      }),
+    ).toMatchObject({ ok: false });
+    expect(Object.values(delivered?.headers ?? {}).join(' ')).not.toContain(signingKey);
     expect(pageErrors).toEqual([]);
   });
 

@@ -45,6 +45,7 @@ export interface Endpoint {
   events: string[] | null;
   sign: boolean;
   hasSecret: boolean;
+  hasSigningKey: boolean;
   createdAt: string;
 }
 
@@ -57,8 +58,15 @@ export interface Issue {
 export interface EndpointInput {
   url: string;
   secret?: string;
+  signingKey?: string;
   events?: string[];
   sign?: boolean;
+}
+
+/** an event of the POST /events answer: its id and type (the payload only with ?include=payload) */
+export interface SentEvent {
+  id: string;
+  event: string;
 }
 
 export interface SendInput {
@@ -151,7 +159,8 @@ export const api = {
     request<{ payload: Record<string, unknown> }>('GET', `/events/sample?event=${encodeURIComponent(event)}`),
   validate: (event: string, payload: Record<string, unknown>) =>
     request<{ valid: boolean; issues: Issue[] }>('POST', '/events/validate', { event, payload }),
-  send: (input: SendInput) => request<{ deliveries: DeliverySummary[] }>('POST', '/events', input),
+  send: (input: SendInput) =>
+    request<{ events: SentEvent[]; deliveries: DeliverySummary[] }>('POST', '/events', input),
   deliveries: (filters: DeliveryFilters, limit: number) => {
     const query = new URLSearchParams({ limit: String(limit) });
     if (filters.state) query.set('state', filters.state);

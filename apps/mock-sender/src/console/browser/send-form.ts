@@ -117,13 +117,14 @@ export class SendForm {
           return;
         }
       }
-      const { deliveries } = await api.send({
+      const { events, deliveries } = await api.send({
         event: this.#type.value,
         ...(payload === undefined ? {} : { payload }),
         ...(this.#endpoint.value === '' ? {} : { endpointId: this.#endpoint.value }),
       });
       const count = deliveries.length;
-      this.#result.textContent = `Sent ${this.#type.value}: ${count} ${count === 1 ? 'delivery' : 'deliveries'} created.`;
+      const ids = events.map((event) => event.id).join(', ');
+      this.#result.textContent = `Sent ${this.#type.value} (${ids}): ${count} ${count === 1 ? 'delivery' : 'deliveries'} created.`;
       this.#onSent(deliveries);
     } catch (error) {
       if (error instanceof ApiError && error.issues.length > 0) this.#showIssues(error.issues);

@@ -356,7 +356,7 @@ describe('delivery engine: parked retries', () => {
     expect(received.every((request) => request.at === dueAt(bodyNumber(request)) - T0)).toBe(true);
     expect(outbox.list({ state: 'succeeded', limit: 1000 }).deliveries).toHaveLength(1000);
     expect(vi.getTimerCount()).toBe(0);
-  });
+  }, 30_000);
 
   it('re-arms the timer for a park earlier than the one it is armed for', async () => {
     answer((n) => new HttpResponse(null, { status: n === 1 ? 500 : 200 }));

@@ -6,7 +6,8 @@ import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { createCli } from './cli-program.js';
-import { ReplayInputError, runReplay } from './replay-command.js';
+import { CliInputError } from './delivery-command.js';
+import { runReplay } from './replay-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omni-replay-'));
 let receiver: TestReceiver | undefined;
@@ -119,7 +120,7 @@ describe('omni-mock replay', () => {
     ];
     for (const [options, message] of cases) {
       await expect(replay(options)).rejects.toThrow(message);
-      await expect(replay(options)).rejects.toBeInstanceOf(ReplayInputError);
+      await expect(replay(options)).rejects.toBeInstanceOf(CliInputError);
     }
     expect(receiver.requests).toEqual([]);
   });

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
-import { createCli, INPUT_ERROR_EXIT_CODE } from './cli-program.js';
+import { type ReceivedRequest, startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
+import { type CliIo, createCli, INPUT_ERROR_EXIT_CODE } from './cli-program.js';
 
 class Exit extends Error {
   constructor(readonly code: number) {
@@ -20,8 +21,24 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** a capture file of one event for replay */
+function capture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'omni-mock-cli-'));
+  dirs.push(dir);
+  const file = join(dir, 'captured.jsonl');
+  writeFileSync(file, '{"event":"lead.created","data":{"leadId":"l1"}}\n');
+  return file;
+}
+
 /** runs omni-mock with these arguments; resolves with the exit code and what it printed */
-async function omniMock(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function omniMock(...args: string[]) {
+  return omniMockIn({}, args);
+}
+
+async function omniMockIn(
+  env: CliIo['env'],
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -43,7 +60,7 @@ async function omniMock(...args: string[]): Promise<{ code: number; stdout: stri
       code = exitCode;
     },
     serve: () => Promise.reject(new Error('serve is not run here')),
-    env: {},
+    env,
   });
   try {
     await cli.parseAsync(args, { from: 'user' });
@@ -55,7 +72,8 @@ async function omniMock(...args: string[]): Promise<{ code: number; stdout: stri
 }
 
 describe('omni-mock: bad input exits 2 at once, naming what is wrong, and sends nothing', () => {
-  it.each([
+  // the delivery options, the same for send and replay
+  const deliveryCases: [string[], RegExp][] = [
     [['--header', 'bad header'], /--header.*must be an HTTP header name/],
     [['--header', ''], /--header.*must be an HTTP header name/],
     [['--secret', ''], /--secret.*must not be empty/],
@@ -63,20 +81,32 @@ describe('omni-mock: bad input exits 2 at once, naming what is wrong, and sends 
     [['--time-scale', '0'], /--time-scale.*'0' is invalid/],
     [['--time-scale', '1e9'], /--time-scale.*'1e9' is invalid/],
     [['--time-scale', ''], /--time-scale.*must be a number above 0/],
+    [['--timeout', '-1'], /--timeout.*must be a whole number/],
+    [['--concurrency', 'many'], /--concurrency.*must be a whole number/],
+    [['--success', '201'], /--success.*'201' is invalid/],
+    [['--sign'], /--sign needs --signing-key/],
+    [['--sign', '--secret', 'plain-secret'], /--sign needs --signing-key/],
+    [['--signing-key', 'plain-secret'], /--signing-key.*a signing key starts with whsec_/],
+  ];
+
+  it.each([
+    ...deliveryCases,
     [['--count', '0'], /--count.*must be from 1 to 10000/],
     [['--count', '1.5'], /--count.*must be a whole number/],
     [['--count', '10001'], /--count.*must be from 1 to 10000/],
     [['--count', '0x10'], /--count.*must be a whole number/],
-    [['--timeout', '-1'], /--timeout.*must be a whole number/],
-    [['--concurrency', 'many'], /--concurrency.*must be a whole number/],
-    [['--success', '201'], /--success.*'201' is invalid/],
     [['--payload', '/nonexistent/payload.json'], /cannot read --payload \/nonexistent\/payload\.json/],
-    [['--sign'], /--sign needs --signing-key/],
-    [['--sign', '--secret', 'plain-secret'], /--sign needs --signing-key/],
-    [['--signing-key', 'plain-secret'], /--signing-key.*a signing key starts with whsec_/],
   ])('send %j', async (extra, message) => {
     receiver = await startTestReceiver();
     const { code, stderr } = await omniMock('send', 'lead.created', '--url', receiver.url, ...extra);
+    expect(code).toBe(INPUT_ERROR_EXIT_CODE);
+    expect(stderr).toMatch(message);
+    expect(receiver.requests).toEqual([]);
+  });
+
+  it.each(deliveryCases)('replay %j', async (extra, message) => {
+    receiver = await startTestReceiver();
+    const { code, stderr } = await omniMock('replay', capture(), '--url', receiver.url, ...extra);
     expect(code).toBe(INPUT_ERROR_EXIT_CODE);
     expect(stderr).toMatch(message);
     expect(receiver.requests).toEqual([]);
@@ -147,5 +177,57 @@ describe('omni-mock: bad input exits 2 at once, naming what is wrong, and sends 
     const failed = await omniMock('send', 'lead.created', '--url', receiver.url, '--time-scale', '0.0001');
     expect(failed.code).toBe(1);
     expect(receiver.requests).toHaveLength(5);
+  });
+});
+
+describe.each([
+  ['send', () => ['send', 'lead.created']],
+  ['replay', () => ['replay', capture()]],
+])('omni-mock %s signs with the signing key, never with the secret sent in clear', (_, command) => {
+  const SIGNING_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const verify = (request: ReceivedRequest | undefined, secrets: string[]) =>
+    verifyWebhookSignature({ headers: request?.headers ?? {}, body: request?.body ?? '', secrets });
+
+  it('with --signing-key or WEBHOOK_SIGNING_KEY and --sign', async () => {
+    receiver = await startTestReceiver();
+    const target = ['--url', receiver.url, '--secret', 'header-secret'];
+    const flag = await omniMock(...command(), ...target, '--signing-key', SIGNING_KEY);
+    const env = await omniMockIn({ WEBHOOK_SIGNING_KEY: SIGNING_KEY }, [...command(), ...target, '--sign']);
+    expect([flag.code, env.code]).toEqual([0, 0]);
+    expect(receiver.requests).toHaveLength(2);
+    for (const request of receiver.requests) {
+      expect(request.headers['x-webhook-secret']).toBe('header-secret');
+      expect(verify(request, [SIGNING_KEY])).toMatchObject({ ok: true });
+      expect(verify(request, ['header-secret'])).toMatchObject({ ok: false, code: 'invalid_signature' });
+    }
+    expect(JSON.stringify(receiver.requests)).not.toContain(SIGNING_KEY);
+  });
+
+  it('refuses a bad WEBHOOK_SIGNING_KEY, naming it, and sends nothing', async () => {
+    receiver = await startTestReceiver();
+    const { code, stderr } = await omniMockIn({ WEBHOOK_SIGNING_KEY: 'plain-secret' }, [
+      ...command(),
+      '--url',
+      receiver.url,
+      '--sign',
+    ]);
+    expect(code).toBe(INPUT_ERROR_EXIT_CODE);
+    expect(stderr).toMatch(/WEBHOOK_SIGNING_KEY: a signing key starts with whsec_/);
+    expect(receiver.requests).toEqual([]);
+  });
+
+  it('still signs with a whsec_ --secret for one release, with a warning', async () => {
+    receiver = await startTestReceiver();
+    const { code, stdout } = await omniMock(
+      ...command(),
+      '--url',
+      receiver.url,
+      '--secret',
+      SIGNING_KEY,
+      '--sign',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^warning: signing with the whsec_ --secret, which is also sent in clear/);
+    expect(verify(receiver.requests[0], [SIGNING_KEY])).toMatchObject({ ok: true });
   });
 });

@@ -6,7 +6,8 @@ import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { createCli } from './cli-program.js';
-import { ReplayInputError, runReplay } from './replay-command.js';
+import { CliInputError } from './delivery-command.js';
+import { runReplay } from './replay-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'omni-replay-'));
 let receiver: TestReceiver | undefined;
@@ -91,6 +92,26 @@ describe('omni-mock replay', () => {
     }
   });
 
+  it('signs with --signing-key, a key the secret header never carries', async () => {
+    receiver = await startTestReceiver();
+    const signingKey = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const { delivered, lines } = await replay({
+      file: file('keyed.jsonl', `${exportLines}\n`),
+      secret: 'header-secret',
+      signingKey,
+    });
+    expect(delivered).toBe(true);
+    expect(lines[0]).toMatch(/^replaying 3 event\(s\)/);
+    expect(receiver.requests.map((request) => request.body)).toEqual(bodies);
+    for (const request of receiver.requests) {
+      const verify = (secrets: string[]) =>
+        verifyWebhookSignature({ headers: request.headers, body: request.body, secrets });
+      expect(request.headers['x-webhook-secret']).toBe('header-secret');
+      expect(verify([signingKey])).toMatchObject({ ok: true });
+      expect(verify(['header-secret'])).toMatchObject({ ok: false, code: 'invalid_signature' });
+    }
+  });
+
   it('retries as the contract says and reports what failed', async () => {
     receiver = await startTestReceiver((n) => (n === 1 ? 503 : 200));
     const { delivered, lines } = await replay({ file: file('one.jsonl', bodies[0] ?? '') });
@@ -116,10 +137,11 @@ describe('omni-mock replay', () => {
       [{ file: file('array.jsonl', '[1]\n') }, /line 1 is not a JSON object/],
       [{ file: file('empty.jsonl', '\n\n') }, /holds no events/],
       [{ file: file('ok.jsonl', bodies[0] ?? ''), header: 'bad header' }, /must be an HTTP header name/],
+      [{ file: file('ok.jsonl', bodies[0] ?? ''), secret: 's', sign: true }, /--sign needs --signing-key/],
     ];
     for (const [options, message] of cases) {
       await expect(replay(options)).rejects.toThrow(message);
-      await expect(replay(options)).rejects.toBeInstanceOf(ReplayInputError);
+      await expect(replay(options)).rejects.toBeInstanceOf(CliInputError);
     }
     expect(receiver.requests).toEqual([]);
   });

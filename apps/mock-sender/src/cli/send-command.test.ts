@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
-import { runSend, SendInputError } from './send-command.js';
+import { CliInputError } from './delivery-command.js';
+import { runSend } from './send-command.js';
 
 const SIGNING_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 let receiver: TestReceiver | undefined;
@@ -95,14 +96,14 @@ describe('omni-mock send', () => {
       /--header "bad header" must be an HTTP header name/,
     );
     await expect(send({ eventType: 'lead.created', url: 'ftp://127.0.0.1/x' })).rejects.toThrow(
-      SendInputError,
+      CliInputError,
     );
     expect(receiver.requests).toEqual([]);
   });
 
   it('refuses input it cannot send, naming what is wrong', async () => {
     await expect(send({ eventType: 'lead.exploded', url: 'http://127.0.0.1:9/' })).rejects.toThrow(
-      SendInputError,
+      CliInputError,
     );
     await expect(
       send({ eventType: 'lead.created', url: 'http://127.0.0.1:9/', payloadFile: '/nonexistent.json' }),

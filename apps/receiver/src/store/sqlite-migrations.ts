@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite-driver.js';
 
 // each entry moves the schema one version up; the index + 1 is stored in `user_version`
 export const SQLITE_MIGRATIONS: readonly string[] = [
@@ -58,7 +58,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX inbox_events_by_status ON inbox_events (status, seq);`,
 ];
 
-export function migrateSqlite(db: Database.Database): void {
+export function migrateSqlite(db: SqliteDatabase): void {
   const current = db.pragma('user_version', { simple: true });
   const version = typeof current === 'number' ? current : 0;
   if (version > SQLITE_MIGRATIONS.length) {

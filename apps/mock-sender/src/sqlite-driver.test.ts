@@ -38,6 +38,11 @@ describe('openSqlite', () => {
     expect(db.prepare("UPDATE t SET b = 'q' WHERE a = 1 RETURNING a, b").get()).toEqual({ a: 1, b: 'q' });
   });
 
+  it("keeps better-sqlite3's page cache and busy timeout", () => {
+    expect(db.pragma('cache_size', { simple: true })).toBe(-16000);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  });
+
   it('answers a simple pragma with its value', () => {
     db.pragma('user_version = 3');
     expect(db.pragma('user_version', { simple: true })).toBe(3);

@@ -25,8 +25,9 @@ fi
 
 git clone --quiet "$repo" "$work/omni-webhooks"
 mkdir -p "$work/home" "$work/npm-global"
-# a fresh machine's global installs: a prefix of its own, first on PATH
-printf 'prefix=%s\n' "$work/npm-global" >"$work/home/.npmrc"
+# a fresh machine's global installs: a prefix of its own, first on PATH; the machine's own npm config
+# (its certificate authorities, say) is found through the prefix, so it is named as it was
+printf 'prefix=%s\nglobalconfig=%s\n' "$work/npm-global" "$(npm config get globalconfig)" >"$work/home/.npmrc"
 # free ports if the defaults are taken on this machine
 free_port() { node -e "const s = require('node:net').createServer().listen($1, '127.0.0.1', () => { console.log(s.address().port); s.close(); }).on('error', () => { const t = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(t.address().port); t.close(); }); })"; }
 receiver_port=$(free_port 3000)

@@ -11,8 +11,10 @@ keep=false
 [ "${1:-}" = --keep ] && keep=true
 work=$(mktemp -d "${TMPDIR:-/tmp}/omni-fresh-clone.XXXXXX")
 cleanup() {
+  local status=$?
   if [ -n "${start_pid:-}" ]; then kill -INT -- "-$start_pid" 2>/dev/null || true; fi
-  if $keep; then echo "left in $work"; else rm -rf "$work"; fi
+  # a failed run keeps its logs
+  if $keep || [ $status -ne 0 ]; then echo "left in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -56,7 +58,7 @@ for command in "${first[@]}"; do
   tail -n 3 "$work/step.log"
   echo "ok: $command in $(elapsed "$t")"
 done
-echo "pnpm store: $("${clean_env[@]}" pnpm store path)"
+echo "pnpm: $("${clean_env[@]}" bash -c 'command -v pnpm'); store: $("${clean_env[@]}" pnpm store path)"
 echo "compiled addons: $(find node_modules/.pnpm -name '*.node' -path '*/build/*' | wc -l) (a native build leaves build/*.node)"
 
 echo "\$ pnpm start"
@@ -92,10 +94,11 @@ set +e
 "${clean_env[@]}" bash -c "${commands[1]}" >"$work/test.log" 2>&1
 status=$?
 set -e
-sed 's/\x1b\[[0-9;]*m//g' "$work/test.log" | grep -E '^ *(Tests|Test Files) ' | sed 's/^/  /'
-sed 's/\x1b\[[0-9;]*m//g' "$work/test.log" | grep -E 'Tasks:|engines:|pnpm test' | sed 's/^/  /' || true
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$work/test.log"; }
+plain | grep -E '^ *(Tests|Test Files) |Tasks:|engines:|pnpm test' | sed 's/^/  /' || true
 if [ $status -ne 0 ]; then
-  sed 's/\x1b\[[0-9;]*m//g' "$work/test.log" | grep -E 'FAIL|×' | head -n 20
+  plain | grep -E 'FAIL|×|ERR_' | head -n 20 || true
+  plain | tail -n 20
   echo "FAILED: ${commands[1]} (exit $status) after $(elapsed "$t")"
   exit 1
 fi

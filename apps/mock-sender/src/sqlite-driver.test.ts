@@ -75,6 +75,18 @@ describe('openSqlite', () => {
     expect(db.inTransaction).toBe(false);
   });
 
+  it('refuses statements and transactions once closed, with an error instead of aborting the process', () => {
+    const insert = db.prepare<[number]>('INSERT INTO t (a) VALUES (?)');
+    const select = db.prepare('SELECT a FROM t');
+    db.close();
+    expect(() => insert.run(9)).toThrow(/not open/);
+    expect(() => select.get()).toThrow(/not open/);
+    expect(() => select.all()).toThrow(/not open/);
+    expect(() => db.transaction(() => undefined)()).toThrow(/not open/);
+    expect(() => db.prepare('SELECT 1')).toThrow(/not open/);
+    expect(db.inTransaction).toBe(false);
+  });
+
   it('opens a file read-only for a second connection', () => {
     const filename = join(dir, 'readonly.sqlite');
     const writer = openSqlite(filename);

@@ -7,7 +7,8 @@ import Libsql from 'libsql';
  * `_metadata` key to each row, a lone null or buffer parameter is read as named parameters, a
  * boolean parameter aborts the process, run() of a statement that returns rows leaves it running,
  * transactions neither nest nor reuse their statements, pragma({ simple }) returns a row, there is no
- * readonly option, and its page cache and busy timeout defaults are smaller.
+ * readonly option, its page cache and busy timeout defaults are smaller, and once closed its statements
+ * still run and inTransaction aborts the process.
  */
 export interface RunResult {
   changes: number;
@@ -72,34 +73,42 @@ function bindable(params: unknown[]): object {
   return named ? (only as object) : params;
 }
 
+const NOT_OPEN = 'The database connection is not open';
+
 class PreparedStatement<Params extends unknown[], Row> implements Statement<Params, Row> {
   readonly #native: NativeStatement;
   readonly #reader: boolean;
+  readonly #connection: Connection;
 
-  constructor(native: NativeStatement) {
+  constructor(native: NativeStatement, connection: Connection) {
     this.#native = native;
     this.#reader = native.reader;
+    this.#connection = connection;
   }
 
   run(...params: Params): RunResult {
+    this.#connection.assertOpen();
     if (this.#reader) throw new TypeError('this statement returns rows: use get() or all()');
     const { changes, lastInsertRowid } = this.#native.run(bindable(params));
     return { changes, lastInsertRowid };
   }
 
   get(...params: Params): Row | undefined {
+    this.#connection.assertOpen();
     const row = this.#native.get(bindable(params)) as (Row & { _metadata?: unknown }) | undefined;
     if (row !== undefined) delete row._metadata;
     return row;
   }
 
   all(...params: Params): Row[] {
+    this.#connection.assertOpen();
     return this.#native.all(bindable(params)) as Row[];
   }
 }
 
 class Connection implements SqliteDatabase {
   readonly #native: NativeDatabase;
+  #open = true;
   #savepoints = 0;
   readonly #control = new Map<string, NativeStatement>();
 
@@ -108,11 +117,16 @@ class Connection implements SqliteDatabase {
   }
 
   get inTransaction(): boolean {
-    return this.#native.inTransaction;
+    return this.#open && this.#native.inTransaction;
+  }
+
+  assertOpen(): void {
+    if (!this.#open) throw new TypeError(NOT_OPEN);
   }
 
   prepare<Params extends unknown[] = unknown[], Row = unknown>(sql: string): Statement<Params, Row> {
-    return new PreparedStatement<Params, Row>(this.#native.prepare(sql));
+    this.assertOpen();
+    return new PreparedStatement<Params, Row>(this.#native.prepare(sql), this);
   }
 
   exec(sql: string): void {
@@ -139,10 +153,13 @@ class Connection implements SqliteDatabase {
   }
 
   close(): void {
+    if (!this.#open) return;
+    this.#open = false;
     this.#native.close();
   }
 
   #inTransaction<T>(mode: string, work: () => T): T {
+    this.assertOpen();
     if (this.#native.inTransaction) return this.#inSavepoint(work);
     this.#runControl(`BEGIN ${mode}`);
     try {

@@ -1,6 +1,6 @@
 // writes the inbox and outbox files the tests open to prove that files written by the previous sqlite
 // binding (better-sqlite3) still open: run it from a built checkout of a version that used it, e.g.
-//   git worktree add /tmp/old 0ae5966 && (cd /tmp/old && pnpm install && pnpm build)
+//   git worktree add /tmp/old 0ae5966 && (cd /tmp/old && npm_config_nodedir=/usr pnpm install && pnpm build)
 //   node scripts/legacy-sqlite-fixtures.mjs /tmp/old
 // each file is copied with its wal while the writer still has it open: the last commits exist only in
 // the wal, as after a crash, so the new binding has to recover them

@@ -95,7 +95,7 @@ set +e
 status=$?
 set -e
 plain() { sed 's/\x1b\[[0-9;]*m//g' "$work/test.log"; }
-plain | grep -E '^ *(Tests|Test Files) |Tasks:|engines:|pnpm test' | sed 's/^/  /' || true
+plain | grep -E ' (Tests|Test Files)  |Tasks:|engines:|pnpm test' | sed 's/^/  /' || true
 if [ $status -ne 0 ]; then
   plain | grep -E 'FAIL|×|ERR_' | head -n 20 || true
   plain | tail -n 20

@@ -2,12 +2,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DELIVERY_TIMEOUT_MS, type SuccessRule, verifyWebhookSignature } from '@omni-webhooks/contract';
-import Database from 'better-sqlite3';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../outbox/database.js';
 import { type DeliveryTarget, Outbox } from '../outbox/outbox.js';
+import { openSqlite } from '../outbox/sqlite-driver.js';
 import { DeliveryEngine } from './delivery-engine.js';
 
 const URL_OK = 'http://receiver.test/hook';
@@ -432,7 +432,7 @@ describe('delivery engine: group commit', () => {
   }
 
   /** the delivery and its attempt n as a second connection sees them: committed writes only */
-  function committedView(reader: Database.Database, id: string, n: number): CommittedRow | undefined {
+  function committedView(reader: SqliteDatabase, id: string, n: number): CommittedRow | undefined {
     return reader
       .prepare(
         `SELECT d.state, d.attempt_count, d.next_attempt_at, a.status FROM deliveries d
@@ -442,7 +442,7 @@ describe('delivery engine: group commit', () => {
   }
 
   it('commits each attempt before its request and each outcome before it is reported, for concurrent deliveries', async () => {
-    const reader = new Database(join(dir, 'sender.sqlite'), { readonly: true });
+    const reader = openSqlite(join(dir, 'sender.sqlite'), { readonly: true });
     const outbox = new Outbox(db);
     const count = 40;
     const enqueued = outbox.enqueue(

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, openDatabase } from './database.js';
 import { Outbox } from './outbox.js';
+import { openSqlite } from './sqlite-driver.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -16,7 +16,7 @@ function previousOutbox(): string {
   const dir = mkdtempSync(join(tmpdir(), 'omni-sender-migrate-'));
   dirs.push(dir);
   const path = join(dir, 'sender.sqlite');
-  const db = new Database(path);
+  const db = openSqlite(path);
   MIGRATIONS.slice(0, 4).forEach((sql, index) => {
     db.exec(sql);
     db.pragma(`user_version = ${index + 1}`);

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite, type SqliteDatabase } from './sqlite-driver.js';
 
-export type SqliteDatabase = Database.Database;
+export type { SqliteDatabase };
 
 // append-only: a migration, once released, never changes; user_version counts the applied ones
 export const MIGRATIONS: readonly string[] = [
@@ -111,7 +111,7 @@ export function openDatabase(databaseUrl: string): SqliteDatabase {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true });
   }
-  const db = new Database(path);
+  const db = openSqlite(path);
   db.pragma('journal_mode = WAL');
   // normal in wal: a commit appends to the wal without an fsync (checkpoints still sync). it survives
   // a process kill (the os holds the write); a power cut or os crash may lose the last commits. fine

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { newId } from '../events/ids.js';
 import type { SqliteDatabase } from './database.js';
 import {
@@ -30,6 +29,7 @@ import type {
   NextStep,
   OutboxEvent,
 } from './outbox-types.js';
+import type { Statement } from './sqlite-driver.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export * from './outbox-types.js';
@@ -45,15 +45,15 @@ export interface OutboxOptions {
 /** the durable record of events, deliveries and attempts: the truth the engine resumes from */
 export class Outbox {
   readonly #db: SqliteDatabase;
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements = new Map<string, Statement>();
   readonly #writes: WriteBatcher;
   // the per-delivery and per-attempt statements, held directly: no lookup keyed by a long sql string per call
-  readonly #selectJob: Database.Statement;
-  readonly #selectSchedule: Database.Statement;
-  readonly #insertAttempt: Database.Statement;
-  readonly #markInFlight: Database.Statement;
-  readonly #recordOutcome: Database.Statement;
-  readonly #setNextStep: Database.Statement;
+  readonly #selectJob: Statement;
+  readonly #selectSchedule: Statement;
+  readonly #insertAttempt: Statement;
+  readonly #markInFlight: Statement;
+  readonly #recordOutcome: Statement;
+  readonly #setNextStep: Statement;
   readonly #beginAttemptTransaction: (id: string, n: number, startedAt: number) => boolean;
   readonly #finishAttemptTransaction: (
     id: string,
@@ -95,7 +95,7 @@ export class Outbox {
   }
 
   // statements are prepared once: every attempt writes twice, so this is the hot path
-  #sql(text: string): Database.Statement {
+  #sql(text: string): Statement {
     let statement = this.#statements.get(text);
     if (!statement) {
       statement = this.#db.prepare(text);

@@ -1,15 +1,15 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { openSqlite } from './sqlite-driver.js';
 import { WriteBatcher } from './write-batcher.js';
 
 let dir: string;
 let db: SqliteDatabase;
 // a second connection sees only what is committed
-let reader: Database.Database;
+let reader: SqliteDatabase;
 
 const committed = () => (reader.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
 const rows = () => reader.prepare('SELECT delivery, step FROM log ORDER BY seq').all();
@@ -25,7 +25,7 @@ beforeEach(() => {
   db = openDatabase(`file:${join(dir, 'sender.sqlite')}`);
   db.exec(`CREATE TABLE log (seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL, step TEXT NOT NULL,
     UNIQUE (delivery, step))`);
-  reader = new Database(join(dir, 'sender.sqlite'), { readonly: true });
+  reader = openSqlite(join(dir, 'sender.sqlite'), { readonly: true });
 });
 afterEach(() => {
   reader.close();

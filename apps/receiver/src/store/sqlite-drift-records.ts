@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { DriftListOptions, DriftObservation, DriftRecord } from './drift-records.js';
+import type { SqliteDatabase } from './sqlite-driver.js';
 import { storedLabel, storedType } from './storable-text.js';
 
 interface DriftRow {
@@ -17,7 +17,7 @@ interface DriftRow {
 const COLUMNS = 'event, path, kind, expected, seen, example, count, first_seen, last_seen';
 
 /** the drift rows of a sqlite inbox; statements prepared once the table exists */
-export function prepareSqliteDriftRecords(db: Database.Database) {
+export function prepareSqliteDriftRecords(db: SqliteDatabase) {
   const exists = db.prepare<[string, string, string], { found: number }>(
     'SELECT 1 AS found FROM schema_drift WHERE event = ? AND path = ? AND kind = ?',
   );

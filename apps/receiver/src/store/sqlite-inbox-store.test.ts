@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeInboxStore } from './inbox-store.contract.js';
 import { sqliteFilenameFromUrl } from './open-inbox-store.js';
+import { openSqlite } from './sqlite-driver.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
@@ -97,7 +97,7 @@ describe('sqlite inbox store', () => {
   it('upgrades a version-1 file in place, keeping its rows and their dedupe', async () => {
     const filename = join(dir, 'v1', 'inbox.sqlite');
     mkdirSync(dirname(filename), { recursive: true });
-    const v1 = new Database(filename);
+    const v1 = openSqlite(filename);
     v1.exec(SQLITE_MIGRATIONS[0] ?? '');
     v1.pragma('user_version = 1');
     v1.prepare(

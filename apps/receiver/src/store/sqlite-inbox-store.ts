@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { ExportOptions } from './drift-records.js';
 import {
   type ClaimedEvent,
@@ -22,6 +21,7 @@ import {
   type StoredEvent,
 } from './inbox-store.js';
 import { prepareSqliteDriftRecords } from './sqlite-drift-records.js';
+import { openSqlite } from './sqlite-driver.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 import { timeOrderedId } from './time-ordered-id.js';
@@ -86,7 +86,7 @@ const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, issues, payload`;
 
 export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxStore {
   if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
-  const db = new Database(options.filename);
+  const db = openSqlite(options.filename);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   // fewer, larger checkpoints: each one syncs on the event loop

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite-driver.js';
 
 // each entry moves the schema one version up; the index + 1 is stored in `user_version`
 export const SQLITE_MIGRATIONS: readonly string[] = [
@@ -77,7 +77,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
 ];
 
-export function migrateSqlite(db: Database.Database): void {
+export function migrateSqlite(db: SqliteDatabase): void {
   const current = db.pragma('user_version', { simple: true });
   const version = typeof current === 'number' ? current : 0;
   if (version > SQLITE_MIGRATIONS.length) {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from './sqlite-driver.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'receiver-checkpoint-'));
@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('startWalCheckpointer', () => {
   it('copies committed wal frames into the database from its thread while the writer never checkpoints', async () => {
     const filename = join(dir, 'inbox.sqlite');
-    const writer = new Database(filename);
+    const writer = openSqlite(filename);
     writer.pragma('journal_mode = WAL');
     writer.pragma('wal_autocheckpoint = 0');
     writer.exec('CREATE TABLE t (v TEXT)');

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { SQLITE_DRIVER_MODULE } from './sqlite-driver.js';
 
 /**
  * sqlite's automatic checkpoint runs inside the commit that crosses its threshold, on the event loop:
@@ -36,7 +37,7 @@ export function startWalCheckpointer(
   filename: string,
   options: { intervalMs: number; onError: (message: string) => void },
 ): WalCheckpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const driver = createRequire(import.meta.url).resolve(SQLITE_DRIVER_MODULE);
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
     // a parent started with --input-type=module would make this source esm, where require is missing

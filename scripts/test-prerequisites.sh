@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# the system packages `pnpm test` needs: installed here when missing and this is root with apt, else the
+# run stops now with one message naming them and the command that installs them (a test must never
+# pass, or be skipped, because what it tests against is missing)
+set -euo pipefail
+
+missing=()
+# the fleet tests start a throwaway cluster (scripts/test-postgres.sh) unless given a server
+if [ -z "${OMNI_TEST_POSTGRES_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=("postgresql:PostgreSQL's server binaries (initdb, pg_ctl)")
+fi
+# the web console's tests drive a real browser
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  missing+=("chromium:Chromium (${CHROMIUM_PATH:-/usr/bin/chromium})")
+fi
+# the JSON Schema files are checked with another language's validator too
+if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+  missing+=("python3-jsonschema:Python 3 with jsonschema")
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+packages=()
+names=()
+for entry in "${missing[@]}"; do
+  packages+=("${entry%%:*}")
+  names+=("${entry#*:}")
+done
+what=$(IFS=','; echo "${names[*]}" | sed 's/,/, /g')
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "pnpm test: installing what the tests need: $what (apt-get install ${packages[*]})" >&2
+  if apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null; then
+    exit 0
+  fi
+  echo "pnpm test: apt-get could not install ${packages[*]}; install them and run pnpm test again" >&2
+  exit 1
+fi
+
+echo "pnpm test needs $what, missing here. Install with: sudo apt-get install -y ${packages[*]}" >&2
+exit 1

@@ -24,7 +24,10 @@ export interface IngestSettings {
   now?: () => Date;
   /** a worker slot for a valid event, which the store may lease at insert and hand over in memory */
   handoff?: () => HandoffSlot | undefined;
-  /** told of each new accepted or ignored event, and of a rejected one a later delivery promoted (not a duplicate, not a rejected one); the drift radar listens */
+  /**
+   * told of each new accepted or ignored event, and of one stored rejected that a later delivery
+   * promoted (never of a duplicate or a rejected one); the drift radar listens
+   */
   onStored?: (type: string, body: Record<string, unknown>) => void;
 }
 

@@ -54,6 +54,7 @@ export function createReceiverApp({
   mountEventsRoutes(router, store, adminToken, {
     validationMode,
     onRequeued: () => receiver.worker.notify(),
+    onRevalidated: (type, body) => receiver.driftRadar?.observe(type, body),
   });
 
   app.use(async (ctx, next) => {

@@ -455,6 +455,10 @@ describe('rejected events after a schema fix', () => {
       const { status, json } = await lenient.post(body);
       expect(status).toBe(200);
       expect(json).toMatchObject({ id, status: 'accepted', deliveryCount: 2 });
+      // stored rejected, so never counted before: the radar hears of it once it passes
+      expect((await lenient.admin('/drift')).json.drift).toMatchObject([
+        { event: 'lead.created', path: 'addedLater', kind: 'unknown_field', count: 1 },
+      ]);
       await expect.poll(async () => (await lenient.admin(`/events/${id}`)).json.status).toBe('processed');
       expect((await lenient.admin(`/events/${id}`)).json).not.toHaveProperty('issues');
     });
@@ -475,6 +479,9 @@ describe('rejected events after a schema fix', () => {
       const replayed = await replay(lenient, id);
       expect(replayed.status).toBe(200);
       expect(replayed.json).toMatchObject({ id, status: 'received', payload: JSON.parse(body) });
+      expect((await lenient.admin('/drift')).json.drift).toMatchObject([
+        { event: 'lead.created', path: 'addedLater', kind: 'unknown_field', count: 1 },
+      ]);
       await expect.poll(async () => (await lenient.admin(`/events/${id}`)).json.status).toBe('processed');
       const again = await replay(lenient, id);
       expect([again.status, again.json.error.code]).toEqual([409, 'not_replayable']);

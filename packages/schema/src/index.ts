@@ -3,13 +3,17 @@ export {
   type DriftExample,
   type DriftKind,
   detectSchemaDrift,
+  detectSchemaDriftReport,
   driftExample,
   driftPath,
   driftShapeKey,
   EXAMPLE_MAX_CHARS,
   isSensitiveKey,
+  MAX_DRIFT_PATH_CHARS,
+  MAX_DRIFT_ROWS,
   REDACTED,
   type SchemaDrift,
+  type SchemaDriftReport,
 } from './drift/index.js';
 export { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 export * from './known-values.js';

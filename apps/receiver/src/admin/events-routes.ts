@@ -16,6 +16,8 @@ export interface EventsRoutesOptions {
   validationMode: ValidationMode;
   /** an event was made received again: wake the worker */
   onRequeued?: (id: string) => void;
+  /** a rejected event passes now and was requeued: new to the drift radar, which skips rejected ones */
+  onRevalidated?: (type: string, body: unknown) => void;
 }
 
 const REPLAYABLE: readonly string[] = ['rejected', 'failed'];
@@ -121,7 +123,8 @@ export function mountEventsRoutes(
       };
       return;
     }
-    const validation = safeParseWebhookEvent(parsePayload(event.payload), { mode: options.validationMode });
+    const body = parsePayload(event.payload);
+    const validation = safeParseWebhookEvent(body, { mode: options.validationMode });
     if (!validation.success) {
       ctx.status = 409;
       ctx.body = {
@@ -140,6 +143,8 @@ export function mountEventsRoutes(
       return;
     }
     options.onRequeued?.(requeued.id);
+    // a failed event was stored received, and counted then
+    if (event.status === 'rejected') options.onRevalidated?.(event.type, body);
     ctx.body = toApiEvent(requeued);
   });
 }

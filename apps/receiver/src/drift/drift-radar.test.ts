@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
-import { detectSchemaDrift } from '@omni-webhooks/schema';
+import { detectSchemaDrift, MAX_DRIFT_ROWS } from '@omni-webhooks/schema';
 import { fixtures } from '@omni-webhooks/schema/fixtures';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboxStore } from '../store/inbox-store.js';
 import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
-import { createDriftRadar } from './drift-radar.js';
+import { createDriftRadar, MAX_CACHED_SHAPE_CHARS } from './drift-radar.js';
 
 const base = fixtures.find((fixture) => fixture.name === 'email message completed');
 if (!base) throw new Error('fixture missing');
@@ -138,6 +138,80 @@ describe('drift radar', () => {
     refuse = false;
     await radar.stop();
     expect((await store.listDrift({ limit: 10 })).map((row) => row.count)).toEqual([2, 2, 2]);
+  });
+
+  it('stores at most 100 rows for a body of 50 000 unknown keys, and logs how many it left out', async () => {
+    const { logger, lines } = capturedLogger();
+    const radar = createDriftRadar({ store, logger, registry });
+    const flood: Record<string, unknown> = structuredClone(base?.event) as unknown as Record<string, unknown>;
+    for (let n = 0; n < 50_000; n += 1) flood[`key${n}`] = n;
+    radar.observe('action_log.completed', flood);
+    await radar.flush();
+    expect(await store.countDrift()).toBe(MAX_DRIFT_ROWS);
+    expect(lines.find((line) => line.msg === 'drift rows left out past the cap of an event')).toMatchObject({
+      rows: 50_000 - MAX_DRIFT_ROWS,
+    });
+  });
+
+  it(`does not remember a shape whose key is over ${MAX_CACHED_SHAPE_CHARS} characters`, async () => {
+    const { logger } = capturedLogger();
+    // a remembered shape skips detection (formats) until the sample: a long one must not be remembered
+    const radar = createDriftRadar({ store, logger, registry, sampleEvery: 1000 });
+    const flood = structuredClone(base?.event) as unknown as Record<string, unknown>;
+    for (let n = 0; n < 1000; n += 1) flood[`key${n}`] = n;
+    radar.observe('action_log.completed', flood);
+    radar.observe('action_log.completed', { ...flood, occurredAt: '2025-10-30T20:07:17.567' });
+    await radar.flush();
+    expect(await store.listDrift({ limit: 10, kind: 'format_mismatch' })).toMatchObject([
+      { path: 'occurredAt', count: 1 },
+    ]);
+  });
+
+  it('cuts request values and store errors in its log lines', async () => {
+    const { logger, lines } = capturedLogger();
+    let refuse = true;
+    const flaky: InboxStore = {
+      ...store,
+      recordDrift: async (observations) => {
+        if (refuse) throw new Error(`connection reset ${'x'.repeat(100_000)}`);
+        return store.recordDrift(observations);
+      },
+    };
+    const radar = createDriftRadar({ store: flaky, logger, registry });
+    const name = `lead.${'n'.repeat(1_000_000)}`;
+    radar.observe(name, { event: name });
+    await radar.flush();
+    refuse = false;
+    await radar.flush();
+    const logged = lines.filter(
+      (line) =>
+        String(line.msg).startsWith('drift rows not stored') || line.msg === 'schema drift: first seen',
+    );
+    expect(logged).toHaveLength(2);
+    for (const line of logged) expect(JSON.stringify(line).length).toBeLessThan(3000);
+    expect(logged[1]).toMatchObject({ event: expect.stringMatching(/^lead\.n+…$/), kind: 'unknown_event' });
+  });
+
+  it('drops a batch the store refuses for its content, and stores the later ones', async () => {
+    const { logger, lines } = capturedLogger();
+    let refuse = true;
+    const strict: InboxStore = {
+      ...store,
+      recordDrift: async (observations) => {
+        if (refuse) throw Object.assign(new Error('index row size exceeds btree maximum'), { code: '54000' });
+        return store.recordDrift(observations);
+      },
+    };
+    const radar = createDriftRadar({ store: strict, logger, registry });
+    radar.observe('lead.archived', { event: 'lead.archived' });
+    await radar.flush();
+    expect(lines.find((line) => line.msg === 'drift rows refused by the store; dropped')).toMatchObject({
+      rows: 1,
+    });
+    refuse = false;
+    radar.observe('lead.renamed', { event: 'lead.renamed' });
+    await radar.flush();
+    expect((await store.listDrift({ limit: 10 })).map((row) => row.event)).toEqual(['lead.renamed']);
   });
 
   it('never throws into the ingest path', () => {

@@ -1,14 +1,17 @@
 import {
-  detectSchemaDrift,
+  detectSchemaDriftReport,
   driftShapeKey,
   isWebhookEventType,
+  MAX_DRIFT_ROWS,
   type SchemaDrift,
 } from '@omni-webhooks/schema';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { logError, logValue } from '../log-values.js';
 import { typeLabel } from '../metrics.js';
 import { type DriftObservation, driftKey } from '../store/drift-records.js';
 import type { InboxStore } from '../store/inbox-store.js';
+import { isTransientStoreError } from './transient-store-error.js';
 
 // the drift radar: what the strict schema would flag in each stored event, counted per (event type,
 // path, kind) and flushed to the store. detection runs once per payload shape (paths, json types and
@@ -43,6 +46,9 @@ export interface DriftRadar {
 const DRIFT_TOTAL = 'omni_receiver_schema_drift_total';
 const DRIFT_PATHS = 'omni_receiver_schema_drift_paths';
 
+/** longest shape key remembered: a body of many unknown keys has a key as long, and is checked each time */
+export const MAX_CACHED_SHAPE_CHARS = 4096;
+
 function driftMetrics(registry: Registry, store: InboxStore, logger: Logger) {
   // one registry may serve several receivers (tests, a host app): reuse what is there
   const total =
@@ -63,7 +69,7 @@ function driftMetrics(registry: Registry, store: InboxStore, logger: Logger) {
           this.set(await store.countDrift());
         } catch (error) {
           this.reset();
-          logger.warn({ error: String(error) }, 'drift rows unavailable; gauge left out of this scrape');
+          logger.warn({ error: logError(error) }, 'drift rows unavailable; gauge left out of this scrape');
         }
       },
     });
@@ -76,6 +82,12 @@ interface PreparedDrift {
   key: string;
   drift: SchemaDrift;
   counter: { inc(): void };
+}
+
+/** a shape's drift, ready for the hot path; leftOut counts the rows past the cap of one event */
+interface PreparedShape {
+  drifts: PreparedDrift[];
+  leftOut: number;
 }
 
 interface PendingRow {
@@ -93,31 +105,38 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
   const sampleEvery = options.sampleEvery ?? 100;
   const maxPending = options.maxPending ?? 10_000;
   const total = driftMetrics(options.registry, store, logger);
-  const shapes = new Map<string, PreparedDrift[]>();
+  const shapes = new Map<string, PreparedShape>();
   let pending = new Map<string, PendingRow>();
+  let leftOut = 0;
   let sinceSample = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  function prepare(type: string, drifts: SchemaDrift[]): PreparedDrift[] {
+  function prepare(type: string, body: unknown): PreparedShape {
     const event = typeLabel(type, isWebhookEventType);
-    return drifts.map((drift) => ({
-      key: driftKey({ event: type, path: drift.path, kind: drift.kind }),
-      drift,
-      counter: total.labels({ event, kind: drift.kind }),
-    }));
+    const report = detectSchemaDriftReport(type, body);
+    return {
+      drifts: report.drifts.map((drift: SchemaDrift) => ({
+        key: driftKey({ event: type, path: drift.path, kind: drift.kind }),
+        drift,
+        counter: total.labels({ event, kind: drift.kind }),
+      })),
+      leftOut: report.leftOut,
+    };
   }
 
-  function driftOf(type: string, body: unknown): PreparedDrift[] {
+  function driftOf(type: string, body: unknown): PreparedShape {
     const shape = driftShapeKey(type, body);
     const known = shapes.get(shape);
     if (known) {
       sinceSample += 1;
       if (sinceSample < sampleEvery) return known;
       sinceSample = 0;
-      return prepare(type, detectSchemaDrift(type, body));
+      return prepare(type, body);
     }
-    const found = prepare(type, detectSchemaDrift(type, body));
+    const found = prepare(type, body);
+    // a long key (many unknown keys, a huge one) would hold the body's key names: checked each time
+    if (shape.length > MAX_CACHED_SHAPE_CHARS) return found;
     // first in, first out: a bound, and cheaper than an lru on every hit
     if (shapes.size >= cacheSize) shapes.delete(shapes.keys().next().value as string);
     shapes.set(shape, found);
@@ -138,7 +157,8 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
   const radar: DriftRadar = {
     observe(type, body) {
       try {
-        const drifts = driftOf(type, body);
+        const { drifts, leftOut: over } = driftOf(type, body);
+        leftOut += over;
         if (drifts.length === 0) return;
         const at = now().getTime();
         for (const { key, drift, counter } of drifts) {
@@ -153,13 +173,20 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
         }
       } catch (error) {
         // the radar reports; it must never cost an event
-        logger.error({ error: String(error), type }, 'drift detection failed');
+        logger.error({ error: logError(error), type: logValue(type) }, 'drift detection failed');
       }
     },
 
     flush() {
       // one flush at a time, so a slow store never sees two writes of the same counts
       flushing = flushing.then(async () => {
+        if (leftOut > 0) {
+          logger.warn(
+            { rows: leftOut, perEvent: MAX_DRIFT_ROWS },
+            'drift rows left out past the cap of an event',
+          );
+          leftOut = 0;
+        }
         if (pending.size === 0) return;
         const batch = pending;
         pending = new Map();
@@ -175,20 +202,29 @@ export function createDriftRadar(options: DriftRadarOptions): DriftRadar {
           for (const drift of created) {
             logger.warn(
               {
-                event: drift.event,
-                path: drift.path,
+                event: logValue(drift.event),
+                path: logValue(drift.path),
                 kind: drift.kind,
-                expected: drift.expected,
-                seen: drift.seen,
+                expected: drift.expected === undefined ? undefined : logValue(drift.expected),
+                seen: logValue(drift.seen),
                 example: drift.example,
               },
               'schema drift: first seen',
             );
           }
         } catch (error) {
+          // rows the store refuses for good (a constraint, a value too long) would fail every later
+          // flush: dropped, so the radar goes on
+          if (!isTransientStoreError(error)) {
+            logger.error(
+              { error: logError(error), rows: batch.size },
+              'drift rows refused by the store; dropped',
+            );
+            return;
+          }
           // kept for the next flush rather than lost
           for (const [key, row] of batch) add(pending, key, row);
-          logger.warn({ error: String(error), rows: batch.size }, 'drift rows not stored; retrying later');
+          logger.warn({ error: logError(error), rows: batch.size }, 'drift rows not stored; retrying later');
         }
       });
       return flushing;

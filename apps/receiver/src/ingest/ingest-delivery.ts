@@ -24,7 +24,10 @@ export interface IngestSettings {
   now?: () => Date;
   /** a worker slot for a valid event, which the store may lease at insert and hand over in memory */
   handoff?: () => HandoffSlot | undefined;
-  /** told of each new accepted or ignored event (not a duplicate, not a rejected one); the drift radar listens */
+  /**
+   * told of each new accepted or ignored event, and of one stored rejected that a later delivery
+   * promoted (never of a duplicate or a rejected one); the drift radar listens
+   */
   onStored?: (type: string, body: Record<string, unknown>) => void;
 }
 
@@ -103,7 +106,8 @@ export async function ingestDelivery(
   }
   // durable now: the worker may run it
   slot?.settle(result, event);
-  if (!result.duplicate && status !== 'rejected') settings.onStored?.(type, parsed.body);
+  // a promoted row (stored rejected, valid now) is new to the radar, which never counts a rejected one
+  if ((!result.duplicate || result.promoted) && status !== 'rejected') settings.onStored?.(type, parsed.body);
   const stored = { id: result.id, type, deliveryCount: result.deliveryCount };
   // a claimed event is already the worker's: no claim needed
   if (result.claimed) return { code: 'accepted', ...stored, handedOver: true };

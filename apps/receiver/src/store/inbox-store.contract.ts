@@ -1,4 +1,5 @@
 // one behavioural suite for every InboxStore adapter: sqlite runs it now, postgres reuses it unchanged
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DriftObservation } from './drift-records.js';
 import {
@@ -598,6 +599,23 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       expect(await store.listDrift({ limit: 10 })).toMatchObject([
         { event: 'odd\ufffdname', path: 'a\ufffdb', seen: 'x\ufffd' },
       ]);
+    });
+
+    it('stores a 5 000-character random drift path and event name cut to 256, and later rows still', async () => {
+      const key = randomBytes(2500).toString('hex');
+      const event = `lead.${randomBytes(2500).toString('hex')}`;
+      const long = drift({ event, path: `data.${key}` });
+      expect(await store.recordDrift([long])).toEqual([long]);
+      // the same cut key: counted on the stored row, not a new one
+      expect(await store.recordDrift([long])).toEqual([]);
+      await store.recordDrift([drift({ path: 'data.later' })]);
+      const rows = await store.listDrift({ limit: 10 });
+      expect(rows.map((row) => [row.event, row.path, row.count]).sort()).toEqual(
+        [
+          [event.slice(0, 256), `data.${key}`.slice(0, 256), 2],
+          ['action_log.completed', 'data.later', 1],
+        ].sort(),
+      );
     });
 
     it('exports events oldest first with their exact payloads, by type and time, in pages', async () => {

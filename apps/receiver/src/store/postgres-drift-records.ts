@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { type DriftListOptions, type DriftObservation, type DriftRecord, driftKey } from './drift-records.js';
-import { storedLabel, storedType } from './storable-text.js';
+import { storedDriftPath, storedLabel, storedType } from './storable-text.js';
 
 interface DriftRow {
   event: string;
@@ -36,7 +36,7 @@ export function postgresDriftRecords(pool: Pool) {
       const byKey = new Map<string, { drift: DriftObservation; event: string; path: string }>();
       for (const drift of observations) {
         const event = storedType(drift.event);
-        const path = storedLabel(drift.path);
+        const path = storedDriftPath(drift.path);
         const key = driftKey({ event, path, kind: drift.kind });
         const earlier = byKey.get(key)?.drift;
         byKey.set(key, {

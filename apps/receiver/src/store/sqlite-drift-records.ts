@@ -1,6 +1,6 @@
 import type { DriftListOptions, DriftObservation, DriftRecord } from './drift-records.js';
 import type { SqliteDatabase } from './sqlite-driver.js';
-import { storedLabel, storedType } from './storable-text.js';
+import { storedDriftPath, storedLabel, storedType } from './storable-text.js';
 
 interface DriftRow {
   event: string;
@@ -34,7 +34,7 @@ export function prepareSqliteDriftRecords(db: SqliteDatabase) {
       const created: DriftObservation[] = [];
       for (const drift of observations) {
         const event = storedType(drift.event);
-        const path = storedLabel(drift.path);
+        const path = storedDriftPath(drift.path);
         if (!exists.get(event, path, drift.kind)) created.push(drift);
         upsert.run(
           event,

@@ -18,12 +18,22 @@ export const MAX_STORED_TYPE_LENGTH = 256;
  * name whole
  */
 export function storedType(name: string): string {
-  const label = storedLabel(name);
-  if (label.length <= MAX_STORED_TYPE_LENGTH) return label;
+  return storedCut(name, MAX_STORED_TYPE_LENGTH);
+}
+
+/** longest drift path stored: with the event name it makes the key of `schema_drift`, indexed too */
+export const MAX_STORED_DRIFT_PATH_LENGTH = 256;
+
+/** a drift path as stored, by the rule of storedType: both adapters store the same row for a key */
+export function storedDriftPath(path: string): string {
+  return storedCut(path, MAX_STORED_DRIFT_PATH_LENGTH);
+}
+
+function storedCut(text: string, maxLength: number): string {
+  const label = storedLabel(text);
+  if (label.length <= maxLength) return label;
   // never split a surrogate pair
-  const end = /[\ud800-\udbff]/.test(label.charAt(MAX_STORED_TYPE_LENGTH - 1))
-    ? MAX_STORED_TYPE_LENGTH - 1
-    : MAX_STORED_TYPE_LENGTH;
+  const end = /[\ud800-\udbff]/.test(label.charAt(maxLength - 1)) ? maxLength - 1 : maxLength;
   return label.slice(0, end);
 }
 

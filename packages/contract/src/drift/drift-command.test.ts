@@ -63,6 +63,22 @@ describe('omni-contract drift --from', () => {
     expect(text).toContain('suggest: add `score: z.number().optional()` to the object at data');
   });
 
+  it('skips export lines the receiver rejected, as its radar does, and keeps plain event lines', async () => {
+    const rejected = JSON.stringify({
+      id: 'r1',
+      type: 'lead.created',
+      status: 'rejected',
+      body: JSON.stringify({ ...lead, data: { leadId: 'r1', source: 'zapier', score: 'high' } }),
+    });
+    const plain = JSON.stringify({ ...lead, data: { leadId: 'p1', source: 'zapier', score: 3 } });
+    const capture = file('with-rejected.jsonl', `${captured}\n${rejected}\n${plain}\n`);
+    const run = io();
+    await runDrift({ from: capture, json: true }, run.io);
+    const rows = (JSON.parse(run.stdout()) as { drift: { path: string; count: number }[] }).drift;
+    expect(rows.find((row) => row.path === 'data.source')?.count).toBe(3);
+    expect(rows.find((row) => row.path === 'data.score')?.count).toBe(3);
+  });
+
   it('exits 0 when the allow-list covers every row, and 1 when one is left out', async () => {
     const capture = file('captured2.jsonl', captured);
     const all = file(

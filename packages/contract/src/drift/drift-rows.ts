@@ -64,8 +64,14 @@ export async function fetchDriftRows(baseUrl: string, token: string, timeoutMs: 
   }));
 }
 
-/** one captured event: an export line (`{ body, receivedAt? }`) or the event json itself */
-function capturedEvent(line: string, number: number): { event: Record<string, unknown>; at: string | null } {
+/**
+ * one captured event: an export line (`{ body, receivedAt?, status? }`) or the event json itself; null
+ * for an export line the receiver rejected, which its radar never counts either
+ */
+function capturedEvent(
+  line: string,
+  number: number,
+): { event: Record<string, unknown>; at: string | null } | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -77,7 +83,9 @@ function capturedEvent(line: string, number: number): { event: Record<string, un
   }
   const record = value as Record<string, unknown>;
   if (typeof record.body === 'string' && record.event === undefined) {
+    if (record.status === 'rejected') return null;
     const inner = capturedEvent(record.body, number);
+    if (!inner) return null;
     return { event: inner.event, at: typeof record.receivedAt === 'string' ? record.receivedAt : null };
   }
   return { event: record, at: null };
@@ -94,7 +102,9 @@ export async function driftRowsFromCapture(file: string): Promise<DriftRow[]> {
   const rows = new Map<string, DriftRow>();
   for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
-    const { event, at } = capturedEvent(line, index + 1);
+    const captured = capturedEvent(line, index + 1);
+    if (!captured) continue;
+    const { event, at } = captured;
     const type = typeof event.event === 'string' ? event.event : '';
     if (type === '') throw new DriftInputError(`line ${index + 1} has no string "event"`);
     for (const drift of detectSchemaDrift(type, event)) {

@@ -2,13 +2,49 @@ import { describe, expect, it } from 'vitest';
 import { WEBHOOK_EVENT_TYPES } from '../event-types.js';
 import { createFakeEvent, fixtures } from '../fixtures/index.js';
 import { applyPatches, baseEvent, driftCorpus } from '../test-support/drift-corpus.js';
-import { detectSchemaDrift, driftPath } from './detect-drift.js';
+import {
+  detectSchemaDrift,
+  detectSchemaDriftReport,
+  driftPath,
+  MAX_DRIFT_PATH_CHARS,
+  MAX_DRIFT_ROWS,
+} from './detect-drift.js';
 import { driftExample, REDACTED } from './drift-example.js';
 import { driftShapeKey } from './shape-key.js';
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 describe('detectSchemaDrift', () => {
+  it('reports at most MAX_DRIFT_ROWS rows for a body of 50 000 unknown keys, and counts the rest', () => {
+    const lead = fixtures.find((fixture) => fixture.type === 'lead.created')?.event as Record<
+      string,
+      unknown
+    >;
+    const flood: Record<string, unknown> = { ...clone(lead) };
+    for (let n = 0; n < 50_000; n += 1) flood[`k${n}`] = n;
+    const report = detectSchemaDriftReport('lead.created', flood);
+    expect(MAX_DRIFT_ROWS).toBe(100);
+    expect(report.drifts).toHaveLength(MAX_DRIFT_ROWS);
+    expect(report.leftOut).toBe(50_000 - MAX_DRIFT_ROWS);
+    expect(detectSchemaDrift('lead.created', flood)).toEqual(report.drifts);
+  });
+
+  it('cuts a long path to MAX_DRIFT_PATH_CHARS, marking the cut', () => {
+    const lead = fixtures.find((fixture) => fixture.type === 'lead.created')?.event as Record<
+      string,
+      unknown
+    >;
+    const key = 'x'.repeat(5000);
+    const [row] = detectSchemaDrift('lead.created', {
+      ...clone(lead),
+      data: { ...(lead.data as object), [key]: 1 },
+    });
+    expect(row?.kind).toBe('unknown_field');
+    expect(row?.path).toHaveLength(MAX_DRIFT_PATH_CHARS);
+    expect(row?.path.startsWith('data.xxx')).toBe(true);
+    expect(row?.path.endsWith('…')).toBe(true);
+  });
+
   for (const drift of driftCorpus) {
     it(`finds ${drift.name} at its path, by kind`, () => {
       const { type, event } = baseEvent(drift.base);

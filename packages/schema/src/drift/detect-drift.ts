@@ -33,6 +33,45 @@ type Key = string | number;
 const MAX_ISSUES = 1000;
 type Issue = z.core.$ZodIssue;
 
+/** most drift rows one event yields: one issue may name every key of a megabyte body */
+export const MAX_DRIFT_ROWS = 100;
+
+/** longest drift path kept (a key is the sender's choice, and a path is stored and indexed) */
+export const MAX_DRIFT_PATH_CHARS = 256;
+
+/** what detection found in one event: at most MAX_DRIFT_ROWS rows, and how many more it left out */
+export interface SchemaDriftReport {
+  drifts: SchemaDrift[];
+  leftOut: number;
+}
+
+/** `path` cut to MAX_DRIFT_PATH_CHARS, ending in `…` when cut; never splits a surrogate pair */
+function cutPath(path: string): string {
+  if (path.length <= MAX_DRIFT_PATH_CHARS) return path;
+  let end = MAX_DRIFT_PATH_CHARS - 1;
+  if (/[\ud800-\udbff]/.test(path.charAt(end - 1))) end -= 1;
+  return `${path.slice(0, end)}…`;
+}
+
+/** distinct rows by path and kind, up to MAX_DRIFT_ROWS; counts the distinct rows past it */
+class DriftRows {
+  readonly drifts: SchemaDrift[] = [];
+  leftOut = 0;
+  private readonly seen = new Set<string>();
+
+  get full(): boolean {
+    return this.drifts.length >= MAX_DRIFT_ROWS;
+  }
+
+  add(drift: SchemaDrift): void {
+    const key = `${drift.path}\u0000${drift.kind}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.full) this.leftOut += 1;
+    else this.drifts.push(drift);
+  }
+}
+
 export function jsonType(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
@@ -98,20 +137,25 @@ function classify(
   prefix: readonly Key[],
   payload: unknown,
   outline: SchemaOutline,
-  out: SchemaDrift[],
+  out: DriftRows,
 ): void {
   for (const issue of issues) {
     const keys = [...prefix, ...issue.path.filter((key): key is Key => typeof key !== 'symbol')];
     const push = (at: readonly Key[], kind: DriftKind, seen: string, value: unknown, expected?: string) =>
-      out.push({
-        path: driftPath(at),
+      out.add({
+        path: cutPath(driftPath(at)),
         kind,
         ...(expected === undefined ? {} : { expected }),
         seen,
         example: driftExample(at, value),
       });
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
+      for (const [index, key] of issue.keys.entries()) {
+        // the keys of one object are distinct: those past the cap are counted, not looked at
+        if (out.full) {
+          out.leftOut += issue.keys.length - index;
+          break;
+        }
         const value = valueAt(payload, [...keys, key]).value;
         push([...keys, key], 'unknown_field', jsonType(value), value);
       }
@@ -148,19 +192,24 @@ function classify(
  * one row per path and kind. an empty list for a payload strict mode accepts
  */
 export function detectSchemaDrift(eventType: string, payload: unknown): SchemaDrift[] {
+  return detectSchemaDriftReport(eventType, payload).drifts;
+}
+
+/** as detectSchemaDrift, with the count of distinct rows left out past MAX_DRIFT_ROWS */
+export function detectSchemaDriftReport(eventType: string, payload: unknown): SchemaDriftReport {
   if (!isWebhookEventType(eventType)) {
-    return [{ path: 'event', kind: 'unknown_event', seen: cutText(eventType), example: cutText(eventType) }];
+    const drift: SchemaDrift = {
+      path: 'event',
+      kind: 'unknown_event',
+      seen: cutText(eventType),
+      example: cutText(eventType),
+    };
+    return { drifts: [drift], leftOut: 0 };
   }
   const result = eventSchemasByMode.strict.byType[eventType].safeParse(payload);
-  if (result.success) return [];
-  const found: SchemaDrift[] = [];
+  if (result.success) return { drifts: [], leftOut: 0 };
+  const rows = new DriftRows();
   // a list of thousands of drifted items makes as many issues, and still a row or two
-  classify(result.error.issues.slice(0, MAX_ISSUES), [], payload, strictOutline(eventType), found);
-  const seen = new Set<string>();
-  return found.filter((drift) => {
-    const key = `${drift.path}\u0000${drift.kind}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  classify(result.error.issues.slice(0, MAX_ISSUES), [], payload, strictOutline(eventType), rows);
+  return { drifts: rows.drifts, leftOut: rows.leftOut };
 }

@@ -2,8 +2,12 @@ export {
   DRIFT_KINDS,
   type DriftKind,
   detectSchemaDrift,
+  detectSchemaDriftReport,
   driftPath,
+  MAX_DRIFT_PATH_CHARS,
+  MAX_DRIFT_ROWS,
   type SchemaDrift,
+  type SchemaDriftReport,
 } from './detect-drift.js';
 export {
   type DriftExample,

@@ -17,6 +17,10 @@ fi
 if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
   missing+=("python3-jsonschema:Python 3 with jsonschema")
 fi
+# jsonschema checks the uri format only with rfc3987 (a recommends that a minimal install leaves out)
+if ! python3 -c 'import rfc3987' >/dev/null 2>&1; then
+  missing+=("python3-rfc3987:Python 3 with rfc3987")
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 packages=()

@@ -106,6 +106,18 @@ describe('omni-contract verify against the project receiver', () => {
     expect(output).toContain('--sign needs a signing key: give --signing-key or set WEBHOOK_SIGNING_KEY');
   });
 
+  test('--sign refuses a whsec_ secret whose key is not a valid signing key (exit 2, never echoing it)', async () => {
+    const shortKeySecret = 'whsec_c2hvcnQta2V5LTA5';
+    const { code, output } = await verify(['--url', `http://127.0.0.1:9${WEBHOOK_PATH}`, '--sign'], {
+      WEBHOOK_SECRET: shortKeySecret,
+    });
+
+    expect(code).toBe(2);
+    expect(output).toContain('--sign with the whsec_ secret (--secret / WEBHOOK_SECRET) as the signing key');
+    expect(output).toContain('at least 16 bytes');
+    expect(output).not.toContain(shortKeySecret);
+  });
+
   test('fails, with exit code 1, when the secret is wrong', async () => {
     const dir = await tempDir();
     const receiver = await track(startReceiver({ dir, secret }));

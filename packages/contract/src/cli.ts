@@ -116,6 +116,13 @@ function signingKeyFor(flag: string | undefined, secret: string | undefined): st
   const key = flag ?? process.env.WEBHOOK_SIGNING_KEY;
   if (key === undefined || key === '') {
     if (secret?.startsWith(SIGNING_KEY_PREFIX)) {
+      const problem = signingKeyProblem(secret);
+      if (problem) {
+        return program.error(
+          `error: --sign with the whsec_ secret (--secret / WEBHOOK_SECRET) as the signing key: ${problem}; give --signing-key or set WEBHOOK_SIGNING_KEY`,
+          { exitCode: 2 },
+        );
+      }
       process.stderr.write(
         'warning: signing with the whsec_ secret; give the signing key apart (--signing-key or WEBHOOK_SIGNING_KEY): ' +
           'a key sent in clear as the secret lets anyone holding one request sign others\n',

@@ -40,7 +40,7 @@ export const receiverEnvSchema = z
           .superRefine(refuseBadLegacyKeys),
       )
       .describe(
-        `accepted header secret(s), comma-separated during a rotation, each at least ${MIN_SECRET_LENGTH} characters; a \`whsec_\` value is also taken as a signing key, for one release (warned at start)`,
+        `accepted header secret(s), comma-separated during a rotation, each at least ${MIN_SECRET_LENGTH} characters; a \`whsec_\` value is also taken as a signing key, for one release (warned at start), and must then be a valid one`,
       ),
     WEBHOOK_SIGNING_KEYS: z
       .string()
@@ -79,7 +79,9 @@ export const receiverEnvSchema = z
       .string()
       .min(16, 'must be at least 16 characters')
       .optional()
-      .describe('bearer token for `/events`, at least 16 characters'),
+      .describe(
+        'bearer token for the admin API: `GET /events`, `GET /events/:id`, `POST /events/:id/replay`, `GET /drift`, `GET /events/export`, at least 16 characters',
+      ),
     BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)
       .default(1024 * 1024)
       .describe('largest accepted body'),

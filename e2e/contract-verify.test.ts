@@ -40,7 +40,7 @@ describe('omni-contract verify against the project receiver', () => {
       },
     );
 
-    expect(output).toMatch(/^\d+ passed, 0 failed, 1 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^\d+ passed, 0 failed, 3 skipped in \d+ ms$/m);
     expect(code).toBe(0);
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain('failures="0"');
@@ -58,7 +58,38 @@ describe('omni-contract verify against the project receiver', () => {
       { WEBHOOK_SIGNING_KEY: signingKey },
     );
 
-    expect(output).toMatch(/^\d+ passed, 0 failed, 0 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^\d+ passed, 0 failed, 1 skipped in \d+ ms$/m);
+    expect(code).toBe(0);
+  });
+
+  test('checks a receiver that takes signatures alone (--no-auth --sign): no secret header, signature checks run', async () => {
+    const dir = await tempDir();
+    const receiver = await track(
+      startReceiver({ dir, secret, env: { WEBHOOK_SIGNING_KEYS: signingKey, SIGNATURE_MODE: 'required' } }),
+    );
+
+    const { code, output } = await verify(
+      [
+        '--url',
+        `${receiver.url}${WEBHOOK_PATH}`,
+        '--no-auth',
+        '--sign',
+        '--signing-key',
+        signingKey,
+        '--strict',
+      ],
+      { WEBHOOK_SECRET: secret },
+    );
+
+    expect(output).toMatch(/^\d+ passed, 0 failed, 3 skipped in \d+ ms$/m);
+    for (const check of [
+      'refuses a replayed delivery (signature timestamp outside the tolerance)',
+      'refuses a delivery whose signature does not match its body',
+      'refuses a delivery without a signature (no secret header either)',
+    ]) {
+      expect(output.split('\n').find((line) => line.endsWith(check))).toMatch(/^PASS .* 401 /);
+    }
+    expect(output).toMatch(/^SKIP .*refuses a delivery without the secret/m);
     expect(code).toBe(0);
   });
 
@@ -73,6 +104,18 @@ describe('omni-contract verify against the project receiver', () => {
 
     expect(code).toBe(2);
     expect(output).toContain('--sign needs a signing key: give --signing-key or set WEBHOOK_SIGNING_KEY');
+  });
+
+  test('--sign refuses a whsec_ secret whose key is not a valid signing key (exit 2, never echoing it)', async () => {
+    const shortKeySecret = 'whsec_c2hvcnQta2V5LTA5';
+    const { code, output } = await verify(['--url', `http://127.0.0.1:9${WEBHOOK_PATH}`, '--sign'], {
+      WEBHOOK_SECRET: shortKeySecret,
+    });
+
+    expect(code).toBe(2);
+    expect(output).toContain('--sign with the whsec_ secret (--secret / WEBHOOK_SECRET) as the signing key');
+    expect(output).toContain('at least 16 bytes');
+    expect(output).not.toContain(shortKeySecret);
   });
 
   test('fails, with exit code 1, when the secret is wrong', async () => {

@@ -109,6 +109,28 @@ describe('loadConfig', () => {
     }
   });
 
+  it.each([
+    ['a key under 16 bytes', 'whsec_c2hvcnQta2V5LTA5', /at least 16 bytes/],
+    ['a key that is not base64', 'whsec_not*base64*at*all', /followed by base64/],
+  ])(
+    'refuses a whsec_ WEBHOOK_SECRET whose key is not a valid signing key (%s), never echoing it',
+    (_, secret, why) => {
+      const message = (() => {
+        try {
+          loadConfig({ WEBHOOK_SECRET: `plain-secret-0123456789,${secret}` });
+          return 'no error';
+        } catch (error) {
+          return String(error);
+        }
+      })();
+      expect(message).toMatch(
+        /WEBHOOK_SECRET: secret 2 starts with whsec_, so it is also taken as a signing key/,
+      );
+      expect(message).toMatch(why);
+      expect(message).not.toContain(secret);
+    },
+  );
+
   it('never echoes a secret in its error', () => {
     const message = (() => {
       try {

@@ -2,6 +2,7 @@ import {
   DEFAULT_SECRET_HEADER,
   DELIVERY_TIMEOUT_MS,
   parseSecretList,
+  parseSigningKeys,
   SIGNING_KEY_PREFIX,
   signingKeyProblem,
 } from '@omni-webhooks/contract';
@@ -36,20 +37,20 @@ export const receiverEnvSchema = z
             (secrets) => secrets.every((secret) => secret.length >= MIN_SECRET_LENGTH),
             `each secret must be at least ${MIN_SECRET_LENGTH} characters`,
           )
-          .refine((secrets) => secrets.every(isUsableSecret), 'a whsec_ secret must carry a base64 key'),
+          .superRefine(refuseBadLegacyKeys),
       )
       .describe(
-        `accepted header secret(s), comma-separated during a rotation, each at least ${MIN_SECRET_LENGTH} characters; a \`whsec_\` value is also taken as a signing key, for one release (warned at start)`,
+        `accepted header secret(s), comma-separated during a rotation, each at least ${MIN_SECRET_LENGTH} characters; a \`whsec_\` value is also taken as a signing key, for one release (warned at start), and must then be a valid one`,
       ),
     WEBHOOK_SIGNING_KEYS: z
       .string()
       .transform((value, context) => {
-        const keys = parseSecretList(value);
-        keys.forEach((key, index) => {
-          const problem = signingKeyProblem(key);
-          if (problem) context.addIssue({ code: 'custom', message: `key ${index + 1}: ${problem}` });
-        });
-        return keys;
+        try {
+          return parseSigningKeys(value);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message.replace(/^\[.*?\] /, '') });
+          return z.NEVER;
+        }
       })
       .optional()
       .describe(
@@ -78,7 +79,9 @@ export const receiverEnvSchema = z
       .string()
       .min(16, 'must be at least 16 characters')
       .optional()
-      .describe('bearer token for `/events`, at least 16 characters'),
+      .describe(
+        'bearer token for the admin API: `GET /events`, `GET /events/:id`, `POST /events/:id/replay`, `GET /drift`, `GET /events/export`, at least 16 characters',
+      ),
     BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)
       .default(1024 * 1024)
       .describe('largest accepted body'),
@@ -204,9 +207,18 @@ function legacyKeys(env: { WEBHOOK_SECRET: string[] }): string[] {
   return env.WEBHOOK_SECRET.filter((secret) => secret.startsWith(SIGNING_KEY_PREFIX));
 }
 
-function isUsableSecret(secret: string): boolean {
-  if (!secret.startsWith('whsec_')) return true;
-  return Buffer.from(secret.slice('whsec_'.length), 'base64').length > 0;
+// a whsec_ secret is also taken as a signing key: one the sender would refuse to sign with (too short,
+// not base64) is refused here too, rather than checked against signatures nobody can make
+function refuseBadLegacyKeys(secrets: string[], context: z.RefinementCtx): void {
+  secrets.forEach((secret, index) => {
+    const problem = secret.startsWith(SIGNING_KEY_PREFIX) ? signingKeyProblem(secret) : undefined;
+    if (problem) {
+      context.addIssue({
+        code: 'custom',
+        message: `secret ${index + 1} starts with ${SIGNING_KEY_PREFIX}, so it is also taken as a signing key: ${problem} (use a secret without the prefix, and WEBHOOK_SIGNING_KEYS for keys)`,
+      });
+    }
+  });
 }
 
 /** reads the environment; throws ConfigError naming every bad variable (never echoing a secret) */

@@ -418,6 +418,34 @@ describe('a custom dedupe key function that throws', () => {
       await store.close();
     }
   });
+
+  it('takes a whsec_ secret as a signing key only when it is a valid one (16+ key bytes)', async () => {
+    const store = createSqliteInboxStore({ filename: ':memory:' });
+    await store.migrate();
+    const validKey = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const shortKey = 'whsec_c2hvcnQta2V5LTA5';
+    const receiver = createWebhookReceiver({
+      store,
+      secrets: [validKey, shortKey],
+      signatureMode: 'required',
+      logger: pino({ level: 'silent' }),
+    });
+    const server = new Koa().use(receiver).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const deliver = (secret: string) => {
+        const body = JSON.stringify(createFakeEvent('lead.created'));
+        const headers = { 'content-type': 'application/json', ...createSignatureHeaders({ secret, body }) };
+        return fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers, body });
+      };
+      expect((await deliver(validKey)).status).toBe(200);
+      expect((await deliver(shortKey)).status).toBe(401);
+    } finally {
+      server.close();
+      await store.close();
+    }
+  });
 });
 
 describe('rejected events after a schema fix', () => {

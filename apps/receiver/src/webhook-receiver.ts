@@ -1,4 +1,4 @@
-import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS, SIGNING_KEY_PREFIX } from '@omni-webhooks/contract';
+import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS, isSigningKey } from '@omni-webhooks/contract';
 import { isWebhookEventType, type ValidationMode, type WebhookEventType } from '@omni-webhooks/schema';
 import type { Middleware } from 'koa';
 import { type Logger, pino } from 'pino';
@@ -95,8 +95,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const admission = {
     secrets: options.secrets,
     secretHeader: (options.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
-    signingKeys:
-      options.signingKeys ?? options.secrets.filter((secret) => secret.startsWith(SIGNING_KEY_PREFIX)),
+    // a whsec_ secret stands for a signing key only when it is a valid one (as loadConfig demands)
+    signingKeys: options.signingKeys ?? options.secrets.filter(isSigningKey),
     signatureMode: options.signatureMode ?? (options.signingKeys?.length ? 'required' : 'optional'),
     bodyLimit,
     bodyTimeoutMs: options.bodyTimeoutMs ?? DELIVERY_TIMEOUT_MS + 1000,

@@ -53,7 +53,10 @@ program
     '--secret <secret>',
     'the secret the receiver accepts; prefer the WEBHOOK_SECRET variable, which stays out of `ps` and CI logs',
   )
-  .option('--no-auth', 'the receiver takes no secret: skip the authentication checks')
+  .option(
+    '--no-auth',
+    'send no secret header: skip the secret checks (with --sign the signature checks still run)',
+  )
   .option('--header <name>', 'the secret header', process.env.WEBHOOK_SECRET_HEADER ?? DEFAULT_SECRET_HEADER)
   .option('--sign', 'also send Standard Webhooks signature headers, signed with the signing key')
   .option(
@@ -79,10 +82,10 @@ program
         { exitCode: 2 },
       );
     }
-    if (!flags.auth && flags.sign) {
-      program.error('error: --sign needs the secret, so it cannot go with --no-auth', { exitCode: 2 });
-    }
-    const signingKey = flags.sign ? signingKeyFor(flags.signingKey, secret) : undefined;
+    // --no-auth means no secret header: a receiver may take signatures alone (--sign --signing-key)
+    const signingKey = flags.sign
+      ? signingKeyFor(flags.signingKey, flags.auth ? secret : undefined)
+      : undefined;
     process.stdout.write(`omni-contract verify ${flags.url}\n`);
     const report = await verifyReceiver(
       {
@@ -113,6 +116,13 @@ function signingKeyFor(flag: string | undefined, secret: string | undefined): st
   const key = flag ?? process.env.WEBHOOK_SIGNING_KEY;
   if (key === undefined || key === '') {
     if (secret?.startsWith(SIGNING_KEY_PREFIX)) {
+      const problem = signingKeyProblem(secret);
+      if (problem) {
+        return program.error(
+          `error: --sign with the whsec_ secret (--secret / WEBHOOK_SECRET) as the signing key: ${problem}; give --signing-key or set WEBHOOK_SIGNING_KEY`,
+          { exitCode: 2 },
+        );
+      }
       process.stderr.write(
         'warning: signing with the whsec_ secret; give the signing key apart (--signing-key or WEBHOOK_SIGNING_KEY): ' +
           'a key sent in clear as the secret lets anyone holding one request sign others\n',

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { SIGNING_KEY_PREFIX } from './signing-key.js';
 
 // standard webhooks (https://www.standardwebhooks.com): id.timestamp.body signed with hmac-sha256
 
@@ -12,7 +13,6 @@ export const SIGNATURE_HEADERS = {
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 const SIGNATURE_VERSION = 'v1';
-const SECRET_PREFIX = 'whsec_';
 
 export type SignatureErrorCode =
   | 'missing_headers'
@@ -52,8 +52,8 @@ function secretKey(secret: string): Buffer {
   if (secret === '') {
     throw new TypeError('[@omni-webhooks/contract] a signing secret must not be empty');
   }
-  if (secret.startsWith(SECRET_PREFIX)) {
-    const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
+  if (secret.startsWith(SIGNING_KEY_PREFIX)) {
+    const key = Buffer.from(secret.slice(SIGNING_KEY_PREFIX.length), 'base64');
     if (key.length === 0) {
       throw new TypeError('[@omni-webhooks/contract] a whsec_ secret must carry a base64 key');
     }

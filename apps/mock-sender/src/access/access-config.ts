@@ -38,7 +38,8 @@ export const ACCESS_CONFIG_VARIABLES = {
     schema: apiTokensSchema.optional(),
     default: undefined,
     doc:
-      `bearer token(s) every route but \`/healthz\` requires (${MIN_API_TOKEN_LENGTH}+ characters each; comma-separated ` +
+      'bearer token(s) every route requires but the public ones: `/healthz`, the console page (`GET /`, `/assets/*`, ' +
+      `which shows the sign-in form) and its sign-in (${MIN_API_TOKEN_LENGTH}+ characters each; comma-separated ` +
       'for rotation); the web console signs in with it',
   },
   ALLOW_UNAUTHENTICATED: {

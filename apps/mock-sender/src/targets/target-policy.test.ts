@@ -116,5 +116,6 @@ describe('TargetPolicy', () => {
     expect(policy.checkUrl(url('https://10.0.0.5/h'))).toBeUndefined();
     expect(policy.checkUrl(url('http://127.0.0.1:3000/h'))).toBeUndefined();
     expect(policy.checkUrl(url('http://localhost:3000/h'))).toBeUndefined();
+    expect(policy.checkUrl(url('http://receiver.localhost:3000/h'))).toBeUndefined();
   });
 });

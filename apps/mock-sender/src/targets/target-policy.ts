@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { isLoopbackHost } from '@omni-webhooks/contract';
 
 // which addresses a staging sender may deliver to. link-local and cloud metadata addresses are refused
 // unless listed explicitly: a sender that anyone on the network can point at an endpoint would
@@ -170,7 +171,8 @@ export class TargetPolicy {
     const host = hostOf(url);
     const port = defaultPort(url);
     const literal = familyOf(host) !== undefined;
-    const loopback = host === 'localhost' || (literal && classifyAddress(host) === 'loopback');
+    // localhost names as everywhere (contract); 0.0.0.0 and :: reach this host too
+    const loopback = isLoopbackHost(host) || (literal && classifyAddress(host) === 'loopback');
     if (this.#options.requireHttps && url.protocol === 'http:' && !loopback) {
       return `${url.protocol}//${url.host} is plain http and REQUIRE_HTTPS_TARGETS=true allows http to loopback only`;
     }

@@ -3,7 +3,7 @@ import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../signature.js';
 import { type CheckOutcome, expectDelivered, expectRefused } from './expectations.js';
-import { DEFAULT_OVERSIZE_BYTES, type Sender, type VerifyTarget } from './target.js';
+import { DEFAULT_OVERSIZE_BYTES, type Sender, type SendOptions, type VerifyTarget } from './target.js';
 
 export interface Check {
   name: string;
@@ -60,7 +60,7 @@ function authChecks(): Check[] {
     (run: (send: Sender, secret: string, strict: boolean) => Promise<CheckOutcome>) =>
     async (send: Sender, target: VerifyTarget) =>
       target.secret === undefined
-        ? skipped('the receiver takes no secret (--no-auth)')
+        ? skipped('no secret header (--no-auth)')
         : run(send, target.secret, !!target.strict);
   const body = () => JSON.stringify(createFakeEvent('lead.created'));
   return [
@@ -92,18 +92,41 @@ function authChecks(): Check[] {
             ),
       ),
     },
+  ];
+}
+
+// with --sign: every signature sent must be valid; without a secret header the signature is the only
+// credential, so an unsigned delivery must be refused too
+function signatureChecks(): Check[] {
+  const body = () => JSON.stringify(createFakeEvent('lead.created'));
+  const refused = async (send: Sender, target: VerifyTarget, options: SendOptions) =>
+    expectRefused(await send(body(), options), AUTH_REFUSALS, target.strict ? 401 : undefined);
+  const notSigning = skipped('signatures not enabled (--sign)');
+  return [
     {
       name: 'refuses a replayed delivery (signature timestamp outside the tolerance)',
+      run: async (send, target) =>
+        target.sign
+          ? refused(send, target, {
+              signedAt: Math.floor(Date.now() / 1000) - 2 * SIGNATURE_TOLERANCE_SECONDS,
+            })
+          : notSigning,
+    },
+    {
+      name: 'refuses a delivery whose signature does not match its body',
+      run: async (send, target) =>
+        target.sign ? refused(send, target, { signature: 'tampered' }) : notSigning,
+    },
+    {
+      name: 'refuses a delivery without a signature (no secret header either)',
       run: async (send, target) => {
-        if (!target.sign || target.secret === undefined) {
-          return skipped('signatures not enabled (--sign)');
+        if (!target.sign) return notSigning;
+        if (target.secret !== undefined) {
+          return skipped(
+            'the secret header authenticates too: an unsigned delivery carrying it may be accepted',
+          );
         }
-        const stale = Math.floor(Date.now() / 1000) - 2 * SIGNATURE_TOLERANCE_SECONDS;
-        return expectRefused(
-          await send(body(), { signedAt: stale }),
-          AUTH_REFUSALS,
-          target.strict ? 401 : undefined,
-        );
+        return refused(send, target, { signature: 'none' });
       },
     },
   ];
@@ -163,5 +186,5 @@ function inputChecks(): Check[] {
 
 /** every check, in the order they run */
 export function conformanceChecks(): Check[] {
-  return [...deliveryChecks(), ...driftChecks(), ...authChecks(), ...inputChecks()];
+  return [...deliveryChecks(), ...driftChecks(), ...authChecks(), ...signatureChecks(), ...inputChecks()];
 }

@@ -5,7 +5,7 @@ import { type ProbeResponse, probe } from './probe.js';
 /** the receiver under test and how to authenticate to it */
 export interface VerifyTarget {
   url: string;
-  /** the secret the receiver accepts; without one the authentication checks are skipped */
+  /** the secret the receiver accepts; without one the secret-header checks are skipped (signatures still checked with `sign`) */
   secret?: string;
   secretHeader?: string;
   /** also send standard webhooks signature headers, signed with `signingKey` (else `secret`) */
@@ -28,6 +28,8 @@ export interface SendOptions {
   signedAt?: number;
   /** the `webhook-id` to sign with; a fresh one by default, the same one for a redelivery */
   messageId?: string;
+  /** with --sign: `none` sends no signature headers, `tampered` signs other bytes than the body sent */
+  signature?: 'none' | 'tampered';
 }
 
 export const DEFAULT_OVERSIZE_BYTES = 2 * 1024 * 1024;
@@ -44,12 +46,13 @@ export function createSender(target: VerifyTarget) {
     }
     // an impostor with a missing or wrong secret has no signing key either
     const signingKey = target.signingKey ?? secret;
-    if (target.sign && options.secret === undefined && signingKey !== undefined && signingKey !== null) {
+    const signs = target.sign && options.secret === undefined && options.signature !== 'none';
+    if (signs && signingKey !== undefined && signingKey !== null) {
       Object.assign(
         headers,
         createSignatureHeaders({
           secret: signingKey,
-          body,
+          body: options.signature === 'tampered' ? `${body} ` : body,
           ...(options.signedAt === undefined ? {} : { timestamp: options.signedAt }),
           ...(options.messageId === undefined ? {} : { id: options.messageId }),
         }),

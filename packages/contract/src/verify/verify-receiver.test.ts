@@ -22,25 +22,52 @@ async function verifyAgainst(flaws: Flaws, options: { sign?: boolean; timeoutMs?
 
 const failedNames = (results: CheckResult[]) =>
   results.filter((result) => result.status === 'fail').map((result) => result.name);
+const skippedNames = (results: CheckResult[]) =>
+  results.filter((result) => result.status === 'skip').map((result) => result.name);
+const signingKey = 'whsec_Y29udHJhY3QtdGVzdC1zaWduaW5nLWtleS0wMTIz';
 
 describe('verifyReceiver', () => {
   test('passes a receiver that follows the contract', async () => {
     const report = await verifyAgainst({});
     expect(failedNames(report.results)).toEqual([]);
     expect(report.passed).toBeGreaterThanOrEqual(20);
-    expect(report.results.filter((result) => result.status === 'skip').map((result) => result.name)).toEqual([
+    expect(skippedNames(report.results)).toEqual([
       'refuses a replayed delivery (signature timestamp outside the tolerance)',
+      'refuses a delivery whose signature does not match its body',
+      'refuses a delivery without a signature (no secret header either)',
     ]);
   });
 
   test('passes a signing receiver, replay check included, redelivering with the same message id', async () => {
     const report = await verifyAgainst({}, { sign: true });
     expect(report.failed).toBe(0);
-    expect(report.skipped).toBe(0);
+    expect(skippedNames(report.results)).toEqual([
+      'refuses a delivery without a signature (no secret header either)',
+    ]);
     // the duplicate check runs last: its two requests are one message delivered twice
     const [first, second] = (receiver?.requests ?? []).slice(-2).map((headers) => headers['webhook-id']);
     expect(first).toMatch(/^msg_/);
     expect(second).toBe(first);
+  });
+
+  test('checks a receiver that takes signatures alone: no secret header, every signature check run', async () => {
+    receiver = await startTestReceiver({ sign: true, signingKey });
+    const report = await verifyReceiver({ url: receiver.url, sign: true, signingKey, strict: true });
+    expect(failedNames(report.results)).toEqual([]);
+    expect(skippedNames(report.results)).toEqual([
+      'refuses a delivery without the secret',
+      'refuses a delivery with a wrong secret',
+      'refuses a delivery with a prefix of the secret',
+    ]);
+    expect(receiver.requests.every((headers) => headers['x-webhook-secret'] === undefined)).toBe(true);
+  });
+
+  test('fails a signature-only receiver that lets an unsigned delivery in', async () => {
+    receiver = await startTestReceiver({ sign: true, signingKey, flaws: { acceptsUnsigned: true } });
+    const report = await verifyReceiver({ url: receiver.url, sign: true, signingKey });
+    expect(failedNames(report.results)).toEqual([
+      'refuses a delivery without a signature (no secret header either)',
+    ]);
   });
 
   test('fails a receiver that refuses what a newer OmniAI sends', async () => {

@@ -14,6 +14,8 @@ export interface Flaws {
   acceptsSchemaInvalid?: boolean;
   /** validates in strict mode and refuses unknown event names: drops what a newer omniai sends */
   refusesDrift?: boolean;
+  /** with signatures alone (no secret): lets an unsigned delivery in */
+  acceptsUnsigned?: boolean;
 }
 
 export interface TestReceiver {
@@ -43,20 +45,36 @@ async function readBody(request: IncomingMessage): Promise<string | 'too-large'>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function judge(request: IncomingMessage, body: string, secret: string, sign: boolean, flaws: Flaws): number {
-  if (!request.headers['content-type']?.startsWith('application/json')) {
-    return 415;
-  }
+interface Credentials {
+  /** undefined: no secret header, signatures alone authenticate */
+  secret: string | undefined;
+  /** checks signatures with `signingKey`, else the secret */
+  sign: boolean;
+  signingKey: string | undefined;
+}
+
+function authStatus(request: IncomingMessage, body: string, credentials: Credentials, flaws: Flaws): number {
+  const { secret, sign } = credentials;
   const received = request.headers[DEFAULT_SECRET_HEADER];
   if (
+    secret !== undefined &&
     !flaws.acceptsAnySecret &&
     !verifySecret(typeof received === 'string' ? received : undefined, [secret])
   ) {
     return 401;
   }
-  if (sign && !verifyWebhookSignature({ headers: request.headers, body, secrets: [secret] }).ok) {
-    return 401;
+  const key = credentials.signingKey ?? secret;
+  if (!sign || key === undefined) return 200;
+  if (flaws.acceptsUnsigned && request.headers['webhook-signature'] === undefined) return 200;
+  return verifyWebhookSignature({ headers: request.headers, body, secrets: [key] }).ok ? 200 : 401;
+}
+
+function judge(request: IncomingMessage, body: string, credentials: Credentials, flaws: Flaws): number {
+  if (!request.headers['content-type']?.startsWith('application/json')) {
+    return 415;
   }
+  const auth = authStatus(request, body, credentials, flaws);
+  if (auth !== 200) return auth;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -75,17 +93,19 @@ function judge(request: IncomingMessage, body: string, secret: string, sign: boo
 }
 
 export async function startTestReceiver(options: {
-  secret: string;
+  secret?: string;
   sign?: boolean;
+  signingKey?: string;
   flaws?: Flaws;
 }): Promise<TestReceiver> {
   const flaws = options.flaws ?? {};
+  const credentials = { secret: options.secret, sign: !!options.sign, signingKey: options.signingKey };
   const accepted: string[] = [];
   const requests: IncomingMessage['headers'][] = [];
   const server = createServer(async (request, response) => {
     requests.push(request.headers);
     const body = await readBody(request);
-    const status = body === 'too-large' ? 413 : judge(request, body, options.secret, !!options.sign, flaws);
+    const status = body === 'too-large' ? 413 : judge(request, body, credentials, flaws);
     if (status < 300 && body !== 'too-large') {
       accepted.push(body);
     }

@@ -14,11 +14,15 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   missing+=("chromium:Chromium (${CHROMIUM_PATH:-/usr/bin/chromium})")
 fi
 # the JSON Schema files are checked with another language's validator too
-if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+# the interpreter the python check runs: debian's packages install for the system one, and a python3
+# earlier on PATH (pyenv) may lack them
+python=python3
+[ -x /usr/bin/python3 ] && python=/usr/bin/python3
+if ! "$python" -c 'import jsonschema' >/dev/null 2>&1; then
   missing+=("python3-jsonschema:Python 3 with jsonschema")
 fi
 # jsonschema checks the uri format only with rfc3987 (a recommends that a minimal install leaves out)
-if ! python3 -c 'import rfc3987' >/dev/null 2>&1; then
+if ! "$python" -c 'import rfc3987' >/dev/null 2>&1; then
   missing+=("python3-rfc3987:Python 3 with rfc3987")
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -1,7 +1,12 @@
 // safeParseWebhookEvent (zod, lenient) against ajv on the generated lenient JSON Schema, per event type
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { safeParseWebhookEvent, WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
+import {
+  detectSchemaDrift,
+  driftShapeKey,
+  safeParseWebhookEvent,
+  WEBHOOK_EVENT_TYPES,
+} from '@omni-webhooks/schema';
 import { fixtures } from '@omni-webhooks/schema/fixtures';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -40,6 +45,15 @@ export default async function schemaSuite(): Promise<void> {
     bench.add(`ajv ${type}`, () => {
       validate(event);
     });
+    // what the receiver's drift radar adds per event: the shape key always, detection once per shape
+    // (and for 1 in 100 events); an unknown field makes it find something
+    const drifted = { ...(event as Record<string, unknown>), apiVersion: '2026-01' };
+    bench.add(`shape ${type}`, () => {
+      driftShapeKey(type, drifted);
+    });
+    bench.add(`detect ${type}`, () => {
+      detectSchemaDrift(type, drifted);
+    });
   }
   await bench.run();
 
@@ -66,4 +80,22 @@ export default async function schemaSuite(): Promise<void> {
   process.stdout.write(line(widths.map((width) => '-'.repeat(width))));
   for (const row of rows)
     process.stdout.write(line(headers.map((header) => row[header as keyof typeof row])));
+
+  // the radar's cost per event, against the lenient parse every event already pays
+  const radarCosts = WEBHOOK_EVENT_TYPES.map((type) => {
+    const parse = 1 / opsPerSecond(bench, `zod ${type}`);
+    const perEvent =
+      1 / opsPerSecond(bench, `shape ${type}`) + 1 / opsPerSecond(bench, `detect ${type}`) / 100;
+    return { type, parse, perEvent };
+  });
+  process.stdout.write(
+    '\ndrift radar per event (shape key + 1/100 of a detection) / lenient zod parse, same run:\n' +
+      radarCosts
+        .map(
+          ({ type, parse, perEvent }) =>
+            `  ${type}: ${(perEvent * 1e6).toFixed(2)} µs / ${(parse * 1e6).toFixed(2)} µs = ${(perEvent / parse).toFixed(3)}`,
+        )
+        .join('\n') +
+      '\n',
+  );
 }

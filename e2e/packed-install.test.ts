@@ -1,4 +1,4 @@
-// the four public packages as another team gets them: packed like a publish, installed with npm into
+// the five public packages as another team gets them: packed like a publish, installed with npm into
 // an empty folder outside the workspace, then used there: types, require(), both CLIs, and a ten-line
 // Koa app that takes a delivery from omni-mock, runs its handler, closes its store and exits by itself
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const workspace = fileURLToPath(new URL('../', import.meta.url));
-const PUBLIC_PACKAGES = ['packages/schema', 'packages/contract', 'apps/receiver', 'apps/mock-sender'];
+const PUBLIC_PACKAGES = [
+  'packages/schema',
+  'packages/contract',
+  'packages/sqlite',
+  'apps/receiver',
+  'apps/mock-sender',
+];
 const secret = 'tarball-secret-0123456789';
 
 interface PackageJson {

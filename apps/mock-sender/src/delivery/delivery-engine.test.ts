@@ -2,12 +2,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DELIVERY_TIMEOUT_MS, type SuccessRule, verifyWebhookSignature } from '@omni-webhooks/contract';
+import { openSqlite } from '@omni-webhooks/sqlite';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../outbox/database.js';
 import { type DeliveryTarget, Outbox } from '../outbox/outbox.js';
-import { openSqlite } from '../outbox/sqlite-driver.js';
 import { DeliveryEngine } from './delivery-engine.js';
 
 const URL_OK = 'http://receiver.test/hook';

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqlite } from '@omni-webhooks/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, openDatabase } from './database.js';
 import { Outbox } from './outbox.js';
-import { openSqlite } from './sqlite-driver.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openSqlite, type SqliteDatabase } from './sqlite-driver.js';
+import { openSqlite, type SqliteDatabase } from '@omni-webhooks/sqlite';
 
 export type { SqliteDatabase };
 

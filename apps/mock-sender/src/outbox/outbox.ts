@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Statement } from '@omni-webhooks/sqlite';
 import { newId } from '../events/ids.js';
 import type { SqliteDatabase } from './database.js';
 import {
@@ -29,7 +30,6 @@ import type {
   NextStep,
   OutboxEvent,
 } from './outbox-types.js';
-import type { Statement } from './sqlite-driver.js';
 import { WriteBatcher } from './write-batcher.js';
 
 export * from './outbox-types.js';

@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqlite } from '@omni-webhooks/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from './database.js';
-import { openSqlite } from './sqlite-driver.js';
 import { WriteBatcher } from './write-batcher.js';
 
 let dir: string;

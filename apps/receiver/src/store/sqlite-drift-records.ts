@@ -1,5 +1,5 @@
+import type { SqliteDatabase } from '@omni-webhooks/sqlite';
 import type { DriftListOptions, DriftObservation, DriftRecord } from './drift-records.js';
-import type { SqliteDatabase } from './sqlite-driver.js';
 import { storedDriftPath, storedLabel, storedType } from './storable-text.js';
 
 interface DriftRow {

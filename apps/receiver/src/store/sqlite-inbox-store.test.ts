@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { openSqlite } from '@omni-webhooks/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeInboxStore } from './inbox-store.contract.js';
 import { sqliteFilenameFromUrl } from './open-inbox-store.js';
-import { openSqlite } from './sqlite-driver.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 

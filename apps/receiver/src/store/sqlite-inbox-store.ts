@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openSqlite } from '@omni-webhooks/sqlite';
 import type { ExportOptions } from './drift-records.js';
 import {
   type ClaimedEvent,
@@ -21,7 +22,6 @@ import {
   type StoredEvent,
 } from './inbox-store.js';
 import { prepareSqliteDriftRecords } from './sqlite-drift-records.js';
-import { openSqlite } from './sqlite-driver.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 import { timeOrderedId } from './time-ordered-id.js';

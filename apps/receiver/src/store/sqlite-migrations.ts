@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from './sqlite-driver.js';
+import type { SqliteDatabase } from '@omni-webhooks/sqlite';
 
 // each entry moves the schema one version up; the index + 1 is stored in `user_version`
 export const SQLITE_MIGRATIONS: readonly string[] = [

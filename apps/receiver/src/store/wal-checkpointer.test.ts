@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqlite } from '@omni-webhooks/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqlite } from './sqlite-driver.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'receiver-checkpoint-'));

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { SQLITE_DRIVER_MODULE } from './sqlite-driver.js';
+import { SQLITE_DRIVER_MODULE } from '@omni-webhooks/sqlite';
 
 /**
  * sqlite's automatic checkpoint runs inside the commit that crosses its threshold, on the event loop:
@@ -13,7 +12,7 @@ export interface WalCheckpointer {
   close(): Promise<void>;
 }
 
-// plain commonjs, so it runs from source (tests) and from dist alike; the driver path comes from here
+// plain commonjs, so it runs from source (tests) and from dist alike; the driver's path from @omni-webhooks/sqlite
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
@@ -37,12 +36,11 @@ export function startWalCheckpointer(
   filename: string,
   options: { intervalMs: number; onError: (message: string) => void },
 ): WalCheckpointer {
-  const driver = createRequire(import.meta.url).resolve(SQLITE_DRIVER_MODULE);
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
     // a parent started with --input-type=module would make this source esm, where require is missing
     execArgv: [],
-    workerData: { driver, filename, intervalMs: options.intervalMs },
+    workerData: { driver: SQLITE_DRIVER_MODULE, filename, intervalMs: options.intervalMs },
   });
   // the process may exit without closing the store
   worker.unref();

@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import Libsql from 'libsql';
 
 /**
- * the one place that knows the sqlite binding. libsql ships its binary in a registry package, so
+ * the one place that knows the sqlite binding, shared by the receiver's inbox and the sender's outbox. libsql ships its binary in a registry package, so
  * installing needs no compiler (better-sqlite3 downloads prebuilds from outside the registry or
  * compiles). its api is better-sqlite3's, with differences this module evens out: get() adds a
  * `_metadata` key to each row, a lone null or buffer parameter is read as named parameters, a
@@ -46,6 +47,9 @@ export interface OpenOptions {
   /** refuse writes on this connection (`PRAGMA query_only`) */
   readonly?: boolean;
 }
+
+/** the file a worker thread requires to open its own connection (resolved here, where libsql is a dependency) */
+export const SQLITE_DRIVER_MODULE = createRequire(import.meta.url).resolve('libsql');
 
 type NativeDatabase = InstanceType<typeof Libsql>;
 type NativeStatement = ReturnType<NativeDatabase['prepare']>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sender-driver-'));
+const dir = mkdtempSync(join(tmpdir(), 'omni-sqlite-driver-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let db: SqliteDatabase;

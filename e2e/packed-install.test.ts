@@ -115,6 +115,7 @@ describe('packed packages installed with npm outside the workspace', () => {
       '@omni-webhooks/mock-sender',
       '@omni-webhooks/receiver',
       '@omni-webhooks/schema',
+      '@omni-webhooks/sqlite',
     ]);
     for (const [name, tarball] of tarballs) {
       const { stdout } = await run('tar', ['-xOzf', tarball, 'package/package.json']);

@@ -1,27 +1,18 @@
 // keeps the JSON Schema of the version being released as the baseline of the next compat check:
 // `pnpm --filter @omni-webhooks/schema release:snapshot` (run by the root `pnpm version-packages`)
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVersion, refuseArguments } from '../package-script.js';
 import { isEventSchemaFile, RELEASED_DIR } from './schema-files.js';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-if (process.argv.includes('--help')) {
-  process.stdout.write(
-    'usage: node dist/release/snapshot-release.js\n\nCopies json-schema/<event>[.strict].schema.json to released/<package version>/ and removes\nthe older versions kept there: the compat check compares the working tree with it.\n',
-  );
-  process.exit(0);
-}
-const unknownArgs = process.argv.slice(2);
-if (unknownArgs.length) {
-  process.stderr.write(`unknown argument(s): ${unknownArgs.join(' ')}; see --help\n`);
-  process.exit(2);
-}
+refuseArguments(
+  'usage: node dist/release/snapshot-release.js\n\nCopies json-schema/<event>[.strict].schema.json to released/<package version>/ and removes\nthe older versions kept there: the compat check compares the working tree with it.\n',
+);
 
-const { version } = JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as {
-  version: string;
-};
+const version = await packageVersion(packageRoot);
 const releasedRoot = join(packageRoot, RELEASED_DIR);
 for (const name of await readdir(releasedRoot).catch(() => [])) {
   if (name !== version) await rm(join(releasedRoot, name), { recursive: true });

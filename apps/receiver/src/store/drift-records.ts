@@ -43,6 +43,9 @@ export interface ExportOptions {
   limit: number;
 }
 
+/** the schema_drift columns, in the order both adapters insert them */
+export const DRIFT_COLUMNS = 'event, path, kind, expected, seen, example, count, first_seen, last_seen';
+
 /** identifies a drift row: event type, path and kind */
 export function driftKey(drift: { event: string; path: string; kind: string }): string {
   return `${drift.event}\u0000${drift.path}\u0000${drift.kind}`;

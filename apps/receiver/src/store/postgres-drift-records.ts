@@ -1,5 +1,11 @@
 import type { Pool } from 'pg';
-import { type DriftListOptions, type DriftObservation, type DriftRecord, driftKey } from './drift-records.js';
+import {
+  DRIFT_COLUMNS,
+  type DriftListOptions,
+  type DriftObservation,
+  type DriftRecord,
+  driftKey,
+} from './drift-records.js';
 import { storedDriftPath, storedLabel, storedType } from './storable-text.js';
 
 interface DriftRow {
@@ -15,11 +21,9 @@ interface DriftRow {
   created?: boolean;
 }
 
-const COLUMNS = 'event, path, kind, expected, seen, example, count, first_seen, last_seen';
-
 // one statement for a flush: rows arrive as parallel arrays; `xmax = 0` marks a row this statement
 // inserted rather than updated, so of two replicas flushing the same new drift only one hears it is new
-const RECORD_SQL = `INSERT INTO schema_drift AS d (${COLUMNS})
+const RECORD_SQL = `INSERT INTO schema_drift AS d (${DRIFT_COLUMNS})
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
     $8::timestamptz[], $9::timestamptz[])
   ON CONFLICT (event, path, kind) DO UPDATE SET count = d.count + excluded.count,
@@ -82,7 +86,7 @@ export function postgresDriftRecords(pool: Pool) {
       if (type !== undefined) where.push(`event = ${bind(storedType(type))}`);
       if (kind !== undefined) where.push(`kind = ${bind(kind)}`);
       const { rows } = await pool.query<DriftRow>(
-        `SELECT ${COLUMNS} FROM schema_drift ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        `SELECT ${DRIFT_COLUMNS} FROM schema_drift ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY last_seen DESC, event, path, kind LIMIT ${bind(limit)}`,
         params,
       );

@@ -1,5 +1,10 @@
 import type { SqliteDatabase } from '@omni-webhooks/sqlite';
-import type { DriftListOptions, DriftObservation, DriftRecord } from './drift-records.js';
+import {
+  DRIFT_COLUMNS,
+  type DriftListOptions,
+  type DriftObservation,
+  type DriftRecord,
+} from './drift-records.js';
 import { storedDriftPath, storedLabel, storedType } from './storable-text.js';
 
 interface DriftRow {
@@ -14,15 +19,13 @@ interface DriftRow {
   last_seen: string;
 }
 
-const COLUMNS = 'event, path, kind, expected, seen, example, count, first_seen, last_seen';
-
 /** the drift rows of a sqlite inbox; statements prepared once the table exists */
 export function prepareSqliteDriftRecords(db: SqliteDatabase) {
   const exists = db.prepare<[string, string, string], { found: number }>(
     'SELECT 1 AS found FROM schema_drift WHERE event = ? AND path = ? AND kind = ?',
   );
   const upsert = db.prepare<[string, string, string, string | null, string, string, number, string, string]>(
-    `INSERT INTO schema_drift (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO schema_drift (${DRIFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (event, path, kind) DO UPDATE SET count = count + excluded.count,
        first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
   );
@@ -64,7 +67,7 @@ export function prepareSqliteDriftRecords(db: SqliteDatabase) {
       }
       const rows = db
         .prepare<(string | number)[], DriftRow>(
-          `SELECT ${COLUMNS} FROM schema_drift ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          `SELECT ${DRIFT_COLUMNS} FROM schema_drift ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY last_seen DESC, event, path, kind LIMIT ?`,
         )
         .all(...params, limit);

@@ -54,7 +54,7 @@ import { createSqliteInboxStore, createWebhookReceiver } from '@omni-webhooks/re
 const store = createSqliteInboxStore({ filename: process.argv[2] });
 await store.migrate();
 let handled; const done = new Promise((resolve) => { handled = resolve; });
-const receiver = createWebhookReceiver({ store, secrets: [process.env.WEBHOOK_SECRET] }).on('lead.created', async (event) => handled(event.data.leadId));
+const receiver = createWebhookReceiver({ store, auth: { secrets: [process.env.WEBHOOK_SECRET] } }).on('lead.created', async (event) => handled(event.data.leadId));
 const server = new Koa().use(receiver).listen(0, '127.0.0.1', () => console.log(\`listening \${server.address().port}\`));
 receiver.start();
 console.log(\`handled \${await done}\`);

@@ -42,8 +42,8 @@ if (subject === 'bare') {
   const receiver = createWebhookReceiver({
     store,
     logger,
-    secrets: [process.env.SECRET],
-    driftDetection: process.env.DRIFT_DETECTION !== 'off',
+    auth: { secrets: [process.env.SECRET] },
+    drift: { detection: process.env.DRIFT_DETECTION !== 'off' },
   });
   receiver.onAny(() => {});
   receiver.start();

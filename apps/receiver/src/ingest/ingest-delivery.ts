@@ -4,7 +4,7 @@ import {
   type ValidationMode,
   type WebhookEvent,
 } from '@omni-webhooks/schema';
-import type { HandoffSlot } from '../processing/event-worker.js';
+import type { HandoffSlot } from '../processing/event-handoff.js';
 import { type InboxIssue, type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
 import { bodyHashKey, type DedupeKeyFunction, defaultDedupeKey } from './dedupe-key.js';
 import type { RequestHeaders } from './early-refusal.js';

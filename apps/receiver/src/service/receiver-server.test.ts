@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { describe, expect, it } from 'vitest';
-import { SECRETS, startHarness } from './test-support/receiver-harness.js';
+import { SECRETS, startHarness } from '../test-support/receiver-harness.js';
 
 describe('receiver shutdown', () => {
   it('shares one SHUTDOWN_TIMEOUT_MS between a stuck request and a stuck handler', async () => {

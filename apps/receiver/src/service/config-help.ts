@@ -17,7 +17,7 @@ export function receiverHelp(): string {
     return `  ${name.padEnd(width)}  ${description} (${unsetValue(name)})`;
   });
   return [
-    'usage: node apps/receiver/dist/main.js',
+    'usage: node apps/receiver/dist/service/main.js',
     '',
     'Receives OmniAI webhooks on POST /webhooks/omniai. Configured by environment variables:',
     '',

@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createLogger } from '../logger.js';
+import type { InboxStore } from '../store/inbox-store.js';
+import { openInboxStore } from '../store/open-inbox-store.js';
+import { createWebhookReceiver, type WebhookReceiver } from '../webhook-receiver.js';
 import type { ReceiverConfig } from './config.js';
 import { exampleHandlers } from './example-handlers.js';
-import { createLogger } from './logger.js';
 import { createReceiverApp } from './receiver-app.js';
-import type { InboxStore } from './store/inbox-store.js';
-import { openInboxStore } from './store/open-inbox-store.js';
-import { createWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 export interface RunningReceiver {
   url: string;
@@ -40,22 +40,28 @@ export async function startReceiver(
   const receiver = createWebhookReceiver({
     store,
     logger,
-    secrets: config.secrets,
-    secretHeader: config.secretHeader,
-    signingKeys: config.signingKeys,
-    signatureMode: config.signatureMode,
-    bodyTimeoutMs: config.requestTimeoutMs,
-    authFailureLimit: config.authFailureLimit,
-    authFailureWindowMs: config.authFailureWindowMs,
-    validationMode: config.validationMode,
-    bodyLimitBytes: config.bodyLimitBytes,
-    dedupeWindowMs: config.dedupeWindowMs,
-    handlerMaxRetries: config.handlerMaxRetries,
-    handlerRetryBaseMs: config.handlerRetryBaseMs,
-    handlerLeaseMs: config.handlerLeaseMs,
-    handlerTimeoutMs: config.handlerTimeoutMs,
-    driftDetection: config.driftDetection,
-    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    auth: {
+      secrets: config.secrets,
+      secretHeader: config.secretHeader,
+      signingKeys: config.signingKeys,
+      signatureMode: config.signatureMode,
+      failureLimit: config.authFailureLimit,
+      failureWindowMs: config.authFailureWindowMs,
+    },
+    ingest: {
+      bodyLimitBytes: config.bodyLimitBytes,
+      bodyTimeoutMs: config.requestTimeoutMs,
+      validationMode: config.validationMode,
+      dedupeWindowMs: config.dedupeWindowMs,
+    },
+    worker: {
+      maxRetries: config.handlerMaxRetries,
+      retryBaseMs: config.handlerRetryBaseMs,
+      leaseMs: config.handlerLeaseMs,
+      handlerTimeoutMs: config.handlerTimeoutMs,
+      ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    },
+    drift: { detection: config.driftDetection },
   });
   (options.configure ?? exampleHandlers)(receiver, logger);
   if (config.legacySigningKeys > 0) {

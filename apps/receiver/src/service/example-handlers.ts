@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { logError, logValue } from './log-values.js';
-import type { WebhookReceiver } from './webhook-receiver.js';
+import { logError, logValue } from '../log-values.js';
+import type { WebhookReceiver } from '../webhook-receiver.js';
 
 /** the service's default handlers: one summary line per processed event */
 export function exampleHandlers(receiver: WebhookReceiver, logger: Logger): void {

@@ -2,11 +2,11 @@ import { Router } from '@koa/router';
 import type { ValidationMode } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { mountDriftRoutes } from './admin/drift-routes.js';
-import { mountEventsRoutes } from './admin/events-routes.js';
-import { logError, logValue } from './log-values.js';
-import type { InboxStore } from './store/inbox-store.js';
-import type { WebhookReceiver } from './webhook-receiver.js';
+import { mountDriftRoutes } from '../admin/drift-routes.js';
+import { mountEventsRoutes } from '../admin/events-routes.js';
+import { logError, logValue } from '../log-values.js';
+import type { InboxStore } from '../store/inbox-store.js';
+import type { WebhookReceiver } from '../webhook-receiver.js';
 
 export const WEBHOOK_PATH = '/webhooks/omniai';
 

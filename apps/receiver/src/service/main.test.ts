@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
-import { type ChildReceiver, spawnNode as spawnChild } from './test-support/child-process.js';
+import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { type ChildReceiver, spawnNode as spawnChild } from '../test-support/child-process.js';
 
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const dist = fileURLToPath(new URL('../../dist/service/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'receiver-main-'));
 const children: ChildReceiver[] = [];
 afterAll(() => {
@@ -27,7 +27,7 @@ function spawnNode(args: string[], env: Record<string, string>): ChildReceiver {
 }
 const secret = 'child-secret-0123456789';
 
-describe('dist/main.js', () => {
+describe('dist/service/main.js', () => {
   it('prints the variable it refuses and exits non-zero', async () => {
     const run = spawnNode([join(dist, 'main.js')], { WEBHOOK_SECRET: secret, PORT: 'http' });
     const { code } = await run.exited;
@@ -58,7 +58,7 @@ describe('dist/main.js', () => {
   }, 20_000);
 });
 
-describe('dist/main.js signals and help', () => {
+describe('dist/service/main.js signals and help', () => {
   it('prints every variable for --help', async () => {
     const run = spawnNode([join(dist, 'main.js'), '--help'], {});
     const lines: string[] = [];
@@ -97,7 +97,7 @@ describe('a receiver SIGKILLed while a handler runs', () => {
     const script = join(dir, 'hanging-receiver.mjs');
     writeFileSync(
       script,
-      `import { loadConfig, startReceiver } from ${JSON.stringify(join(dist, 'index.js'))};
+      `import { loadConfig, startReceiver } from ${JSON.stringify(join(dist, '..', 'index.js'))};
 const running = await startReceiver(loadConfig(process.env), {
   pollIntervalMs: 50,
   configure: (receiver) => receiver.onAny(async (event, context) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openSqlite } from '@omni-webhooks/sqlite';
+import { GroupCommit } from '@omni-webhooks/sqlite/group-commit';
 import type { ExportOptions } from './drift-records.js';
 import {
   type ClaimedEvent,
@@ -73,12 +74,6 @@ interface EventRow extends SummaryRow {
   payload: string;
 }
 
-interface PendingWrite {
-  run: () => unknown;
-  resolve: (result: never) => void;
-  reject: (error: unknown) => void;
-}
-
 // a list without payloads leaves issues out too: a page of 10 000 rows stays small
 const SUMMARY_COLUMNS =
   'seq, id, dedupe_key, type, status, delivery_count, received_at, processed_at, handler_attempts, last_error';
@@ -98,8 +93,8 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   let walSync: WalSync | undefined;
   let checkpointer: WalCheckpointer | undefined;
   let closed = false;
-  let pending: PendingWrite[] = [];
-  let flushScheduled = false;
+  // with walSync, a write is answered once its commit's wal frames are fsynced
+  const writes = new GroupCommit(db, { gather: groupCommit, afterCommit: () => walSync?.afterCommit() });
 
   // prepared after migration, so the table exists
   let statements: ReturnType<typeof prepare> | undefined;
@@ -260,57 +255,14 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     };
   }
 
-  const runBatch = db.transaction((batch: readonly PendingWrite[]) => batch.map((item) => item.run()));
-
-  function flush(): void {
-    flushScheduled = false;
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0) return;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      for (const value of runBatch(batch)) outcomes.push({ ok: true, value });
-    } catch {
-      // one bad write must not fail its batch-mates: retry each in its own transaction
-      outcomes.length = 0;
-      for (const item of batch) {
-        try {
-          outcomes.push({ ok: true, value: db.transaction(item.run)() });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-        }
-      }
-    }
-    const settle = (syncError?: unknown) =>
-      batch.forEach((item, index) => {
-        const outcome = outcomes[index];
-        if (syncError !== undefined) item.reject(syncError);
-        else if (outcome?.ok) item.resolve(outcome.value as never);
-        else item.reject(outcome?.error ?? new Error('write lost its result'));
-      });
-    if (walSync) walSync.afterCommit().then(() => settle(), settle);
-    else settle();
-  }
-
   /** runs `run` inside the next group transaction (or its own one without group commit) */
   function write<T>(run: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      try {
-        ready();
-        if (!groupCommit) {
-          resolve(db.transaction(run)());
-          return;
-        }
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      pending.push({ run, resolve: resolve as (result: never) => void, reject });
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
-      }
-    });
+    try {
+      ready();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return writes.run(run);
   }
 
   return {
@@ -507,7 +459,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
 
     async close() {
       if (closed) return;
-      flush();
+      writes.flush();
       closed = true;
       if (walSync) {
         // let in-flight syncs finish before their descriptor goes away

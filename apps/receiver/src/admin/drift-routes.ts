@@ -4,7 +4,7 @@ import { DRIFT_KINDS } from '@omni-webhooks/schema';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { DriftRecord } from '../store/drift-records.js';
-import type { InboxStore, StoredEvent } from '../store/inbox-store.js';
+import type { DriftStore, InboxReader, StoredEvent } from '../store/inbox-store.js';
 import { requireAdminToken } from './events-routes.js';
 
 export interface DriftRoutesOptions {
@@ -56,7 +56,7 @@ function invalidQuery(ctx: Context, issues: z.core.$ZodIssue[]): void {
 /** `GET /drift` and `GET /events/export`; mount before `/events/:id`, which would take `export` as an id */
 export function mountDriftRoutes(
   router: Router,
-  store: InboxStore,
+  store: DriftStore & InboxReader,
   adminToken: string | undefined,
   options: DriftRoutesOptions = {},
 ): void {

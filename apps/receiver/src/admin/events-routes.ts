@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
-  type InboxStore,
+  type InboxAdmin,
   InvalidCursorError,
   type ListedEvent,
 } from '../store/inbox-store.js';
@@ -60,7 +60,7 @@ export function requireAdminToken(adminToken: string | undefined): Middleware {
 
 export function mountEventsRoutes(
   router: Router,
-  store: InboxStore,
+  store: InboxAdmin,
   adminToken: string | undefined,
   options: EventsRoutesOptions,
 ): void {

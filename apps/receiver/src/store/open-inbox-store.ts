@@ -1,7 +1,7 @@
 import { sqliteFilenameFromUrl } from '@omni-webhooks/sqlite/database-url';
 import type { InboxStore } from './inbox-store.js';
-import { createPostgresInboxStore } from './postgres-inbox-store.js';
-import { createSqliteInboxStore } from './sqlite-inbox-store.js';
+import { createPostgresInboxStore } from './postgres/postgres-inbox-store.js';
+import { createSqliteInboxStore } from './sqlite/sqlite-inbox-store.js';
 
 export interface OpenInboxStoreOptions {
   /** postgres: most connections per process; default 10 */

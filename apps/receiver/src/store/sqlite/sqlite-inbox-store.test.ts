@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { openSqlite } from '@omni-webhooks/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeInboxStore } from './inbox-store.contract.js';
-import { openInboxStore } from './open-inbox-store.js';
+import { describeInboxStore } from '../inbox-store.contract.js';
+import { openInboxStore } from '../open-inbox-store.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 

@@ -58,8 +58,11 @@ export {
   UnstorableEventError,
 } from './store/inbox-store.js';
 export { type OpenInboxStoreOptions, openInboxStore } from './store/open-inbox-store.js';
-export { createPostgresInboxStore, type PostgresInboxStoreOptions } from './store/postgres-inbox-store.js';
-export { createSqliteInboxStore, type SqliteInboxStoreOptions } from './store/sqlite-inbox-store.js';
+export {
+  createPostgresInboxStore,
+  type PostgresInboxStoreOptions,
+} from './store/postgres/postgres-inbox-store.js';
+export { createSqliteInboxStore, type SqliteInboxStoreOptions } from './store/sqlite/sqlite-inbox-store.js';
 export {
   createWebhookReceiver,
   type WebhookReceiver,

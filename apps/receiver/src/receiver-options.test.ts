@@ -5,7 +5,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { resolveReceiverOptions } from './receiver-options.js';
-import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from './store/sqlite/sqlite-inbox-store.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 
 const SECRET = 'receiver-options-secret';

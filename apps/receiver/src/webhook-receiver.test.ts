@@ -10,7 +10,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
-import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from './store/sqlite/sqlite-inbox-store.js';
 import {
   ADMIN_TOKEN,
   type Harness,

@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import { DRIFT_KINDS } from '@omni-webhooks/schema';
 import { z } from 'zod';
 import type { DriftRecord } from '../store/drift-records.js';
-import type { InboxStore } from '../store/inbox-store.js';
+import type { DriftStore, InboxReader } from '../store/inbox-store.js';
 import { requireAdminToken } from './admin-token.js';
 import { invalidQuery } from './invalid-query.js';
 
@@ -22,7 +22,7 @@ const driftQuery = z.object({
 /** `GET /drift` */
 export function mountDriftRoutes(
   router: Router,
-  store: InboxStore,
+  store: DriftStore & InboxReader,
   adminToken: string | undefined,
   options: DriftRoutesOptions = {},
 ): void {

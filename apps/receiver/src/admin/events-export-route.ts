@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import type { InboxStore, StoredEvent } from '../store/inbox-store.js';
+import type { InboxReader, StoredEvent } from '../store/inbox-store.js';
 import { invalidQuery } from './invalid-query.js';
 
 // a page of bodies is held in memory while it streams out: at most this many
@@ -29,7 +29,7 @@ export interface ExportLine {
 }
 
 /** `GET /events/export`: mounted before `/events/:id`, which would take `export` as an id */
-export function mountEventsExportRoute(router: Router, store: InboxStore, auth: Middleware): void {
+export function mountEventsExportRoute(router: Router, store: InboxReader, auth: Middleware): void {
   router.get('/events/export', auth, async (ctx) => {
     const query = exportQuery.safeParse(ctx.query);
     if (!query.success) return invalidQuery(ctx, query.error.issues);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
-  type InboxStore,
+  type InboxAdmin,
   InvalidCursorError,
   type ListedEvent,
 } from '../store/inbox-store.js';
@@ -42,7 +42,7 @@ const listQuery = z
 
 export function mountEventsRoutes(
   router: Router,
-  store: InboxStore,
+  store: InboxAdmin,
   adminToken: string | undefined,
   options: EventsRoutesOptions,
 ): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ClaimedEvent, InboxStore } from '../store/inbox-store.js';
+import type { ClaimedEvent, InboxQueue } from '../store/inbox-store.js';
 import { describeError } from './describe-error.js';
 
 /** an event this process holds the lease of: renewed every third of the lease until `end()` */
@@ -20,7 +20,7 @@ export interface AttemptLeases {
 }
 
 export interface AttemptLeaseOptions {
-  store: Pick<InboxStore, 'renewLease'>;
+  store: Pick<InboxQueue, 'renewLease'>;
   leaseMs: number;
   logger: Logger;
 }

@@ -4,7 +4,7 @@ import type { ReceiverMetrics } from '../metrics.js';
 import {
   type ClaimedEvent,
   type ExhaustedEvent,
-  type InboxStore,
+  type InboxQueue,
   NEVER_FINISHED_ERROR,
 } from '../store/inbox-store.js';
 import { type AttemptLease, createAttemptLeases } from './attempt-lease.js';
@@ -15,7 +15,7 @@ import type { HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
 
 export interface EventWorkerOptions {
-  store: InboxStore;
+  store: InboxQueue;
   handlers: HandlerRegistry;
   logger: Logger;
   metrics?: ReceiverMetrics;

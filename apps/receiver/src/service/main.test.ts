@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite/sqlite-inbox-store.js';
 import { type ChildReceiver, spawnNode as spawnChild } from '../test-support/child-process.js';
 
 const dist = fileURLToPath(new URL('../../dist/service/', import.meta.url));

@@ -50,3 +50,26 @@ export const DRIFT_COLUMNS = 'event, path, kind, expected, seen, example, count,
 export function driftKey(drift: { event: string; path: string; kind: string }): string {
   return `${drift.event}\u0000${drift.path}\u0000${drift.kind}`;
 }
+
+/** a schema_drift row as both adapters read it (postgres: a bigint count as text, times as Dates) */
+export type DriftRow = Pick<DriftRecord, 'event' | 'path' | 'kind' | 'expected' | 'seen'> & {
+  /** json text */
+  example: string;
+  count: number | string;
+  first_seen: string | Date;
+  last_seen: string | Date;
+};
+
+export function toDriftRecord(row: DriftRow): DriftRecord {
+  return {
+    event: row.event,
+    path: row.path,
+    kind: row.kind,
+    expected: row.expected,
+    seen: row.seen,
+    example: JSON.parse(row.example) as DriftExample,
+    count: Number(row.count),
+    firstSeen: typeof row.first_seen === 'string' ? row.first_seen : row.first_seen.toISOString(),
+    lastSeen: typeof row.last_seen === 'string' ? row.last_seen : row.last_seen.toISOString(),
+  };
+}

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnNode } from '../test-support/child-process.js';
+import { spawnNode } from '../../test-support/child-process.js';
 
 // `pnpm test` builds dist first
-const storeModule = new URL('../../dist/store/sqlite-inbox-store.js', import.meta.url).href;
+const storeModule = new URL('../../../dist/store/sqlite/sqlite-inbox-store.js', import.meta.url).href;
 const dir = mkdtempSync(join(tmpdir(), 'receiver-store-exit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,105 +1,15 @@
 import type { Pool } from 'pg';
-import type { InboxStatus, InsertResult, NewInboxEvent } from './inbox-store.js';
+import type { InboxStatus, InsertResult, NewInboxEvent } from '../inbox-store.js';
+import { timeOrderedId } from '../time-ordered-id.js';
+import {
+  FAST_UPSERT_SQL,
+  KEYS_OF_BODIES_SQL,
+  LOCK_SQL,
+  PROMOTE_SQL,
+  RETIRE_SQL,
+  UPSERT_SQL,
+} from './postgres-statements.js';
 import { PartialBatchFailure } from './statement-batcher.js';
-import { timeOrderedId } from './time-ordered-id.js';
-
-// the common case in one round trip, outside any explicit transaction: a new key is inserted, a
-// delivery of a stored key counted, unless the stored row needs what the slow path does (it is older
-// than the key's window, or rejected while this delivery passed the schema). such a row is locked when
-// ON CONFLICT meets it, so the condition is checked on its latest version, and it is left untouched and
-// not returned: its keys go through the slow path, which checks again under its own locks
-const FAST_UPSERT_SQL = `WITH batch AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::timestamptz[])
-      AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-        body_hash, cutoff)
-  )
-  INSERT INTO inbox_events AS e
-    (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash)
-  SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash
-  FROM batch
-  ORDER BY dedupe_key
-  ON CONFLICT (active_dedupe_key) DO UPDATE SET
-    delivery_count = e.delivery_count + EXCLUDED.delivery_count,
-    last_delivery_at = GREATEST(e.last_delivery_at, EXCLUDED.last_delivery_at)
-  WHERE NOT (e.status = 'rejected' AND EXCLUDED.status = 'received')
-    AND e.received_at >= COALESCE(
-      (SELECT b.cutoff FROM batch AS b WHERE b.dedupe_key = EXCLUDED.dedupe_key), '-infinity'::timestamptz)
-  RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
-
-// the transaction's upsert, after retirement and promotion made every row it meets one to count on.
-// one statement for any number of rows (arrays, not a placeholder per value), so postgres plans it
-// once. a key present k times in a batch is one row counting k deliveries, since ON CONFLICT cannot
-// touch a row twice in one statement.
-const UPSERT_SQL = `INSERT INTO inbox_events AS e
-    (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash)
-  SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-    $8::timestamptz[], $9::timestamptz[], $10::text[])
-    AS batch (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-      body_hash)
-  ORDER BY dedupe_key
-  ON CONFLICT (active_dedupe_key) DO UPDATE SET
-    delivery_count = e.delivery_count + EXCLUDED.delivery_count,
-    last_delivery_at = GREATEST(e.last_delivery_at, EXCLUDED.last_delivery_at)
-  RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
-
-// the transaction's first statement: the row of every key it goes on to retire, promote or count, locked
-// in key order, the order in which the fast statement (ORDER BY dedupe_key) and every other transaction
-// take them. each side then holds only keys below the one it waits for, so fast statements and these
-// transactions wait on one another but never in a cycle. what can still meet one head-on: a completion
-// batch (it locks in id order), and a row that is not there for this statement to lock (another replica
-// retired the key and committed the new row while this waited), which the upsert locks later. postgres
-// then fails one side (40P01) and the batcher runs the failed part again, which repeats no committed work
-const LOCK_SQL = `SELECT 1 FROM inbox_events WHERE active_dedupe_key = ANY ($1::text[])
-  ORDER BY active_dedupe_key
-  FOR UPDATE`;
-
-// a valid delivery of a key stored as rejected (the schema was fixed since) makes the row received and
-// claimable again. its row is locked already; one another replica promoted before this locked it is no
-// longer rejected, and is skipped
-const PROMOTE_SQL = `WITH target AS (
-    SELECT e.seq, b.type, b.payload, b.received_at
-    FROM inbox_events AS e
-    JOIN unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS b (dedupe_key, type, payload, received_at)
-      ON e.active_dedupe_key = b.dedupe_key
-    WHERE e.status = 'rejected'
-    ORDER BY e.active_dedupe_key
-    FOR UPDATE OF e
-  )
-  UPDATE inbox_events AS e
-  SET status = 'received', issues = NULL, issues_json = NULL, available_at = target.received_at, type = target.type,
-    payload = target.payload
-  FROM target
-  WHERE e.seq = target.seq
-  RETURNING e.dedupe_key`;
-
-// a row older than its key's window is another event that happened to have the same body: its key is
-// retired (active key null) so the upsert stores a new row. its row is locked already; one another
-// replica retired before this locked it no longer matches, and is skipped, so concurrent deliveries
-// after the window still make one new row
-const RETIRE_SQL = `WITH target AS (
-    SELECT e.seq
-    FROM inbox_events AS e
-    JOIN unnest($1::text[], $2::timestamptz[]) AS b (dedupe_key, cutoff) ON e.active_dedupe_key = b.dedupe_key
-    WHERE e.received_at < b.cutoff
-    ORDER BY e.active_dedupe_key
-    FOR UPDATE OF e
-  )
-  UPDATE inbox_events AS e SET active_dedupe_key = NULL FROM target WHERE e.seq = target.seq`;
-
-// the active key of the newest row holding each body hash within its window: a delivery of that body
-// is a duplicate of it, whatever key it came with. two first deliveries of one body under different
-// keys racing on two replicas can still make two rows; a replay comes after the original is stored
-const KEYS_OF_BODIES_SQL = `SELECT DISTINCT ON (b.body_hash) b.body_hash, e.active_dedupe_key
-  FROM unnest($1::text[], $2::timestamptz[]) AS b (body_hash, cutoff)
-  JOIN inbox_events AS e
-    ON e.body_hash = b.body_hash AND e.received_at >= b.cutoff AND e.active_dedupe_key IS NOT NULL
-  ORDER BY b.body_hash, e.seq DESC`;
 
 interface UpsertRow {
   id: string;

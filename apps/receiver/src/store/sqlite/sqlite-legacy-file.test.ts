@@ -7,7 +7,7 @@ import { createSqliteInboxStore } from './sqlite-inbox-store.js';
 
 // written by the receiver when it used better-sqlite3 12 (scripts/legacy-sqlite-fixtures.mjs), copied
 // with its wal while open: its rows are only in the wal, as after a crash
-const legacy = fileURLToPath(new URL('./test-support/legacy/inbox.sqlite', import.meta.url));
+const legacy = fileURLToPath(new URL('../test-support/legacy/inbox.sqlite', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'receiver-legacy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '@omni-webhooks/sqlite';
+import { migrate } from '@omni-webhooks/sqlite/migrate';
 
 // each entry moves the schema one version up; the index + 1 is stored in `user_version`
 export const SQLITE_MIGRATIONS: readonly string[] = [
@@ -78,18 +79,5 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 ];
 
 export function migrateSqlite(db: SqliteDatabase): void {
-  const current = db.pragma('user_version', { simple: true });
-  const version = typeof current === 'number' ? current : 0;
-  if (version > SQLITE_MIGRATIONS.length) {
-    throw new Error(
-      `database schema version ${version} is newer than this receiver (${SQLITE_MIGRATIONS.length})`,
-    );
-  }
-  db.transaction(() => {
-    for (const [index, sql] of SQLITE_MIGRATIONS.entries()) {
-      if (index < version) continue;
-      db.exec(sql);
-      db.pragma(`user_version = ${index + 1}`);
-    }
-  })();
+  migrate(db, SQLITE_MIGRATIONS, { owner: 'receiver' });
 }

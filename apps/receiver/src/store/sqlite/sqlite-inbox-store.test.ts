@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { openSqlite } from '@omni-webhooks/sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeInboxStore } from './inbox-store.contract.js';
-import { sqliteFilenameFromUrl } from './open-inbox-store.js';
+import { describeInboxStore } from '../inbox-store.contract.js';
+import { openInboxStore } from '../open-inbox-store.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
@@ -126,9 +126,12 @@ describe('sqlite inbox store', () => {
     await expect(store.ping()).rejects.toThrow(/closed/);
   });
 
-  it('reads file: URLs', () => {
-    expect(sqliteFilenameFromUrl('file::memory:')).toBe(':memory:');
-    expect(sqliteFilenameFromUrl('file:///tmp/x.sqlite')).toBe('/tmp/x.sqlite');
-    expect(sqliteFilenameFromUrl('file:./data/r.sqlite')).toBe(join(process.cwd(), 'data/r.sqlite'));
+  it('opens the file a file: DATABASE_URL names, its query left out', async () => {
+    const filename = join(dir, 'by-url', 'inbox.sqlite');
+    const store = await openInboxStore(`file:${filename}?mode=rwc`);
+    await store.ping();
+    await store.close();
+    expect(existsSync(filename)).toBe(true);
+    expect(existsSync(`${filename}?mode=rwc`)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTransientStoreError } from './transient-store-error.js';
+import { isTransientStoreError } from './store-errors.js';
 
 const coded = (code: string) => Object.assign(new Error(code), { code });
 

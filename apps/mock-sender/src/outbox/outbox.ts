@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from '@omni-webhooks/sqlite';
-import { newId } from '../events/ids.js';
+import { newId } from '../base/ids.js';
 import type { SqliteDatabase } from './database.js';
 import {
   decodeCursor,

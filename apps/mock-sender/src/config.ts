@@ -41,7 +41,7 @@ export const CONFIG_VARIABLES = {
   DATABASE_URL: {
     schema: z.string().regex(/^file:.+/, 'must be file:<path> (or file::memory:)'),
     default: 'file:./data/sender.sqlite',
-    doc: 'SQLite outbox',
+    doc: 'SQLite outbox (`file::memory:` for a throwaway one)',
   },
   TARGET_URL: {
     schema: httpUrlSchema.optional(),

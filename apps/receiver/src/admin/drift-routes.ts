@@ -1,11 +1,14 @@
 import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
+import type { DriftResponse, ExportLine } from '@omni-webhooks/contract';
 import { DRIFT_KINDS } from '@omni-webhooks/schema';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { DriftRecord } from '../store/drift-records.js';
 import type { InboxStore, StoredEvent } from '../store/inbox-store.js';
 import { requireAdminToken } from './events-routes.js';
+
+export type { ExportLine };
 
 export interface DriftRoutesOptions {
   /** writes this process's pending drift counts first, so a read sees them */
@@ -32,16 +35,6 @@ const exportQuery = z.object({
     .optional(),
 });
 
-/** one line of `GET /events/export`: `body` is the payload exactly as received, for a byte-exact replay */
-export interface ExportLine {
-  id: string;
-  type: string;
-  status: StoredEvent['status'];
-  receivedAt: string;
-  dedupeKey: string;
-  body: string;
-}
-
 function invalidQuery(ctx: Context, issues: z.core.$ZodIssue[]): void {
   ctx.status = 400;
   ctx.body = {
@@ -67,7 +60,8 @@ export function mountDriftRoutes(
     if (!query.success) return invalidQuery(ctx, query.error.issues);
     await options.flushDrift?.();
     const rows: DriftRecord[] = await store.listDrift(query.data);
-    ctx.body = { drift: rows };
+    const body: DriftResponse = { drift: rows };
+    ctx.body = body;
   });
 
   router.get('/events/export', auth, async (ctx) => {

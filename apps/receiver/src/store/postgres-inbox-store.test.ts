@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from '@omni-webhooks/test-postgres';
 import { Client, Pool } from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -15,7 +16,6 @@ import { createPostgresInboxStore, type PostgresInboxStoreOptions } from './post
 import { MIGRATIONS_TABLE, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { upsertEvents } from './postgres-upsert.js';
 import { openTcpGate } from './test-support/tcp-gate.js';
-import { createTestDatabase, startTestPostgres, type TestPostgres } from './test-support/test-postgres.js';
 
 let server: TestPostgres;
 const drops: (() => Promise<void>)[] = [];

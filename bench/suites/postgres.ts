@@ -9,11 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createTestDatabase,
-  startTestPostgres,
-  type TestPostgres,
-} from '../../apps/receiver/src/store/test-support/test-postgres.js';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from '@omni-webhooks/test-postgres';
 import {
   type BenchProcess,
   type Measurement,

@@ -1,5 +1,5 @@
 // the library: the middleware, its stores and what a handler or a custom store needs
-export type { ExportLine } from './admin/events-export-route.js';
+export type { ExportLine } from '@omni-webhooks/contract';
 export type { DriftRadar, DriftRadarOptions } from './drift/drift-radar.js';
 export { canonicalJson } from './ingest/canonical-json.js';
 export { type DedupeKeyFunction, type DedupeKeyInput, defaultDedupeKey } from './ingest/dedupe-key.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from '@omni-webhooks/sqlite';
 import { GroupCommit } from '@omni-webhooks/sqlite/group-commit';
-import { newId } from '../events/ids.js';
+import { newId } from '../base/ids.js';
 import type { SqliteDatabase } from './database.js';
 import {
   decodeCursor,

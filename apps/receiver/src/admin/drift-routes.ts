@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router';
+import type { DriftResponse } from '@omni-webhooks/contract';
 import { DRIFT_KINDS } from '@omni-webhooks/schema';
 import { z } from 'zod';
 import type { DriftRecord } from '../store/drift-records.js';
@@ -33,6 +34,7 @@ export function mountDriftRoutes(
     if (!query.success) return invalidQuery(ctx, query.error.issues);
     await options.flushDrift?.();
     const rows: DriftRecord[] = await store.listDrift(query.data);
-    ctx.body = { drift: rows };
+    const body: DriftResponse = { drift: rows };
+    ctx.body = body;
   });
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Router } from '@koa/router';
+import type { ExportLine } from '@omni-webhooks/contract';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { InboxReader, StoredEvent } from '../store/inbox-store.js';
@@ -17,16 +18,6 @@ const exportQuery = z.object({
     .transform((value) => new Date(value))
     .optional(),
 });
-
-/** one line of `GET /events/export`: `body` is the payload exactly as received, for a byte-exact replay */
-export interface ExportLine {
-  id: string;
-  type: string;
-  status: StoredEvent['status'];
-  receivedAt: string;
-  dedupeKey: string;
-  body: string;
-}
 
 /** `GET /events/export`: mounted before `/events/:id`, which would take `export` as an id */
 export function mountEventsExportRoute(router: Router, store: InboxReader, auth: Middleware): void {

@@ -1,4 +1,5 @@
 // the drift radar's rows: one per (event type, path, kind), aggregated across deliveries and replicas
+import type { DriftRow as DriftWireRow } from '@omni-webhooks/contract';
 import type { DriftExample, DriftKind } from '@omni-webhooks/schema';
 
 /** what one process saw of one drift since its last flush */
@@ -14,15 +15,8 @@ export interface DriftObservation {
   lastSeen: Date;
 }
 
-export interface DriftRecord {
-  event: string;
-  path: string;
-  kind: DriftKind;
-  expected: string | null;
-  seen: string;
-  /** the first example stored (redacted, cut to 64 characters) */
-  example: DriftExample;
-  count: number;
+/** a stored row, as `GET /drift` answers it (the wire type is the contract's); stored rows always have both times */
+export interface DriftRecord extends DriftWireRow {
   firstSeen: string;
   lastSeen: string;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { createTestDatabase, startTestPostgres, type TestPostgres } from '@omni-webhooks/test-postgres';
 import { Client, Pool } from 'pg';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -12,7 +13,6 @@ import { describeInboxStore } from '../inbox-store.contract.js';
 import type { InboxStore, NewInboxEvent } from '../inbox-store.js';
 import { openInboxStore } from '../open-inbox-store.js';
 import { openTcpGate } from '../test-support/tcp-gate.js';
-import { createTestDatabase, startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
 import { createPostgresInboxStore, type PostgresInboxStoreOptions } from './postgres-inbox-store.js';
 import { MIGRATIONS_TABLE, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { upsertEvents } from './postgres-upsert.js';

@@ -1,27 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
-import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startThrowawayPostgres } from './test-postgres.js';
 
-// test support is not part of the build: a plain node child imports this module transpiled to the
-// same depth under dist/, so its path to scripts/ and its `pg` resolve as they do here
-const source = fileURLToPath(new URL('./test-postgres.ts', import.meta.url));
-const built = fileURLToPath(new URL('../../../dist/store/test-support/test-postgres.js', import.meta.url));
-
-beforeAll(() => {
-  const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  });
-  mkdirSync(dirname(built), { recursive: true });
-  writeFileSync(built, outputText);
-});
-afterAll(() => rmSync(dirname(built), { recursive: true, force: true }));
+// a plain node child imports the built module (the test script builds first), as e2e and the bench do
+const built = fileURLToPath(new URL('../dist/test-postgres.js', import.meta.url));
 
 async function answers(url: string): Promise<boolean> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });

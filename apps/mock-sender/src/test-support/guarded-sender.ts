@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
-import { loadConfig } from '../../config.js';
-import { createLogger } from '../../logger.js';
-import { createMockSender, type MockSender, type MockSenderOptions } from '../../mock-sender.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { createMockSender, type MockSender, type MockSenderOptions } from '../mock-sender.js';
 
 export const TOKENS = ['alpha-token-0123456789', 'bravo-token-0123456789'] as const;
 

@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 
-// shared by the store tests, the e2e fleet test and the postgres bench: one way to get a database
+// shared by the receiver's store tests, the e2e fleet test and the postgres bench: one way to get a
+// database. src/ and dist/ sit at the same depth, so the path to scripts/ holds for both
 
 const run = promisify(execFile);
-const script = fileURLToPath(new URL('../../../../../scripts/test-postgres.sh', import.meta.url));
+const script = fileURLToPath(new URL('../../../scripts/test-postgres.sh', import.meta.url));
 const DIR_PREFIX = 'omni-test-pg-';
 // whose cluster a directory holds: a later run stops the clusters of owners that died (SIGKILL)
 const OWNER_FILE = 'owner.pid';

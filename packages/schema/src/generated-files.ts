@@ -1,4 +1,5 @@
 import { WEBHOOK_EVENT_TYPES } from './event-types.js';
+import { SCENARIO_JSON_SCHEMA_FILE, scenarioJsonSchema } from './fixtures/scenarios/scenario-json-schema.js';
 import { eventJsonSchema, jsonSchemaFileName, webhookEventJsonSchema } from './json-schema.js';
 import { webhooksOpenApiDocument } from './openapi.js';
 import type { ValidationMode } from './schema-builder.js';
@@ -22,6 +23,7 @@ export function renderGeneratedFiles(packageVersion: string): Map<string, string
       files.set(`json-schema/${jsonSchemaFileName(type, mode)}`, render(eventJsonSchema(type, mode)));
     }
   }
+  files.set(`json-schema/${SCENARIO_JSON_SCHEMA_FILE}`, render(scenarioJsonSchema()));
   files.set('openapi/webhooks.openapi.json', render(webhooksOpenApiDocument(packageVersion)));
   return files;
 }

@@ -72,7 +72,7 @@ function goElementType(node: JsonSchema, { kit, path }: GoTypeContext): { type: 
   }
 }
 
-function goFieldType(field: KitField, context: GoTypeContext): string {
+export function goFieldType(field: KitField, context: GoTypeContext): string {
   const { type, nullable } = goElementType(field.schema, context);
   const byReference = /^(\[\]|map\[|json\.RawMessage)/.test(type);
   return (field.required && !nullable) || byReference ? type : `*${type}`;

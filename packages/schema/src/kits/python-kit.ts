@@ -54,7 +54,7 @@ function coversAnyJson(members: JsonSchema[]): boolean {
   return JSON_KINDS.every((kind) => kinds.has(kind));
 }
 
-interface Context {
+export interface Context {
   kit: KitSchema;
   mode: KitMode;
   path: string;
@@ -103,7 +103,7 @@ function memberType(member: JsonSchema, context: Context): string {
   }
 }
 
-function pythonType(node: JsonSchema, context: Context): string {
+export function pythonType(node: JsonSchema, context: Context): string {
   const { members, nullable } = branches(node);
   if (members.length === 0) return nullable ? 'None' : 'Any';
   let type: string;

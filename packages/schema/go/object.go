@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
+	"strconv"
 )
 
 // field binds a JSON key to the struct field that holds it.
@@ -89,11 +91,30 @@ func decodeObject(data []byte, fields []field, extra *map[string]json.RawMessage
 			continue
 		}
 		delete(seen.nulls, key)
-		if err := json.Unmarshal(value, f.ptr); err != nil {
+		if err := json.Unmarshal(value, f.ptr); err != nil && !decodeIntegral(value, target) {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 	}
 	return nil
+}
+
+// decodeIntegral reads an integer written as 2.0 or 2e0 (the same JSON value as 2, which encoding/json
+// refuses for an int64) into an int64 or *int64 target
+func decodeIntegral(value json.RawMessage, target reflect.Value) bool {
+	number, err := strconv.ParseFloat(string(bytes.TrimSpace(value)), 64)
+	if err != nil || number != math.Trunc(number) || math.Abs(number) > 1<<53 {
+		return false
+	}
+	switch {
+	case target.Kind() == reflect.Int64:
+		target.SetInt(int64(number))
+	case target.Kind() == reflect.Ptr && target.Type().Elem().Kind() == reflect.Int64:
+		integer := int64(number)
+		target.Set(reflect.ValueOf(&integer))
+	default:
+		return false
+	}
+	return true
 }
 
 func findKey(keys []string, key string) (int, bool) {

@@ -27,6 +27,12 @@ class EventValidationError(ValueError):
         super().__init__(f"invalid event: {where}")
 
 
+def _number(text: str) -> Union[int, float]:
+    # 2.0 and 2e0 are the JSON value 2, which zod takes as an integer: strict ints must too
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) <= 2**53 else number
+
+
 _ADAPTERS = {False: TypeAdapter(models.WebhookEvent), True: TypeAdapter(strict_models.WebhookEvent)}
 
 
@@ -42,7 +48,7 @@ def parse_event(
     """
     if isinstance(data, (bytes, bytearray, str)):
         try:
-            data = json.loads(data)
+            data = json.loads(data, parse_float=_number)
         except ValueError as error:
             raise EventValidationError([{"path": [], "message": f"not JSON: {error}"}]) from error
     if not isinstance(data, dict):

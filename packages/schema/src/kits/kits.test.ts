@@ -16,11 +16,33 @@ const FAKES_PER_EVENT = 50;
 const LANGUAGES = ['go', 'python'] as const satisfies readonly KitLanguage[];
 const MODES = ['lenient', 'strict'] as const satisfies readonly ValidationMode[];
 
-const sources = caseSources(FAKES_PER_EVENT).map((source, index) => ({
-  ...source,
+const exported = caseSources(FAKES_PER_EVENT).map((source, index) => ({
   // ids repeat where two mutations give the same name: the index keeps them apart
   id: `${source.id} #${index}`,
   kind: source.id.split(' ')[0] ?? '',
+  body: JSON.stringify(source.instance),
+}));
+
+// integers as JSON may also write them (1.0, 1e2): the same value to zod, which JSON.parse reads
+const numberForms = exported
+  .filter((source) => source.kind === 'example')
+  .flatMap((source) =>
+    [
+      ['as n.0', (digits: string) => `${digits}.0`],
+      ['in exponent form', (digits: string) => `${digits}e0`],
+    ].map(([name, write]) => ({
+      id: `${source.id.replace(/^example/, 'number-form')} ${name}`,
+      kind: 'number-form',
+      body: source.body.replace(/(?<=:)(\d+)(?=[,}\]])/g, (digits) =>
+        (write as (d: string) => string)(digits),
+      ),
+    })),
+  )
+  .filter((source) => /\d(\.0|e0)/.test(source.body));
+
+const sources = [...exported, ...numberForms].map((source) => ({
+  ...source,
+  instance: JSON.parse(source.body) as unknown,
 }));
 
 function isUnknownEventName(instance: unknown): boolean {
@@ -55,7 +77,7 @@ function problem(
 
 describe.each(LANGUAGES)('the %s kit and zod', async (language) => {
   const report = await runKit(language, {
-    cases: sources.map((source) => ({ id: source.id, body: JSON.stringify(source.instance) })),
+    cases: sources.map((source) => ({ id: source.id, body: source.body })),
   });
   const results = new Map(report.cases.map((result) => [result.id, result]));
   const byKind = new Map<
@@ -95,7 +117,8 @@ describe.each(LANGUAGES)('the %s kit and zod', async (language) => {
   }
 
   it('accepts every example and fake in both modes; keeps every drift lenient and refuses it strict', () => {
-    for (const kind of ['example', 'fake']) {
+    expect(byKind.get('number-form')?.cases).toBeGreaterThan(4);
+    for (const kind of ['example', 'fake', 'number-form']) {
       const tally = byKind.get(kind);
       expect(tally?.accepted).toEqual({ lenient: tally?.cases, strict: tally?.cases });
     }

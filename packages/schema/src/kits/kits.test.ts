@@ -3,6 +3,8 @@
 // and one python process); the verdicts must be zod's, and what a kit accepts must marshal back to the
 // same JSON
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,5 +140,45 @@ describe('the Go kit sources', () => {
     const { stdout } = await run('gofmt', ['-l', '.'], { cwd: goDir });
     expect(stdout.trim(), 'run gofmt -w on these').toBe('');
     await expect(run('go', ['vet', '.'], { cwd: goDir })).resolves.toBeDefined();
+  });
+});
+
+describe('the README handlers', async () => {
+  const readme = await readFile(join(packageRoot, 'README.md'), 'utf8');
+  const block = (language: string) => readme.match(new RegExp(`\`\`\`${language}\n([\\s\\S]*?)\`\`\``))?.[1] ?? '';
+  const run = promisify(execFile);
+
+  it('Go: is the handler example_test.go compiles and runs (go test)', async () => {
+    const example = await readFile(join(packageRoot, 'go/example_test.go'), 'utf8');
+    expect(block('go').length).toBeGreaterThan(100);
+    expect(example).toContain(block('go'));
+  });
+
+  it('Python: answers 200 to a signed delivery, 401 to a tampered one, 400 to a payload that is no event', async () => {
+    const key = Buffer.alloc(32, 7);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const delivery = (body: string, signedBody = body) => ({
+      headers: {
+        'webhook-id': 'msg_readme',
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': `v1,${createHmac('sha256', key).update(`msg_readme.${timestamp}.${signedBody}`).digest('base64')}`,
+      },
+      body,
+    });
+    const event = JSON.stringify({ event: 'document.received', workspaceId: 'w', document: { id: 'd', leadId: 'l', filename: 'a.pdf', signedUrl: 'https://files.example/a.pdf' } });
+    const deliveries = [delivery(event), delivery(event, `${event} `), delivery('{"event":"lead.created","data":{}}')];
+    const harness = `import json, sys
+sys.path.insert(0, ${JSON.stringify(join(packageRoot, 'python'))})
+SIGNING_KEYS = ["whsec_${key.toString('base64')}"]
+fetched = []
+fetch = fetched.append
+${block('python')}
+codes = [handle(d["headers"], d["body"].encode()) for d in json.loads(sys.argv[1])]
+print(json.dumps({"codes": codes, "fetched": fetched}))
+`;
+    const { stdout } = await run('python3', ['-c', harness, JSON.stringify(deliveries)], {
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    expect(JSON.parse(stdout)).toEqual({ codes: [200, 401, 400], fetched: ['https://files.example/a.pdf'] });
   });
 });

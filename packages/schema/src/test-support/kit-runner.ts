@@ -83,11 +83,11 @@ export async function runKit(language: KitLanguage, input: KitInput): Promise<Ki
       });
       return JSON.parse(await readFile(reportFile, 'utf8')) as KitReport;
     }
-    const { stdout } = await run(
-      'python3',
-      [join(packageRoot, 'scripts/check_python_kit.py'), casesFile],
-      options,
-    ).catch(async (error) => {
+    const { stdout } = await run('python3', [join(packageRoot, 'scripts/check_python_kit.py'), casesFile], {
+      ...options,
+      // no __pycache__ in the source tree
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    }).catch(async (error) => {
       throw await failed(language, error);
     });
     return JSON.parse(stdout) as KitReport;

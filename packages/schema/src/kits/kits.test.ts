@@ -145,7 +145,8 @@ describe('the Go kit sources', () => {
 
 describe('the README handlers', async () => {
   const readme = await readFile(join(packageRoot, 'README.md'), 'utf8');
-  const block = (language: string) => readme.match(new RegExp(`\`\`\`${language}\n([\\s\\S]*?)\`\`\``))?.[1] ?? '';
+  const block = (language: string) =>
+    readme.match(new RegExp(`\`\`\`${language}\n([\\s\\S]*?)\`\`\``))?.[1] ?? '';
   const run = promisify(execFile);
 
   it('Go: is the handler example_test.go compiles and runs (go test)', async () => {
@@ -165,8 +166,16 @@ describe('the README handlers', async () => {
       },
       body,
     });
-    const event = JSON.stringify({ event: 'document.received', workspaceId: 'w', document: { id: 'd', leadId: 'l', filename: 'a.pdf', signedUrl: 'https://files.example/a.pdf' } });
-    const deliveries = [delivery(event), delivery(event, `${event} `), delivery('{"event":"lead.created","data":{}}')];
+    const event = JSON.stringify({
+      event: 'document.received',
+      workspaceId: 'w',
+      document: { id: 'd', leadId: 'l', filename: 'a.pdf', signedUrl: 'https://files.example/a.pdf' },
+    });
+    const deliveries = [
+      delivery(event),
+      delivery(event, `${event} `),
+      delivery('{"event":"lead.created","data":{}}'),
+    ];
     const harness = `import json, sys
 sys.path.insert(0, ${JSON.stringify(join(packageRoot, 'python'))})
 SIGNING_KEYS = ["whsec_${key.toString('base64')}"]

@@ -1,7 +1,7 @@
 // cpu per durable event: each subject in its own process, loaded with unique events, its whole cpu time
 // (every thread, work after the responses included) read from /proc and divided by the events it answered
 // 2xx; several rounds in changing order (roundOrder), each subject summed up by its median and spread
-import { cpuWhenQuiet } from './process-cpu.js';
+import { cpuWhenQuiet, processCpuMicros } from './process-cpu.js';
 import { load } from './receiver-load.js';
 import { median, roundOrder } from './repeated-load.js';
 import { type SubjectCommand, startSubject } from './subject-process.js';
@@ -54,10 +54,11 @@ async function measureOnce(subject: CpuSubject, round: number, options: CpuLoad)
   try {
     const next = options.bodies();
     await load(server.url, options.connections, options.warmupSeconds, next);
-    const before = await cpuWhenQuiet(server.pid);
+    const cpu = () => processCpuMicros(server.pid);
+    const before = await cpuWhenQuiet(cpu);
     const result = await load(server.url, options.connections, options.seconds, next);
     // handlers, status updates and checkpoints still queued when the load stops belong to these events
-    const after = await cpuWhenQuiet(server.pid);
+    const after = await cpuWhenQuiet(cpu);
     const durable = result['2xx'];
     return {
       cpuMicrosPerEvent: durable > 0 ? (after - before) / durable : Number.NaN,

@@ -133,6 +133,8 @@ describe('omni-contract verify against the project receiver', () => {
         '--signing-key',
         signingKey,
         '--strict',
+        '--payloads',
+        '50',
       ],
       { WEBHOOK_SECRET: secret },
     );

@@ -129,7 +129,8 @@ describe('packed package', () => {
       (error: { stdout: string }) => error,
     );
     expect(result.stdout).toBe('');
-  }, 30_000);
+    // faker's declarations make this a check of several seconds alone, and many more on a loaded machine
+  }, 120_000);
 
   it('runs fixtures, fakes and the JSON Schema from the tarball in plain node', async () => {
     await writeFile(join(workDir, 'consumer.mjs'), consumerMjs);
@@ -141,5 +142,6 @@ describe('packed package', () => {
       webhooks: 7,
       burstDeliveries: true,
     });
-  });
+    // loading faker's locales and planning a burst in a fresh process: seconds on a loaded machine
+  }, 60_000);
 });

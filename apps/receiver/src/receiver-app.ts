@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { mountDriftRoutes } from './admin/drift-routes.js';
 import { mountEventsRoutes } from './admin/events-routes.js';
+import { loggedPath } from './deployment/logged-path.js';
 import { logError, logValue } from './log-values.js';
 import type { InboxStore } from './store/inbox-store.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
@@ -17,6 +18,8 @@ export interface ReceiverAppOptions {
   adminToken: string | undefined;
   /** the schema mode `POST /events/:id/replay` validates with; default lenient, as the receiver's */
   validationMode?: ValidationMode;
+  /** behind a reverse proxy: `ctx.ip` is the last X-Forwarded-For entry */
+  trustProxy?: boolean;
 }
 
 /** the standalone service: ingest route, health, readiness, metrics and the read API */
@@ -26,12 +29,15 @@ export function createReceiverApp({
   logger,
   adminToken,
   validationMode = 'lenient',
+  trustProxy = false,
 }: ReceiverAppOptions): Koa {
-  const app = new Koa();
+  const app = new Koa({ proxy: trustProxy, maxIpsCount: 1 });
   app.silent = true;
   const router = new Router();
 
   router.post(WEBHOOK_PATH, receiver);
+  // the token is a credential: it never reaches a log line, a metric label or an answer
+  router.post(`${WEBHOOK_PATH}/:token`, receiver);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
@@ -61,7 +67,10 @@ export function createReceiverApp({
     try {
       await next();
     } catch (error) {
-      logger.error({ error: logError(error), path: logValue(ctx.path) }, 'request failed');
+      const path = loggedPath(ctx.path);
+      // an error may quote the path (a param that does not decode): only its name when a token was in it
+      const text = path === ctx.path ? logError(error) : error instanceof Error ? error.name : 'error';
+      logger.error({ error: text, path: logValue(path) }, 'request failed');
       ctx.status = 500;
       ctx.body = { error: { code: 'internal_error', message: 'internal error' } };
     }

@@ -42,6 +42,9 @@ export async function startReceiver(
     logger,
     secrets: config.secrets,
     secretHeader: config.secretHeader,
+    pathTokens: config.pathTokens,
+    unauthenticated: config.authMode === 'none',
+    allowedSourceCidrs: config.allowedSourceCidrs,
     signingKeys: config.signingKeys,
     signatureMode: config.signatureMode,
     bodyTimeoutMs: config.requestTimeoutMs,
@@ -70,6 +73,7 @@ export async function startReceiver(
     logger,
     adminToken: config.adminToken,
     validationMode: config.validationMode,
+    trustProxy: config.trustProxy,
   });
   const server = createServer(
     {

@@ -3,6 +3,7 @@ import { isWebhookEventType, type ValidationMode, type WebhookEventType } from '
 import type { Middleware } from 'koa';
 import { type Logger, pino } from 'pino';
 import type { SignatureMode } from './config.js';
+import { sourceMatcher } from './deployment/deployment-env.js';
 import { createDriftRadar, type DriftRadar } from './drift/drift-radar.js';
 import { admitDelivery } from './ingest/admission.js';
 import { createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
@@ -26,6 +27,12 @@ export interface WebhookReceiverOptions {
   secrets: readonly string[];
   /** default `x-webhook-secret` */
   secretHeader?: string;
+  /** tokens accepted in the url, `POST /webhooks/omniai/<token>` (the route's `token` parameter) */
+  pathTokens?: readonly string[];
+  /** true (AUTH_MODE=none): deliveries are taken without any credential */
+  unauthenticated?: boolean;
+  /** CIDRs deliveries may come from (`ctx.ip`); default every address */
+  allowedSourceCidrs?: readonly string[];
   /**
    * standard webhooks `whsec_` keys that signatures are checked with (several during a rotation).
    * default: the `whsec_` entries of `secrets` (deprecated: a key sent in clear as the secret)
@@ -95,6 +102,9 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const admission = {
     secrets: options.secrets,
     secretHeader: (options.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
+    pathTokens: options.pathTokens ?? [],
+    unauthenticated: options.unauthenticated ?? false,
+    allowedSource: sourceMatcher(options.allowedSourceCidrs ?? []),
     // a whsec_ secret stands for a signing key only when it is a valid one (as loadConfig demands)
     signingKeys: options.signingKeys ?? options.secrets.filter(isSigningKey),
     signatureMode: options.signatureMode ?? (options.signingKeys?.length ? 'required' : 'optional'),
@@ -133,7 +143,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     let closeConnection = false;
     let retryAfterMs: number | undefined;
     try {
-      const admitted = await admitDelivery(admission, ctx.req, ctx.ip);
+      const { token } = (ctx as { params?: { token?: string } }).params ?? {};
+      const admitted = await admitDelivery(admission, ctx.req, ctx.ip, token);
       if (admitted.admitted) {
         outcome = await ingestDelivery(settings, { headers: ctx.req.headers, rawBody: admitted.rawBody });
       } else {

@@ -3,6 +3,8 @@ import type { ValidationMode } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { mountDriftRoutes } from './admin/drift-routes.js';
+import type { EventStreamHub } from './admin/event-stream.js';
+import { mountEventStreamRoutes } from './admin/event-stream-routes.js';
 import { mountEventsRoutes } from './admin/events-routes.js';
 import { loggedPath } from './deployment/logged-path.js';
 import { logError, logValue } from './log-values.js';
@@ -20,6 +22,8 @@ export interface ReceiverAppOptions {
   validationMode?: ValidationMode;
   /** behind a reverse proxy: `ctx.ip` is the last X-Forwarded-For entry */
   trustProxy?: boolean;
+  /** serves GET /events/stream; without it the route is not mounted */
+  eventStreams?: EventStreamHub;
 }
 
 /** the standalone service: ingest route, health, readiness, metrics and the read API */
@@ -30,6 +34,7 @@ export function createReceiverApp({
   adminToken,
   validationMode = 'lenient',
   trustProxy = false,
+  eventStreams,
 }: ReceiverAppOptions): Koa {
   const app = new Koa({ proxy: trustProxy, maxIpsCount: 1 });
   app.silent = true;
@@ -57,6 +62,7 @@ export function createReceiverApp({
   mountDriftRoutes(router, store, adminToken, {
     flushDrift: () => receiver.driftRadar?.flush() ?? Promise.resolve(),
   });
+  if (eventStreams) mountEventStreamRoutes(router, store, adminToken, eventStreams);
   mountEventsRoutes(router, store, adminToken, {
     validationMode,
     onRequeued: () => receiver.worker.notify(),

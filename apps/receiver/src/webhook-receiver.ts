@@ -70,6 +70,8 @@ export interface WebhookReceiverOptions {
   pollIntervalMs?: number;
   /** default true: report what the strict schema would flag (`GET /drift`, metrics, a warn log) */
   driftDetection?: boolean;
+  /** told once a delivery made a new row (GET /events/stream wakes its subscribers) */
+  onNewEvent?: () => void;
 }
 
 export interface WebhookReceiver extends Middleware {
@@ -119,6 +121,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     store: options.store,
     validationMode: options.validationMode ?? 'lenient',
     dedupeKey: options.dedupeKey ?? defaultDedupeKey,
+    secretHeader: admission.secretHeader,
     handoff: () => worker.reserve(),
     ...(radar ? { onStored: radar.observe } : {}),
     ...(options.dedupeWindowMs !== undefined ? { dedupeWindowMs: options.dedupeWindowMs } : {}),
@@ -187,6 +190,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
         logger.info(line, outcome.code === 'duplicate' ? 'duplicate delivery' : 'event stored');
       }
       if (outcome.code === 'accepted' && !outcome.handedOver) worker.notify();
+      if (outcome.code !== 'duplicate') options.onNewEvent?.();
     } else if (outcome.code === 'dedupe_key_failed') {
       // the error only: the body may hold personal data
       const cause = 'cause' in outcome ? outcome.cause : undefined;

@@ -1,4 +1,6 @@
 import type { DriftListOptions, DriftObservation, DriftRecord, ExportOptions } from './drift-records.js';
+import type { EventFeedStore } from './event-feed.js';
+import type { RetentionStore } from './retention.js';
 
 // the inbox: every accepted delivery, durable before the 200, claimed by workers afterwards.
 // async throughout so a network database (postgres) fits the same interface.
@@ -38,6 +40,8 @@ export interface NewInboxEvent {
    * others ignore it and never answer `claimed`
    */
   leaseMs?: number;
+  /** the delivery's headers as json, credentials left out (GET /events/stream); kept from the first delivery */
+  deliveryHeaders?: string;
 }
 
 export interface InsertResult {
@@ -130,7 +134,7 @@ export interface EventPage extends ListedEventPage {
   events: StoredEvent[];
 }
 
-export interface InboxStore {
+export interface InboxStore extends EventFeedStore, RetentionStore {
   /** creates or upgrades the schema; idempotent */
   migrate(): Promise<void>;
   /** inserts, or counts a duplicate delivery of the same dedupe key; durable when it resolves */

@@ -22,7 +22,9 @@ import {
   UnstorableEventError,
 } from './inbox-store.js';
 import { postgresDriftRecords } from './postgres-drift-records.js';
+import { postgresEventFeed } from './postgres-event-feed.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { postgresRetention } from './postgres-retention.js';
 import { upsertEvents } from './postgres-upsert.js';
 import { createStatementBatcher } from './statement-batcher.js';
 import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
@@ -204,6 +206,8 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     retryBatch: lostToAnotherTransaction,
   });
   const drift = postgresDriftRecords(pool);
+  const feed = postgresEventFeed(pool);
+  const retention = postgresRetention(pool);
   let migrated = false;
   let closed = false;
 
@@ -429,6 +433,26 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     async ping() {
       if (closed) throw new Error('inbox store is closed');
       await pool.query('SELECT 1');
+    },
+
+    async feedEvents(feedOptions) {
+      ready();
+      return feed.feedEvents(feedOptions);
+    },
+
+    async feedPosition(from) {
+      ready();
+      return feed.feedPosition(from);
+    },
+
+    async deleteExpired(policy) {
+      ready();
+      return retention.deleteExpired(policy);
+    },
+
+    async withRetentionLock(pass) {
+      ready();
+      return retention.withRetentionLock(pass);
     },
 
     async close() {

@@ -10,15 +10,15 @@ import { timeOrderedId } from './time-ordered-id.js';
 // not returned: its keys go through the slow path, which checks again under its own locks
 const FAST_UPSERT_SQL = `WITH batch AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[])
       AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-        body_hash, cutoff)
+        body_hash, delivery_headers, cutoff)
   )
   INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash)
+      last_delivery_at, available_at, body_hash, delivery_headers)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash
+    last_delivery_at, received_at, body_hash, delivery_headers
   FROM batch
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
@@ -35,13 +35,13 @@ const FAST_UPSERT_SQL = `WITH batch AS (
 // touch a row twice in one statement.
 const UPSERT_SQL = `INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash)
+      last_delivery_at, available_at, body_hash, delivery_headers)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash
+    last_delivery_at, received_at, body_hash, delivery_headers
   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-    $8::timestamptz[], $9::timestamptz[], $10::text[])
+    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[])
     AS batch (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-      body_hash)
+      body_hash, delivery_headers)
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
     delivery_count = e.delivery_count + EXCLUDED.delivery_count,
@@ -226,7 +226,7 @@ function resultsOf(
   });
 }
 
-/** the first ten parameters of both upserts: one array per column, one element per key */
+/** the first eleven parameters of both upserts: one array per column, one element per key */
 function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
   return [
     unique.map(() => timeOrderedId()),
@@ -239,6 +239,7 @@ function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
     unique.map(({ first }) => first.receivedAt.toISOString()),
     unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
     unique.map(({ first }) => first.bodyHash?.key ?? null),
+    unique.map(({ first }) => first.deliveryHeaders ?? null),
   ];
 }
 

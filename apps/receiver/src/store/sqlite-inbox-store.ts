@@ -22,7 +22,9 @@ import {
   type StoredEvent,
 } from './inbox-store.js';
 import { prepareSqliteDriftRecords } from './sqlite-drift-records.js';
+import { prepareSqliteEventFeed } from './sqlite-event-feed.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { createLocalRetentionLock, prepareSqliteRetention } from './sqlite-retention.js';
 import { checkStorablePayload, storedLabel, storedType } from './storable-text.js';
 import { timeOrderedId } from './time-ordered-id.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
@@ -121,12 +123,13 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
           number | null,
           number,
           string | null,
+          string | null,
         ],
         { id: string; delivery_count: number; status: InboxStatus; lease_token: string | null }
       >(
         `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
-           last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash, delivery_headers)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (active_dedupe_key) DO UPDATE SET
            delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
          RETURNING id, delivery_count, status, lease_token`,
@@ -193,6 +196,8 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       ),
       ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
       drift: prepareSqliteDriftRecords(db),
+      feed: prepareSqliteEventFeed(db),
+      retention: prepareSqliteRetention(db),
     };
   }
 
@@ -243,6 +248,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       lease?.until ?? null,
       lease ? 1 : 0,
       event.bodyHash?.key ?? null,
+      event.deliveryHeaders ?? null,
     );
     if (!row) throw new Error('insert returned no row');
     // a duplicate keeps the stored row's lease: only a row this insert created carries the new token
@@ -504,6 +510,20 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     async ping() {
       ready().ping.get();
     },
+
+    async feedEvents(feedOptions) {
+      return ready().feed.feedEvents(feedOptions);
+    },
+
+    async feedPosition(from) {
+      return ready().feed.feedPosition(from);
+    },
+
+    deleteExpired(policy) {
+      return write(() => ready().retention.deleteExpired(policy));
+    },
+
+    withRetentionLock: createLocalRetentionLock(),
 
     async close() {
       if (closed) return;

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
 import { registerDriftCommand } from './drift/drift-command.js';
+import { registerListenCommand } from './listen/listen-command.js';
 import { SIGNING_KEY_PREFIX, signingKeyProblem } from './signing-key.js';
 import { toJUnitXml } from './verify/junit.js';
 import { formatResult, formatSummary } from './verify/report-line.js';
@@ -140,5 +141,6 @@ function signingKeyFor(flag: string | undefined, secret: string | undefined): st
 }
 
 registerDriftCommand(program);
+registerListenCommand(program);
 
 await program.parseAsync();

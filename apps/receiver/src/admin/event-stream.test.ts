@@ -118,7 +118,7 @@ describe('GET /events/stream', () => {
     expect(open.map((response) => response.status)).toEqual([200, 200]);
     const third = await subscribe(harness);
     expect(third.status).toBe(503);
-    expect((await third.json()).error.code).toBe('too_many_streams');
+    expect(((await third.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
     for (const response of open) await response.body?.cancel();
     await expect.poll(() => harness.eventStreams.size).toBe(0);
     expect((await subscribe(harness)).status).toBe(200);

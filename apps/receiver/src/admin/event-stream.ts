@@ -21,7 +21,7 @@ export const EVENT_STREAM_DEFAULTS = {
   pageSize: 100,
 } as const;
 
-export interface EventStreamOptions extends Partial<typeof EVENT_STREAM_DEFAULTS> {
+export interface EventStreamOptions extends Partial<Record<keyof typeof EVENT_STREAM_DEFAULTS, number>> {
   store: InboxStore;
   maxStreams: number;
   logger?: Logger;
@@ -153,6 +153,8 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
       });
       // the browser (or listen) reconnects after 2 s when the stream breaks
       response.write('retry: 2000\n\n');
+      // where it starts, as an id: a client that loses the stream before any event resumes from here
+      response.write(`id: ${position}\nevent: ready\ndata: {}\n\n`);
       return serve(response, position, stop).finally(() => {
         subscribers.delete(finish);
         if (!response.writableEnded && !response.destroyed) response.end();

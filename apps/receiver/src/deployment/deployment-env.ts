@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { parseSecretList } from '@omni-webhooks/contract';
+import { isLoopbackHost, parseSecretList } from '@omni-webhooks/contract';
 import { z } from 'zod';
 
 // the variables of a real deployment (issue 19): path-token auth, the no-credential escape, source
@@ -143,12 +143,6 @@ export function deploymentConfig(env: {
     retentionDays: env.RETENTION_DAYS,
     retentionFailedDays: env.RETENTION_FAILED_DAYS,
   };
-}
-
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (bare === 'localhost' || bare === '::1') return true;
-  return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
 /** `10.0.0.0/8`, `2001:db8::/32`, or a single address */

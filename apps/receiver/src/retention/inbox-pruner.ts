@@ -20,7 +20,7 @@ export const PRUNER_DEFAULTS = {
   firstPassAfterMs: 30_000,
 } as const;
 
-export interface InboxPrunerOptions extends Partial<typeof PRUNER_DEFAULTS> {
+export interface InboxPrunerOptions extends Partial<Record<keyof typeof PRUNER_DEFAULTS, number>> {
   store: RetentionStore;
   /** 0 keeps processed and ignored events for ever */
   retentionDays: number;

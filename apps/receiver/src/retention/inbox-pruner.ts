@@ -11,9 +11,11 @@ import type { RetentionPolicy, RetentionStore } from '../store/retention.js';
 const DAY_MS = 86_400_000;
 
 export const PRUNER_DEFAULTS = {
-  batchSize: 500,
-  /** between batches: lets ingest writes through */
+  batchSize: 200,
+  /** between batches at least: lets ingest writes through */
   pauseMs: 25,
+  /** and at least this many times the last batch took, so pruning holds the writer a small share of the time */
+  pauseFactor: 4,
   /** between passes */
   intervalMs: 10 * 60_000,
   /** before the first pass, so start-up is not slowed */
@@ -75,12 +77,16 @@ export function createInboxPruner(options: InboxPrunerOptions): InboxPruner {
     let deleted = 0;
     let batches = 0;
     while (!stopping) {
+      const batchStarted = performance.now();
       const n = await options.store.deleteExpired(policy);
+      const took = performance.now() - batchStarted;
       batches += 1;
       deleted += n;
       deletedRows.inc(n);
       if (n < policy.batchSize) break;
-      await new Promise((resolve) => setTimeout(resolve, settings.pauseMs));
+      // a loaded database makes batches slower: the pause grows with them
+      const pause = Math.max(settings.pauseMs, took * settings.pauseFactor);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
     return { deleted, batches, durationMs: now() - started };
   }

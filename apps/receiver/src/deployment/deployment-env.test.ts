@@ -51,17 +51,6 @@ describe('credential rules', () => {
     expect(problems({ AUTH_MODE: 'none', WEBHOOK_PATH_TOKEN: TOKEN }).join('\n')).toMatch(/AUTH_MODE/);
   });
 
-  it('defaults the deployment settings', () => {
-    expect(loadConfig({ WEBHOOK_PATH_TOKEN: TOKEN })).toMatchObject({
-      authMode: 'credentials',
-      allowedSourceCidrs: [],
-      trustProxy: false,
-      maxEventStreams: 20,
-      retentionDays: 30,
-      retentionFailedDays: 90,
-    });
-  });
-
   it('refuses a CIDR that is not one', () => {
     expect(
       problems({ WEBHOOK_PATH_TOKEN: TOKEN, ALLOWED_SOURCE_CIDRS: '10.0.0.0/8,10.0.0.0/33' }).join('\n'),

@@ -1,3 +1,4 @@
+import { createTestDatabase, startTestPostgres, type TestPostgres } from '@omni-webhooks/test-postgres';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RoundRobinProxy } from './support/round-robin-proxy.js';
 import type { ServiceProcess } from './support/service-process.js';
@@ -10,7 +11,6 @@ import {
   WEBHOOK_PATH,
   waitFor,
 } from './support/stack.js';
-import { createTestDatabase, startTestPostgres, type TestPostgres } from './support/test-postgres.js';
 import { useServices } from './support/use-services.js';
 
 const secret = 'e2e-fleet-secret';

@@ -9,6 +9,13 @@ import {
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
 import { ACCESS_CONFIG_VARIABLES, unauthenticatedExposure } from './access/access-config.js';
+import {
+  booleanFlag,
+  headerNameSchema,
+  hostSchema,
+  httpUrlSchema,
+  retryTimeScaleSchema,
+} from './base/field-schemas.js';
 import { resolveSigningKey, signingKeySchema } from './endpoints/signing-key.js';
 import {
   DEFAULT_REQUEST_LIMITS,
@@ -17,21 +24,10 @@ import {
 } from './http/request-limits.js';
 import { parseTargetEntry, type TargetEntry, TargetPolicy } from './targets/target-policy.js';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
-
-/** an absolute http(s) url; zod's httpUrl() would refuse 127.0.0.1 and localhost */
-export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
-
-export const headerNameSchema = z
-  .string()
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
-
 // one entry per variable: the zod schema, its default and what it does (the README table follows it)
 export const CONFIG_VARIABLES = {
   PORT: { schema: z.coerce.number().int().min(0).max(65_535), default: '4000', doc: 'HTTP port' },
-  HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'HTTP host' },
+  HOST: { schema: hostSchema, default: '127.0.0.1', doc: 'HTTP host' },
   WEBHOOK_SECRET: {
     schema: z.string().min(1).optional(),
     default: undefined,
@@ -45,7 +41,7 @@ export const CONFIG_VARIABLES = {
   DATABASE_URL: {
     schema: z.string().regex(/^file:.+/, 'must be file:<path> (or file::memory:)'),
     default: 'file:./data/sender.sqlite',
-    doc: 'SQLite outbox',
+    doc: 'SQLite outbox (`file::memory:` for a throwaway one)',
   },
   TARGET_URL: {
     schema: httpUrlSchema.optional(),
@@ -53,7 +49,7 @@ export const CONFIG_VARIABLES = {
     doc: 'default endpoint (events go to every endpoint)',
   },
   RETRY_TIME_SCALE: {
-    schema: z.coerce.number().positive().max(1000),
+    schema: retryTimeScaleSchema,
     default: '1',
     doc: 'multiplies retry waits (1 = real minutes; 0.01 for tests)',
   },

@@ -1,6 +1,6 @@
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import type { Command } from 'commander';
-import type { CliIo } from './cli-program.js';
+import type { CliIo } from './cli-io.js';
 
 /** exit code of a call the running sender refused or could not answer (bad input stays 2) */
 export const SENDER_CALL_FAILED_EXIT_CODE = 1;

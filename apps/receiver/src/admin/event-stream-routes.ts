@@ -2,8 +2,8 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { decodeFeedPosition, InvalidPositionError } from '../store/event-feed.js';
 import type { InboxStore } from '../store/inbox-store.js';
+import { requireAdminToken } from './admin-token.js';
 import type { EventStreamHub } from './event-stream.js';
-import { requireAdminToken } from './events-routes.js';
 
 // GET /events/stream (admin token): where to start is, first found, the Last-Event-ID header (a
 // reconnect), `?after=` (a position or an event id: what follows it), `?since=` (an ISO time), else now

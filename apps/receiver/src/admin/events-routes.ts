@@ -1,15 +1,16 @@
 import type { Router } from '@koa/router';
-import { verifySecret } from '@omni-webhooks/contract';
 import { safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
-import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
-  type InboxStore,
+  type InboxAdmin,
   InvalidCursorError,
   type ListedEvent,
 } from '../store/inbox-store.js';
+import { requireAdminToken } from './admin-token.js';
+import { mountEventsExportRoute } from './events-export-route.js';
+import { invalidQuery } from './invalid-query.js';
 
 export interface EventsRoutesOptions {
   /** the schema mode replays are validated with: the receiver's current one */
@@ -39,50 +40,18 @@ const listQuery = z
     message: `must be at most ${MAX_LIST_LIMIT_WITH_PAYLOAD} with include=payload`,
   });
 
-/** bearer ADMIN_TOKEN, compared in constant time; without a configured token the read API is off */
-export function requireAdminToken(adminToken: string | undefined): Middleware {
-  return async (ctx, next) => {
-    if (!adminToken) {
-      ctx.status = 403;
-      ctx.body = { error: { code: 'admin_api_disabled', message: 'set ADMIN_TOKEN to enable the read API' } };
-      return;
-    }
-    const match = /^Bearer (.+)$/i.exec(ctx.get('authorization'));
-    if (!verifySecret(match?.[1], [adminToken])) {
-      ctx.status = 401;
-      ctx.set('www-authenticate', 'Bearer');
-      ctx.body = { error: { code: 'unauthorized', message: 'missing or invalid bearer token' } };
-      return;
-    }
-    await next();
-  };
-}
-
 export function mountEventsRoutes(
   router: Router,
-  store: InboxStore,
+  store: InboxAdmin,
   adminToken: string | undefined,
   options: EventsRoutesOptions,
 ): void {
   const auth = requireAdminToken(adminToken);
 
+  mountEventsExportRoute(router, store, auth);
   router.get('/events', auth, async (ctx) => {
     const query = listQuery.safeParse(ctx.query);
-    if (!query.success) {
-      ctx.status = 400;
-      ctx.body = {
-        error: {
-          code: 'invalid_query',
-          message: 'invalid query parameters',
-          issues: query.error.issues.map((issue) => ({
-            path: issue.path,
-            message: issue.message,
-            code: issue.code,
-          })),
-        },
-      };
-      return;
-    }
+    if (!query.success) return invalidQuery(ctx, query.error.issues);
     try {
       const { include, ...filters } = query.data;
       const page = await store.list({ ...filters, includePayload: include === 'payload' });

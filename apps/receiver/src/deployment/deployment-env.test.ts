@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../service/config.js';
 import { parseCidr, sourceMatcher } from './deployment-env.js';
 
 const TOKEN = 'tok_0123456789abcdefghijklmnopqrstuv';

@@ -1,5 +1,4 @@
 import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
-import type { SignatureMode } from '../config.js';
 import { type RequestHeaders, single } from './early-refusal.js';
 
 // who may deliver. two credentials: the secret header (sent in clear with every delivery, so a captured
@@ -13,6 +12,12 @@ import { type RequestHeaders, single } from './early-refusal.js';
 // - required: a valid signature, with or without the secret header
 // a path token (`POST /webhooks/omniai/<token>`) stands where the secret header does: for a sender that
 // sends no secret. a token sent must match, like every other credential
+
+/**
+ * how signatures count (see above). the service's SIGNATURE_MODES lists the same three; a type test in
+ * authenticate.test.ts keeps them equal
+ */
+export type SignatureMode = 'off' | 'optional' | 'required';
 
 export interface AuthSettings {
   secrets: readonly string[];

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboxStore } from '../store/inbox-store.js';
-import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite/sqlite-inbox-store.js';
 import { startHarness } from '../test-support/receiver-harness.js';
 import { createInboxPruner, retentionPolicy } from './inbox-pruner.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import type { RetentionPolicy, RetentionStore } from '../store/retention.js';
+import type { InboxRetention, RetentionPolicy } from '../store/retention.js';
 
 // deletes what RETENTION_DAYS and RETENTION_FAILED_DAYS let go, in small batches with a pause between
 // them, off the ingest path: a batch is one short statement, so a delivery waits on it for at most that.
@@ -23,7 +23,7 @@ export const PRUNER_DEFAULTS = {
 } as const;
 
 export interface InboxPrunerOptions extends Partial<Record<keyof typeof PRUNER_DEFAULTS, number>> {
-  store: RetentionStore;
+  store: InboxRetention;
   /** 0 keeps processed and ignored events for ever */
   retentionDays: number;
   /** 0 keeps failed and rejected events for ever */

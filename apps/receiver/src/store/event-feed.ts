@@ -21,7 +21,7 @@ export interface FeedOptions {
   limit: number;
 }
 
-export interface EventFeedStore {
+export interface InboxFeed {
   /** events stored after `after`, in store order; a page never holds a row that could still be overtaken */
   feedEvents(options: FeedOptions): Promise<FedEvent[]>;
   /**

@@ -12,7 +12,7 @@ export interface RetentionPolicy {
 export const DONE_STATUSES = ['processed', 'ignored'] as const;
 export const KEPT_UNTIL_REPLAYED_STATUSES = ['failed', 'rejected'] as const;
 
-export interface RetentionStore {
+export interface InboxRetention {
   /** deletes at most `batchSize` rows the policy lets go, oldest first; resolves with how many */
   deleteExpired(policy: RetentionPolicy): Promise<number>;
   /**

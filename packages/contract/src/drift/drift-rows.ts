@@ -1,18 +1,9 @@
 // drift rows as `GET /drift` answers them, or as `--from` computes them from captured bodies
 import { readFile } from 'node:fs/promises';
-import { DRIFT_KINDS, type DriftExample, type DriftKind, detectSchemaDrift } from '@omni-webhooks/schema';
+import { DRIFT_KINDS, detectSchemaDrift } from '@omni-webhooks/schema';
+import type { DriftResponse, DriftRow, ExportLine } from '../receiver-wire.js';
 
-export interface DriftRow {
-  event: string;
-  path: string;
-  kind: DriftKind;
-  expected: string | null;
-  seen: string;
-  example: DriftExample;
-  count: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-}
+export type { DriftRow };
 
 export class DriftInputError extends Error {
   override readonly name = 'DriftInputError';
@@ -50,7 +41,9 @@ export async function fetchDriftRows(baseUrl: string, token: string, timeoutMs: 
     );
   }
   if (!response.ok) throw new DriftInputError(`${url.href} answered ${response.status}`);
-  const body = (await response.json().catch(() => undefined)) as { drift?: unknown } | undefined;
+  const body = (await response.json().catch(() => undefined)) as
+    | Partial<Record<keyof DriftResponse, unknown>>
+    | undefined;
   if (!Array.isArray(body?.drift) || !body.drift.every(isDriftRow)) {
     throw new DriftInputError(
       `${url.href} did not answer { "drift": [...] }: is it an omni-webhooks receiver?`,
@@ -81,7 +74,7 @@ function capturedEvent(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new DriftInputError(`line ${number} is not a JSON object`);
   }
-  const record = value as Record<string, unknown>;
+  const record = value as Record<string, unknown> & Partial<Record<keyof ExportLine, unknown>>;
   if (typeof record.body === 'string' && record.event === undefined) {
     if (record.status === 'rejected') return null;
     const inner = capturedEvent(record.body, number);

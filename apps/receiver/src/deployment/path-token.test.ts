@@ -59,6 +59,8 @@ describe('POST /webhooks/omniai/<token>', () => {
       const answer = await deliver(path, { 'x-forwarded-for': '203.0.113.9' });
       expect(answer.status, path).toBe(401);
       expect(answer.text).not.toContain(TOKEN.slice(0, 20));
+      // neutral: it names no credential kind the receiver takes
+      expect(JSON.parse(answer.text).error.message).toBe('missing or invalid webhook credentials');
     }
     expect((await harness.admin('/events?limit=1000')).json.events.length).toBe(before);
   });

@@ -29,7 +29,12 @@ const { createInboxPruner, createLogger, createReceiverApp, createSqliteInboxSto
 const logger = createLogger({ level: 'warn' });
 const store = createSqliteInboxStore({ filename: process.env.DB_FILE });
 await store.migrate();
-const receiver = createWebhookReceiver({ store, logger, secrets: [process.env.SECRET], driftDetection: false });
+const receiver = createWebhookReceiver({
+  store,
+  logger,
+  auth: { secrets: [process.env.SECRET] },
+  drift: { detection: false },
+});
 receiver.onAny(() => {});
 receiver.start();
 let pruner;

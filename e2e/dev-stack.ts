@@ -19,6 +19,8 @@ every type to the receiver; the terminal shows every attempt and every stored ev
 
   --once           exit once the first events are delivered and stored (exit 1 if not within 30 s)
   --data-dir DIR   where the two SQLite files go (default ./data/dev; emptied on start)
+  --path-token     no secret: the receiver takes a token in the URL (WEBHOOK_PATH_TOKEN), as when
+                   OmniAI sends none, and the sender's endpoint URL carries it
   --help           this text
 
 Environment: RECEIVER_PORT, SENDER_PORT, RETRY_TIME_SCALE (default 1: real 1/2/4-minute retries).
@@ -33,6 +35,7 @@ function parseFlags() {
       options: {
         once: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
+        'path-token': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -52,6 +55,12 @@ const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const dataDir = resolve(flags['data-dir'] ?? `${repoRoot}data/dev`);
 const secret = `dev_${randomBytes(12).toString('hex')}`;
 const adminToken = randomBytes(16).toString('hex');
+// --path-token: the endpoint URL is the credential, and no secret is sent
+const pathToken = flags['path-token'] ? randomBytes(32).toString('base64url') : undefined;
+const endpointPath = pathToken ? `${WEBHOOK_PATH}/${pathToken}` : WEBHOOK_PATH;
+const credentialEnv: Record<string, string> = pathToken
+  ? { WEBHOOK_SECRET: '', WEBHOOK_PATH_TOKEN: pathToken }
+  : {};
 // the sender's API and console are guarded as in staging: the console signs in with this token
 const senderToken = `dev_${randomBytes(16).toString('hex')}`;
 const pretty = prettyFactory({
@@ -151,16 +160,16 @@ async function deliverOneOfEach(receiver: ServiceProcess, sender: ServiceProcess
 }
 
 function printNextSteps(receiver: ServiceProcess, sender: ServiceProcess): void {
-  const webhookUrl = `${receiver.url}${WEBHOOK_PATH}`;
+  const webhookUrl = `${receiver.url}${endpointPath}`;
   process.stdout.write(`
 Try next:
-  send another event   pnpm omni-mock send lead.created --url ${webhookUrl} --secret ${secret}
+  send another event   pnpm omni-mock send lead.created --url ${webhookUrl}${pathToken ? '' : ` --secret ${secret}`}
                        curl -s -X POST ${sender.url}/events -H 'authorization: Bearer ${senderToken}' -H 'content-type: application/json' -d '{"event":"document.extracted"}'
   web console          open ${sender.url}/ and sign in with the sender API token ${senderToken}
   list deliveries      curl -s ${sender.url}/deliveries -H 'authorization: Bearer ${senderToken}'
   list stored events   curl -s ${receiver.url}/events -H 'authorization: Bearer ${adminToken}'
   metrics              curl -s ${receiver.url}/metrics
-  contract suite       WEBHOOK_SECRET=${secret} pnpm omni-contract verify --url ${webhookUrl}
+  contract suite       ${pathToken ? '' : `WEBHOOK_SECRET=${secret} `}pnpm omni-contract verify --url ${webhookUrl}${pathToken ? ' --no-auth' : ''}
 
 Ctrl-C stops both.
 `);
@@ -168,16 +177,20 @@ Ctrl-C stops both.
 
 try {
   const receiver = await startService('receiver', receiverPort, {
+    ...credentialEnv,
     ADMIN_TOKEN: adminToken,
     DATABASE_URL: `file:${dataDir}/receiver.sqlite`,
   });
   const sender = await startService('sender', senderPort, {
-    TARGET_URL: `http://127.0.0.1:${receiverPort}${WEBHOOK_PATH}`,
+    ...(pathToken ? { WEBHOOK_SECRET: '' } : {}),
+    TARGET_URL: `http://127.0.0.1:${receiverPort}${endpointPath}`,
     DATABASE_URL: `file:${dataDir}/sender.sqlite`,
     RETRY_TIME_SCALE: process.env.RETRY_TIME_SCALE ?? '1',
     SENDER_API_TOKEN: senderToken,
   });
-  process.stdout.write(`\nreceiver ${receiver.url}  sender ${sender.url}  secret ${secret}\n\n`);
+  process.stdout.write(
+    `\nreceiver ${receiver.url}  sender ${sender.url}  ${pathToken ? 'path token in the URL' : `secret ${secret}`}\n\n`,
+  );
   const delivered = await deliverOneOfEach(receiver, sender);
   printNextSteps(receiver, sender);
   if (flags.once) {

@@ -1,5 +1,6 @@
 // the library: the middleware, its stores and what a handler or a custom store needs
 export type { ExportLine } from '@omni-webhooks/contract';
+export { createEventStreamHub, type EventStreamHub, type EventStreamOptions } from './admin/event-stream.js';
 export type { DriftRadar, DriftRadarOptions } from './drift/drift-radar.js';
 export { canonicalJson } from './ingest/canonical-json.js';
 export { type DedupeKeyFunction, type DedupeKeyInput, defaultDedupeKey } from './ingest/dedupe-key.js';
@@ -22,6 +23,12 @@ export type {
   ReceiverIngestOptions,
   ReceiverWorkerOptions,
 } from './receiver-options.js';
+export {
+  createInboxPruner,
+  type InboxPruner,
+  type InboxPrunerOptions,
+  type PassReport,
+} from './retention/inbox-pruner.js';
 // the service: configured by the environment, as `pnpm receiver` runs it
 export {
   ConfigError,
@@ -39,15 +46,22 @@ export type {
   DriftRecord,
   ExportOptions,
 } from './store/drift-records.js';
+export type { FedEvent, FeedOptions, InboxFeed } from './store/event-feed.js';
 export {
   type ClaimedEvent,
   type ClaimOptions,
+  type DriftStore,
   type EventPage,
   type ExhaustedEvent,
   INBOX_STATUSES,
+  type InboxAdmin,
   type InboxIssue,
+  type InboxLifecycle,
+  type InboxQueue,
+  type InboxReader,
   type InboxStatus,
   type InboxStore,
+  type InboxWriter,
   type InsertResult,
   InvalidCursorError,
   type ListedEvent,
@@ -62,6 +76,7 @@ export {
   createPostgresInboxStore,
   type PostgresInboxStoreOptions,
 } from './store/postgres/postgres-inbox-store.js';
+export type { InboxRetention, RetentionPolicy } from './store/retention.js';
 export { createSqliteInboxStore, type SqliteInboxStoreOptions } from './store/sqlite/sqlite-inbox-store.js';
 export {
   createWebhookReceiver,

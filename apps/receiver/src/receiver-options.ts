@@ -12,6 +12,12 @@ export interface ReceiverAuthOptions {
   secrets: readonly string[];
   /** default `x-webhook-secret` */
   secretHeader?: string;
+  /** tokens accepted in the url, `POST /webhooks/omniai/<token>` (the route's `token` parameter) */
+  pathTokens?: readonly string[];
+  /** true (AUTH_MODE=none): deliveries are taken without any credential */
+  unauthenticated?: boolean;
+  /** CIDRs deliveries may come from (`ctx.ip`); default every address */
+  allowedSourceCidrs?: readonly string[];
   /**
    * standard webhooks `whsec_` keys that signatures are checked with (several during a rotation).
    * default: the `whsec_` entries of `secrets` (deprecated: a key sent in clear as the secret)
@@ -39,6 +45,8 @@ export interface ReceiverIngestOptions {
   dedupeKey?: DedupeKeyFunction;
   /** how long a `sha256:` (body hash) key dedupes; default one hour. `webhook-id` keys never expire */
   dedupeWindowMs?: number;
+  /** told once a delivery made a new row (GET /events/stream wakes its subscribers) */
+  onNewEvent?: () => void;
 }
 
 /**

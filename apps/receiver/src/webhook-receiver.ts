@@ -2,6 +2,7 @@ import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS, isSigningKey } from '@omni-
 import type { WebhookEventType } from '@omni-webhooks/schema';
 import type { Middleware } from 'koa';
 import { pino } from 'pino';
+import { sourceMatcher } from './deployment/deployment-env.js';
 import { createDriftRadar, type DriftRadar } from './drift/drift-radar.js';
 import { admitDelivery } from './ingest/admission.js';
 import { createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
@@ -57,6 +58,9 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const admission = {
     secrets: auth.secrets,
     secretHeader: (auth.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
+    pathTokens: auth.pathTokens ?? [],
+    unauthenticated: auth.unauthenticated ?? false,
+    allowedSource: sourceMatcher(auth.allowedSourceCidrs ?? []),
     // a whsec_ secret stands for a signing key only when it is a valid one (as loadConfig demands)
     signingKeys: auth.signingKeys ?? auth.secrets.filter(isSigningKey),
     signatureMode: auth.signatureMode ?? (auth.signingKeys?.length ? 'required' : 'optional'),
@@ -71,6 +75,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     store,
     validationMode: ingest.validationMode ?? 'lenient',
     dedupeKey: ingest.dedupeKey ?? defaultDedupeKey,
+    secretHeader: admission.secretHeader,
     handoff: () => worker.reserve(),
     ...(radar ? { onStored: radar.observe } : {}),
     ...(ingest.dedupeWindowMs !== undefined ? { dedupeWindowMs: ingest.dedupeWindowMs } : {}),
@@ -90,7 +95,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     let closeConnection = false;
     let retryAfterMs: number | undefined;
     try {
-      const admitted = await admitDelivery(admission, ctx.req, ctx.ip);
+      const { token } = (ctx as { params?: { token?: string } }).params ?? {};
+      const admitted = await admitDelivery(admission, ctx.req, ctx.ip, token);
       if (admitted.admitted) {
         outcome = await ingestDelivery(settings, { headers: ctx.req.headers, rawBody: admitted.rawBody });
       } else {
@@ -117,6 +123,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     reportIngestOutcome(metrics, logger, { outcome, status: response.status, started });
     // an accepted event the store did not lease to this worker at insert waits for a claim: claim it now
     if (outcome.code === 'accepted' && !outcome.handedOver) worker.notify();
+    if ('id' in outcome && outcome.code !== 'duplicate') ingest.onNewEvent?.();
   };
 
   const receiver = Object.assign(middleware, {

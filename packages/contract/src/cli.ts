@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
 import { registerDriftCommand } from './drift/drift-command.js';
+import { registerListenCommand } from './listen/listen-command.js';
 import { SIGNING_KEY_PREFIX, signingKeyProblem } from './signing-key.js';
 import { toJUnitXml } from './verify/junit.js';
 import { splitPathToken } from './verify/path-token-url.js';
@@ -160,5 +161,6 @@ function signingKeyFor(flag: string | undefined, secret: string | undefined): st
 }
 
 registerDriftCommand(program);
+registerListenCommand(program);
 
 await program.parseAsync();

@@ -12,6 +12,10 @@ export interface AdmissionSettings extends AuthSettings {
   bodyLimit: number;
   bodyTimeoutMs: number;
   limiter: AuthFailureLimiter;
+  /** AUTH_MODE=none: every delivery is taken without a credential */
+  unauthenticated?: boolean;
+  /** ALLOWED_SOURCE_CIDRS as a matcher; undefined: every address */
+  allowedSource?: ((address: string) => boolean) | undefined;
 }
 
 export interface Refusal {
@@ -29,6 +33,8 @@ export async function admitDelivery(
   settings: AdmissionSettings,
   request: IncomingMessage,
   address: string,
+  /** the `<token>` of `POST /webhooks/omniai/<token>` */
+  pathToken?: string,
 ): Promise<Admission> {
   const refuse = (code: RefusalCode, detail?: string): Refusal => ({
     admitted: false,
@@ -36,10 +42,13 @@ export async function admitDelivery(
     closeConnection: true,
     ...(detail !== undefined ? { detail } : {}),
   });
+  if (settings.allowedSource && !settings.allowedSource(address)) return refuse('source_not_allowed');
   const early = refuseOnHeaders(request.headers, settings.bodyLimit);
   if (early) return refuse(early);
 
-  const verdict = authenticateHeaders(settings, request.headers);
+  const verdict = settings.unauthenticated
+    ? ({ ok: true, verifySignature: false, secretMatched: true } as const)
+    : authenticateHeaders(settings, request.headers, pathToken);
   // an address past its failure budget is not heard further unless its secret header matches
   const retryAfterMs =
     verdict.ok && verdict.secretMatched ? undefined : settings.limiter.retryAfterMs(address);

@@ -10,6 +10,8 @@ import { type RequestHeaders, single } from './early-refusal.js';
 // - optional: the secret header or a valid signature; without signing keys, signature headers are
 //   ignored (nothing to check them with)
 // - required: a valid signature, with or without the secret header
+// a path token (`POST /webhooks/omniai/<token>`) stands where the secret header does: for a sender that
+// sends no secret. a token sent must match, like every other credential
 
 /**
  * how signatures count (see above). the service's SIGNATURE_MODES lists the same three; a type test in
@@ -21,6 +23,8 @@ export interface AuthSettings {
   secrets: readonly string[];
   /** lower-case header name */
   secretHeader: string;
+  /** WEBHOOK_PATH_TOKEN values */
+  pathTokens?: readonly string[];
   /** whsec_ keys that signatures are checked with */
   signingKeys: readonly string[];
   signatureMode: SignatureMode;
@@ -37,10 +41,16 @@ export type HeaderVerdict =
     };
 
 /** what the headers alone decide; when only a signature can let the request in, its body must be read */
-export function authenticateHeaders(settings: AuthSettings, headers: RequestHeaders): HeaderVerdict {
+export function authenticateHeaders(
+  settings: AuthSettings,
+  headers: RequestHeaders,
+  pathToken?: string,
+): HeaderVerdict {
   const sentSecret = single(headers[settings.secretHeader]);
-  const secretMatched = verifySecret(sentSecret, settings.secrets);
-  if (sentSecret !== undefined && sentSecret !== '' && !secretMatched)
+  const tokenMatched = pathToken !== undefined && verifySecret(pathToken, settings.pathTokens ?? []);
+  if (pathToken !== undefined && !tokenMatched) return { ok: false, code: 'unauthorized' };
+  const secretMatched = verifySecret(sentSecret, settings.secrets) || tokenMatched;
+  if (sentSecret !== undefined && sentSecret !== '' && !verifySecret(sentSecret, settings.secrets))
     return { ok: false, code: 'unauthorized' };
 
   const signatureSent = Object.values(SIGNATURE_HEADERS).some((name) => headers[name] !== undefined);

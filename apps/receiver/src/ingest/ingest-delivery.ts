@@ -12,6 +12,7 @@ import {
   UnstorableEventError,
 } from '../store/inbox-store.js';
 import { bodyHashKey, type DedupeKeyFunction, defaultDedupeKey } from './dedupe-key.js';
+import { keptDeliveryHeaders } from './delivery-headers.js';
 import type { RequestHeaders } from './early-refusal.js';
 import type { IngestOutcome } from './ingest-responses.js';
 import { parseJsonBody } from './json-body.js';
@@ -21,6 +22,8 @@ export interface IngestSettings {
   store: InboxWriter;
   validationMode: ValidationMode;
   dedupeKey: DedupeKeyFunction;
+  /** lower-case name of the secret header, left out of the stored delivery headers (default x-webhook-secret) */
+  secretHeader?: string;
   /**
    * how long a derived `sha256:` key dedupes (default one hour); delivery-id keys dedupe for ever.
    * whatever the key, a delivery of a body stored within this window is a duplicate of it
@@ -102,6 +105,7 @@ export async function ingestDelivery(
       // stripping the webhook-* headers from a capture changes its key, not its body
       bodyHash: { key: bodyHash, windowMs },
       ...(slot ? { leaseMs: slot.leaseMs } : {}),
+      deliveryHeaders: keptDeliveryHeaders(headers, settings.secretHeader ?? 'x-webhook-secret'),
     });
   } catch (error) {
     slot?.settle(undefined);

@@ -9,8 +9,14 @@ export const INGEST_RESPONSES = {
     message: 'duplicate delivery, already stored',
   },
   ignored: { status: 200, stored: 'yes, as ignored', message: 'unknown event type, stored as ignored' },
-  unauthorized: { status: 401, stored: 'no', message: 'missing or invalid webhook secret' },
+  // names no credential kind: a wrong path token learns nothing of what else the receiver takes
+  unauthorized: { status: 401, stored: 'no', message: 'missing or invalid webhook credentials' },
   invalid_signature: { status: 401, stored: 'no', message: 'webhook signature verification failed' },
+  source_not_allowed: {
+    status: 403,
+    stored: 'no',
+    message: 'deliveries are not accepted from this address',
+  },
   too_many_requests: {
     status: 429,
     stored: 'no',

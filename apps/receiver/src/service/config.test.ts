@@ -33,6 +33,13 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 10_000,
       logLevel: 'info',
       driftDetection: true,
+      pathTokens: [],
+      authMode: 'credentials',
+      allowedSourceCidrs: [],
+      trustProxy: false,
+      maxEventStreams: 20,
+      retentionDays: 30,
+      retentionFailedDays: 90,
     });
   });
 
@@ -153,7 +160,7 @@ describe('receiverHelp', () => {
       expect(help).toContain(`${variable}`);
       expect(help).toContain(schema.description);
     }
-    expect(help).toMatch(/WEBHOOK_SECRET +accepted header secret.*\(required\)/);
+    expect(help).toMatch(/WEBHOOK_SECRET +accepted header secret.*\(optional\)/);
     expect(help).toMatch(/DEDUPE_WINDOW_MS +.*\(default 3600000\)/);
     expect(help).toMatch(/ADMIN_TOKEN +.*\(optional\)/);
   });

@@ -7,6 +7,12 @@ import {
   signingKeyProblem,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
+import {
+  checkCredentials,
+  type DeploymentConfig,
+  deploymentConfig,
+  deploymentEnvShape,
+} from '../deployment/deployment-env.js';
 
 // the receiver's environment, validated once at start: a bad value stops start-up naming the variable
 
@@ -27,7 +33,7 @@ export const receiverEnvSchema = z
     PORT: integer(0, 65_535).default(3000).describe('listen port (`0` picks a free one)'),
     HOST: z.string().min(1).default('127.0.0.1').describe('listen address'),
     WEBHOOK_SECRET: z
-      .string({ error: 'is required (one secret, or several comma-separated during a rotation)' })
+      .string()
       .transform((value) => parseSecretList(value))
       .pipe(
         z
@@ -39,8 +45,9 @@ export const receiverEnvSchema = z
           )
           .superRefine(refuseBadLegacyKeys),
       )
+      .optional()
       .describe(
-        `accepted header secret(s), comma-separated during a rotation, each at least ${MIN_SECRET_LENGTH} characters; a \`whsec_\` value is also taken as a signing key, for one release (warned at start), and must then be a valid one`,
+        `accepted header secret(s), required unless \`WEBHOOK_PATH_TOKEN\` or \`WEBHOOK_SIGNING_KEYS\` is set; comma-separated during a rotation, each at least ${MIN_SECRET_LENGTH} characters; a \`whsec_\` value is also taken as a signing key, for one release (warned at start), and must then be a valid one`,
       ),
     WEBHOOK_SIGNING_KEYS: z
       .string()
@@ -80,7 +87,7 @@ export const receiverEnvSchema = z
       .min(16, 'must be at least 16 characters')
       .optional()
       .describe(
-        'bearer token for the admin API: `GET /events`, `GET /events/:id`, `POST /events/:id/replay`, `GET /drift`, `GET /events/export`, at least 16 characters',
+        'bearer token for the admin API: `GET /events`, `GET /events/:id`, `POST /events/:id/replay`, `GET /drift`, `GET /events/export`, `GET /events/stream`, at least 16 characters',
       ),
     BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024)
       .default(1024 * 1024)
@@ -98,7 +105,7 @@ export const receiverEnvSchema = z
     DEDUPE_WINDOW_MS: integer(60_000, 30 * 24 * 3_600_000)
       .default(3_600_000)
       .describe(
-        'how long a body-hash (`sha256:`) key dedupes; a same-body delivery later is a new event (`webhook-id` keys never expire)',
+        'how long a body-hash (`sha256:`) key dedupes; a same-body delivery later is a new event (`webhook-id` keys last as long as their row: see `RETENTION_DAYS`)',
       ),
     HANDLER_MAX_RETRIES: integer(0, 100).default(5).describe('handler retries after the first failure'),
     HANDLER_RETRY_BASE_MS: integer(1, 3_600_000)
@@ -144,8 +151,10 @@ export const receiverEnvSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
       .describe('pino level; each stored event is logged as one line'),
+    ...deploymentEnvShape,
   })
   .superRefine((env, context) => {
+    checkCredentials(env, context);
     if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
       context.addIssue({
         code: 'custom',
@@ -164,7 +173,7 @@ export const receiverEnvSchema = z
 
 export type ReceiverEnv = z.output<typeof receiverEnvSchema>;
 
-export interface ReceiverConfig {
+export interface ReceiverConfig extends DeploymentConfig {
   port: number;
   host: string;
   secrets: string[];
@@ -203,8 +212,8 @@ export class ConfigError extends Error {
 }
 
 /** whsec_ values of WEBHOOK_SECRET: signing keys for one more release */
-function legacyKeys(env: { WEBHOOK_SECRET: string[] }): string[] {
-  return env.WEBHOOK_SECRET.filter((secret) => secret.startsWith(SIGNING_KEY_PREFIX));
+function legacyKeys(env: { WEBHOOK_SECRET?: string[] | undefined }): string[] {
+  return (env.WEBHOOK_SECRET ?? []).filter((secret) => secret.startsWith(SIGNING_KEY_PREFIX));
 }
 
 // a whsec_ secret is also taken as a signing key: one the sender would refuse to sign with (too short,
@@ -237,7 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
   return {
     port: e.PORT,
     host: e.HOST,
-    secrets: e.WEBHOOK_SECRET,
+    secrets: e.WEBHOOK_SECRET ?? [],
     secretHeader: e.WEBHOOK_SECRET_HEADER,
     signingKeys: [...signingKeys, ...legacy],
     legacySigningKeys: legacy.length,
@@ -261,5 +270,6 @@ export function loadConfig(env: Record<string, string | undefined>): ReceiverCon
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     driftDetection: e.DRIFT_DETECTION === 'on',
+    ...deploymentConfig(e),
   };
 }

@@ -3,7 +3,10 @@ import type { ValidationMode } from '@omni-webhooks/schema';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import { mountDriftRoutes } from '../admin/drift-routes.js';
+import type { EventStreamHub } from '../admin/event-stream.js';
+import { mountEventStreamRoutes } from '../admin/event-stream-routes.js';
 import { mountEventsRoutes } from '../admin/events-routes.js';
+import { loggedPath } from '../deployment/logged-path.js';
 import { logError, logValue } from '../log-values.js';
 import type { InboxStore } from '../store/inbox-store.js';
 import type { WebhookReceiver } from '../webhook-receiver.js';
@@ -17,6 +20,10 @@ export interface ReceiverAppOptions {
   adminToken: string | undefined;
   /** the schema mode `POST /events/:id/replay` validates with; default lenient, as the receiver's */
   validationMode?: ValidationMode;
+  /** behind a reverse proxy: `ctx.ip` is the last X-Forwarded-For entry */
+  trustProxy?: boolean;
+  /** serves GET /events/stream; without it the route is not mounted */
+  eventStreams?: EventStreamHub;
 }
 
 /** the standalone service: ingest route, health, readiness, metrics and the read API */
@@ -26,12 +33,16 @@ export function createReceiverApp({
   logger,
   adminToken,
   validationMode = 'lenient',
+  trustProxy = false,
+  eventStreams,
 }: ReceiverAppOptions): Koa {
-  const app = new Koa();
+  const app = new Koa({ proxy: trustProxy, maxIpsCount: 1 });
   app.silent = true;
   const router = new Router();
 
   router.post(WEBHOOK_PATH, receiver);
+  // the token is a credential: it never reaches a log line, a metric label or an answer
+  router.post(`${WEBHOOK_PATH}/:token`, receiver);
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
@@ -51,6 +62,7 @@ export function createReceiverApp({
   mountDriftRoutes(router, store, adminToken, {
     flushDrift: () => receiver.driftRadar?.flush() ?? Promise.resolve(),
   });
+  if (eventStreams) mountEventStreamRoutes(router, store, adminToken, eventStreams);
   mountEventsRoutes(router, store, adminToken, {
     validationMode,
     onRequeued: () => receiver.worker.notify(),
@@ -61,7 +73,10 @@ export function createReceiverApp({
     try {
       await next();
     } catch (error) {
-      logger.error({ error: logError(error), path: logValue(ctx.path) }, 'request failed');
+      const path = loggedPath(ctx.path);
+      // an error may quote the path (a param that does not decode): only its name when a token was in it
+      const text = path === ctx.path ? logError(error) : error instanceof Error ? error.name : 'error';
+      logger.error({ error: text, path: logValue(path) }, 'request failed');
       ctx.status = 500;
       ctx.body = { error: { code: 'internal_error', message: 'internal error' } };
     }

@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createEventStreamHub, type EventStreamHub } from '../admin/event-stream.js';
 import { createLogger } from '../logger.js';
+import { createInboxPruner, type InboxPruner } from '../retention/inbox-pruner.js';
 import type { InboxStore } from '../store/inbox-store.js';
 import { openInboxStore } from '../store/open-inbox-store.js';
 import { createWebhookReceiver, type WebhookReceiver } from '../webhook-receiver.js';
@@ -15,6 +17,8 @@ export interface RunningReceiver {
   store: InboxStore;
   receiver: WebhookReceiver;
   logger: Logger;
+  eventStreams: EventStreamHub;
+  pruner: InboxPruner;
   /** stop accepting, finish in-flight requests, let handlers finish (bounded), close the store */
   shutdown(): Promise<void>;
 }
@@ -37,12 +41,16 @@ export async function startReceiver(
     onConnectionError: (error) =>
       logger.warn({ error: error.message }, 'database connection lost; reconnecting on next use'),
   });
+  const eventStreams = createEventStreamHub({ store, logger, maxStreams: config.maxEventStreams });
   const receiver = createWebhookReceiver({
     store,
     logger,
     auth: {
       secrets: config.secrets,
       secretHeader: config.secretHeader,
+      pathTokens: config.pathTokens,
+      unauthenticated: config.authMode === 'none',
+      allowedSourceCidrs: config.allowedSourceCidrs,
       signingKeys: config.signingKeys,
       signatureMode: config.signatureMode,
       failureLimit: config.authFailureLimit,
@@ -53,6 +61,7 @@ export async function startReceiver(
       bodyTimeoutMs: config.requestTimeoutMs,
       validationMode: config.validationMode,
       dedupeWindowMs: config.dedupeWindowMs,
+      onNewEvent: eventStreams.notify,
     },
     worker: {
       maxRetries: config.handlerMaxRetries,
@@ -76,6 +85,8 @@ export async function startReceiver(
     logger,
     adminToken: config.adminToken,
     validationMode: config.validationMode,
+    trustProxy: config.trustProxy,
+    eventStreams,
   });
   const server = createServer(
     {
@@ -101,6 +112,15 @@ export async function startReceiver(
     throw error;
   }
   receiver.start();
+  const pruner = createInboxPruner({
+    store,
+    retentionDays: config.retentionDays,
+    failedRetentionDays: config.retentionFailedDays,
+    dedupeWindowMs: config.dedupeWindowMs,
+    logger,
+    registry: receiver.metrics.registry,
+  });
+  pruner.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
@@ -111,12 +131,14 @@ export async function startReceiver(
       // one deadline for requests and handlers together: shutdown never takes twice the timeout
       const deadline = Date.now() + config.shutdownTimeoutMs;
       const cutConnections = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      // streams never end by themselves: ended first, so server.close() does not wait on them
+      eventStreams.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clearTimeout(cutConnections);
-      await receiver.stop(Math.max(0, deadline - Date.now()));
+      await Promise.all([receiver.stop(Math.max(0, deadline - Date.now())), pruner.stop()]);
       await store.close();
     })();
     return closing;
   };
-  return { url, server, store, receiver, logger, shutdown };
+  return { url, server, store, receiver, logger, eventStreams, pruner, shutdown };
 }

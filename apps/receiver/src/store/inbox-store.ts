@@ -1,4 +1,6 @@
 import type { DriftListOptions, DriftObservation, DriftRecord, ExportOptions } from './drift-records.js';
+import type { InboxFeed } from './event-feed.js';
+import type { InboxRetention } from './retention.js';
 
 // the inbox: every accepted delivery, durable before the 200, claimed by workers afterwards.
 // async throughout so a network database (postgres) fits the same interface.
@@ -38,6 +40,8 @@ export interface NewInboxEvent {
    * others ignore it and never answer `claimed`
    */
   leaseMs?: number;
+  /** the delivery's headers as json, credentials left out (GET /events/stream); kept from the first delivery */
+  deliveryHeaders?: string;
 }
 
 export interface InsertResult {
@@ -132,7 +136,8 @@ export interface EventPage extends ListedEventPage {
 
 // InboxStore's methods by role, so each part of the receiver declares only what it uses: ingest
 // writes, the worker takes from the queue, the admin routes read and requeue, the drift radar keeps its
-// rows. a custom store implements InboxStore, which is all of them
+// rows, the stream follows the feed, the pruner deletes by age. a custom store implements InboxStore,
+// which is all of them
 
 /** what ingest needs: a delivery made durable */
 export interface InboxWriter {
@@ -202,7 +207,14 @@ export interface InboxLifecycle {
   close(): Promise<void>;
 }
 
-export interface InboxStore extends InboxWriter, InboxQueue, InboxAdmin, DriftStore, InboxLifecycle {}
+export interface InboxStore
+  extends InboxWriter,
+    InboxQueue,
+    InboxAdmin,
+    InboxFeed,
+    InboxRetention,
+    DriftStore,
+    InboxLifecycle {}
 
 export { decodeCursor, encodeCursor } from './keyset-page.js';
 export { InvalidCursorError, UnstorableEventError } from './store-errors.js';

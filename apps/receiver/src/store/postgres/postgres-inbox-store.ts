@@ -32,8 +32,10 @@ import {
   UnstorableEventError,
 } from '../store-errors.js';
 import { postgresDriftRecords } from './postgres-drift-records.js';
+import { postgresEventFeed } from './postgres-event-feed.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { createInboxPool } from './postgres-pool.js';
+import { postgresRetention } from './postgres-retention.js';
 import {
   CLAIM_SQL,
   COMPLETE_SQL,
@@ -125,6 +127,8 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     retryBatch: lostToAnotherTransaction,
   });
   const drift = postgresDriftRecords(pool);
+  const feed = postgresEventFeed(pool);
+  const retention = postgresRetention(pool);
   let migrated = false;
   let closed = false;
 
@@ -274,6 +278,26 @@ export function createPostgresInboxStore(options: PostgresInboxStoreOptions): In
     async ping() {
       if (closed) throw new Error('inbox store is closed');
       await pool.query(PING_SQL);
+    },
+
+    async feedEvents(feedOptions) {
+      ready();
+      return feed.feedEvents(feedOptions);
+    },
+
+    async feedPosition(from) {
+      ready();
+      return feed.feedPosition(from);
+    },
+
+    async deleteExpired(policy) {
+      ready();
+      return retention.deleteExpired(policy);
+    },
+
+    async withRetentionLock(pass) {
+      ready();
+      return retention.withRetentionLock(pass);
     },
 
     async close() {

@@ -58,6 +58,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (event, path, kind)
   );
   CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
+  // 6: GET /events/stream and retention. stream_xid is the inserting transaction: rows are streamed in
+  // (stream_xid, seq) order and only below the oldest running transaction, so a row committed late
+  // never lands behind a position already streamed (seq alone is taken before commit, out of order).
+  // rows of earlier versions have none and count as 0. delivery_headers: credentials left out.
+  // received_at indexed for retention, which deletes the oldest rows first
+  `ALTER TABLE inbox_events ADD COLUMN stream_xid xid8;
+  ALTER TABLE inbox_events ALTER COLUMN stream_xid SET DEFAULT pg_current_xact_id();
+  ALTER TABLE inbox_events ADD COLUMN delivery_headers text;
+  CREATE INDEX inbox_events_stream_order ON inbox_events ((COALESCE(stream_xid, '0'::xid8)), seq);
+  CREATE INDEX inbox_events_by_received_at ON inbox_events (received_at);`,
 ];
 
 // not `schema_migrations`: the inbox may share a database whose other tools already own that name

@@ -54,15 +54,15 @@ export const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now())
 // not returned: its keys go through the slow path, which checks again under its own locks
 export const FAST_UPSERT_SQL = `WITH batch AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[])
       AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-        body_hash, cutoff)
+        body_hash, delivery_headers, cutoff)
   )
   INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash)
+      last_delivery_at, available_at, body_hash, delivery_headers)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash
+    last_delivery_at, received_at, body_hash, delivery_headers
   FROM batch
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
@@ -79,13 +79,13 @@ export const FAST_UPSERT_SQL = `WITH batch AS (
 // touch a row twice in one statement.
 export const UPSERT_SQL = `INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash)
+      last_delivery_at, available_at, body_hash, delivery_headers)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash
+    last_delivery_at, received_at, body_hash, delivery_headers
   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-    $8::timestamptz[], $9::timestamptz[], $10::text[])
+    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[])
     AS batch (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-      body_hash)
+      body_hash, delivery_headers)
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
     delivery_count = e.delivery_count + EXCLUDED.delivery_count,
@@ -178,6 +178,42 @@ export const COUNT_BY_STATUS_SQL = 'SELECT status, count(*)::integer AS n FROM i
 export const COUNT_DRIFT_SQL = 'SELECT count(*)::integer AS n FROM schema_drift';
 
 export const PING_SQL = 'SELECT 1';
+
+// GET /events/stream: replicas and concurrent batches commit out of seq order, so the stream order is
+// (inserting transaction, seq), and a page reads only rows of transactions older than every one still
+// running: no row can later appear before a position handed out (see migration 6)
+const FEED_ORDER = `COALESCE(stream_xid, '0'::xid8)`;
+
+export const FEED_PAGE_SQL = `SELECT seq, ${FEED_ORDER}::text AS xid, id, type, status, received_at, payload,
+    delivery_headers
+  FROM inbox_events
+  WHERE (${FEED_ORDER}, seq) > ($1::text::xid8, $2::bigint)
+    AND ${FEED_ORDER} < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY ${FEED_ORDER}, seq
+  LIMIT $3`;
+
+// the end: the newest row no running transaction can still get ahead of
+export const FEED_END_SQL = `SELECT seq, ${FEED_ORDER}::text AS xid FROM inbox_events
+  WHERE ${FEED_ORDER} < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY ${FEED_ORDER} DESC, seq DESC LIMIT 1`;
+
+export const FEED_POSITION_OF_EVENT_SQL = `SELECT seq, ${FEED_ORDER}::text AS xid FROM inbox_events WHERE id = $1`;
+
+// just before the first row received since a time
+export const FEED_POSITION_SINCE_SQL = `SELECT seq - 1 AS seq, ${FEED_ORDER}::text AS xid FROM inbox_events
+  WHERE received_at >= $1
+  ORDER BY received_at, seq LIMIT 1`;
+
+// retention: a batch is one statement, oldest first; rows locked by a worker (SKIP LOCKED) wait for the
+// next pass
+export const DELETE_EXPIRED_SQL = `DELETE FROM inbox_events WHERE seq IN (
+    SELECT seq FROM inbox_events WHERE received_at < $1 AND status = ANY ($2::text[])
+    ORDER BY received_at LIMIT $3
+    FOR UPDATE SKIP LOCKED)`;
+
+export const TRY_ADVISORY_LOCK_SQL = 'SELECT pg_try_advisory_lock($1::bigint) AS locked';
+
+export const ADVISORY_UNLOCK_SQL = 'SELECT pg_advisory_unlock($1::bigint)';
 
 /** the list, export and drift queries, built per call */
 export const postgresQueries = inboxQueries({

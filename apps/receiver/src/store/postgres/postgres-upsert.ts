@@ -136,7 +136,7 @@ function resultsOf(
   });
 }
 
-/** the first ten parameters of both upserts: one array per column, one element per key */
+/** the first eleven parameters of both upserts: one array per column, one element per key */
 function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
   return [
     unique.map(() => timeOrderedId()),
@@ -149,6 +149,7 @@ function upsertParameters(unique: readonly KeyGroup[]): unknown[] {
     unique.map(({ first }) => first.receivedAt.toISOString()),
     unique.map(({ lastDeliveryAt }) => lastDeliveryAt.toISOString()),
     unique.map(({ first }) => first.bodyHash?.key ?? null),
+    unique.map(({ first }) => first.deliveryHeaders ?? null),
   ];
 }
 

@@ -27,7 +27,9 @@ import { keysetPage } from '../keyset-page.js';
 import { checkStorablePayload, storedLabel, storedType } from '../storable-text.js';
 import { timeOrderedId } from '../time-ordered-id.js';
 import { sqliteDriftRecords } from './sqlite-drift-records.js';
+import { sqliteEventFeed } from './sqlite-event-feed.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { createLocalRetentionLock, sqliteRetention } from './sqlite-retention.js';
 import { allRows, prepareSqliteStatements, sqliteQueries } from './sqlite-statements.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { createWalSync, type WalSync } from './wal-sync.js';
@@ -79,7 +81,12 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   let statements: ReturnType<typeof prepare> | undefined;
   function prepare() {
     const prepared = prepareSqliteStatements(db);
-    return { ...prepared, drift: sqliteDriftRecords(db, prepared) };
+    return {
+      ...prepared,
+      drift: sqliteDriftRecords(db, prepared),
+      feed: sqliteEventFeed(prepared),
+      retention: sqliteRetention(prepared),
+    };
   }
 
   function ready() {
@@ -129,6 +136,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       lease?.until ?? null,
       lease ? 1 : 0,
       event.bodyHash?.key ?? null,
+      event.deliveryHeaders ?? null,
     );
     if (!row) throw new Error('insert returned no row');
     // a duplicate keeps the stored row's lease: only a row this insert created carries the new token
@@ -275,6 +283,20 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     async ping() {
       ready().ping.get();
     },
+
+    async feedEvents(feedOptions) {
+      return ready().feed.feedEvents(feedOptions);
+    },
+
+    async feedPosition(from) {
+      return ready().feed.feedPosition(from);
+    },
+
+    deleteExpired(policy) {
+      return write(() => ready().retention.deleteExpired(policy));
+    },
+
+    withRetentionLock: createLocalRetentionLock(),
 
     async close() {
       if (closed) return;

@@ -76,6 +76,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (event, path, kind)
   );
   CREATE INDEX schema_drift_by_last_seen ON schema_drift (last_seen);`,
+  // 5: the delivery headers (credentials left out) for GET /events/stream, and an index by age for
+  // retention, which deletes the oldest rows first
+  `ALTER TABLE inbox_events ADD COLUMN delivery_headers TEXT;
+  CREATE INDEX inbox_events_by_received_at ON inbox_events (received_at);`,
 ];
 
 export function migrateSqlite(db: SqliteDatabase): void {

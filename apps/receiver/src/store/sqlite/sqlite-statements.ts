@@ -10,6 +10,17 @@ import type { BoundQuery } from '../keyset-page.js';
 
 const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, issues, payload`;
 
+/** a row as the stream feed reads it */
+export interface FeedRow {
+  seq: number;
+  id: string;
+  type: string;
+  status: string;
+  received_at: string;
+  payload: string;
+  delivery_headers: string | null;
+}
+
 /** the inbox's statements, prepared once the tables exist (after migration) */
 export function prepareSqliteStatements(db: SqliteDatabase) {
   return {
@@ -29,12 +40,13 @@ export function prepareSqliteStatements(db: SqliteDatabase) {
         number | null,
         number,
         string | null,
+        string | null,
       ],
       { id: string; delivery_count: number; status: InboxStatus; lease_token: string | null }
     >(
       `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
-         last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash, delivery_headers)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (active_dedupe_key) DO UPDATE SET
          delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
        RETURNING id, delivery_count, status, lease_token`,
@@ -109,6 +121,24 @@ export function prepareSqliteStatements(db: SqliteDatabase) {
          first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
     ),
     driftCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM schema_drift'),
+    // GET /events/stream: one writer, whose transactions commit in seq order, so seq alone is the order
+    feedPage: db.prepare<[number, number], FeedRow>(
+      `SELECT seq, id, type, status, received_at, payload, delivery_headers FROM inbox_events
+       WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    feedSeqOf: db.prepare<[string], { seq: number }>('SELECT seq FROM inbox_events WHERE id = ?'),
+    feedFirstSince: db.prepare<[string], { seq: number }>(
+      'SELECT seq FROM inbox_events WHERE received_at >= ? ORDER BY received_at, seq LIMIT 1',
+    ),
+    feedLast: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM inbox_events'),
+    // retention, oldest first by the received_at index (named: the planner would rather take the status
+    // index and sort every processed row for each batch)
+    deleteExpired: db.prepare<[string, string, string, string, number]>(
+      `DELETE FROM inbox_events WHERE seq IN (
+         SELECT seq FROM inbox_events INDEXED BY inbox_events_by_received_at
+         WHERE received_at < ? AND status IN (?, ?, ?)
+         ORDER BY received_at LIMIT ?)`,
+    ),
   };
 }
 

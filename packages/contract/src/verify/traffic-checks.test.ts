@@ -99,8 +99,8 @@ describe('traffic checks against receivers with one flaw each', { timeout: 60_00
   test('refusing a lead.updated for a lead it has not seen fails the journey order only', async () => {
     const report = await verifyAgainst({ refusesUnseenLeadUpdates: true });
     expect(failedNames(report.results)).toEqual([JOURNEYS]);
-    expect(resultNamed(report.results, JOURNEYS)?.reason).toBe(
-      'out-of-order journey, lead.updated (1st of 6): answered 422, expected 200',
+    expect(resultNamed(report.results, JOURNEYS)?.reason).toMatch(
+      /^out-of-order journey, lead\.updated \(1st of \d+\): answered 422, expected 200$/,
     );
   });
 

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { WEBHOOK_EVENT_TYPES, type WebhookEvent, type WebhookEventType } from '@omni-webhooks/schema';
-import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { builtInScenario, createFakeEvent, expandJourney } from '@omni-webhooks/schema/fixtures';
 
-// the one module the traffic checks take their events from. today it builds on the schema package's
-// fakes; the journeys generator (seeded lead journeys, realistic data) can replace it behind this
-// interface without a check changing.
+// the one module the traffic checks take their events from: the schema package's realistic fakes, and its
+// journeys generator for a lead's whole life (lead.created, documents received and extracted, action logs,
+// updates, lead.completed), as OmniAI sends it.
 //
 // omniai never sends a lead.updated or lead.completed for a lead it has not created, so neither does
 // the suite outside the journey-order check: every such event follows a lead.created it sent first
@@ -44,6 +44,32 @@ function linked(type: WebhookEventType, leadId: string, seed: number | undefined
   }
 }
 
+/** types that a reordered delivery may bring before the events they follow */
+const ARRIVE_EARLY: ReadonlySet<string> = new Set(['lead.updated', 'document.extracted']);
+
+/**
+ * one generated lead journey (the schema package's built-in `lead-journey`), fresh ids each call; out of
+ * order, its lead.updated and document.extracted events come first. A journey may hold no lead.updated
+ * (0 to 3 are drawn): the next journey is drawn until one does, so both kinds always arrive early.
+ */
+function leadJourneyEvents(order: JourneyOrder): WebhookEvent[] {
+  const scenario = builtInScenario('lead-journey');
+  const seed = randomInt(2 ** 31);
+  const workspaceId = randomUUID();
+  for (let journeyIndex = 0; ; journeyIndex += 1) {
+    const events = expandJourney(scenario, { seed, journeyIndex, workspaceId, startAtMs: Date.now() }).map(
+      (step) => step.event,
+    );
+    if (!events.some((event) => event.event === 'lead.updated')) continue;
+    if (order === 'in-order') return events;
+    // what a retried or reordered delivery produces: each arrives before the event it follows
+    return [
+      ...events.filter((event) => ARRIVE_EARLY.has(event.event)),
+      ...events.filter((event) => !ARRIVE_EARLY.has(event.event)),
+    ];
+  }
+}
+
 export function createTrafficSource(): TrafficSource {
   // the lead the last lead.created this source made announced: lead events without a lead of their own follow it
   let lastLeadId: string | undefined;
@@ -71,24 +97,7 @@ export function createTrafficSource(): TrafficSource {
       return { prelude: [lead], events: events() };
     },
     leadJourney(order) {
-      const leadId = randomUUID();
-      const created = event('lead.created', { leadId });
-      const received = createFakeEvent('document.received', { document: { leadId } });
-      const extracted = createFakeEvent('document.extracted', {
-        leadId,
-        documentId: received.document.id,
-        workspaceId: received.workspaceId,
-      });
-      const logged = createFakeEvent('action_log.completed', {
-        actionLog: { leadId },
-        workspaceId: received.workspaceId,
-      });
-      const updated = event('lead.updated', { leadId });
-      const completed = event('lead.completed', { leadId });
-      return order === 'in-order'
-        ? [created, received, extracted, logged, updated, completed]
-        : // what a retried or reordered delivery produces: each arrives before the event it follows
-          [updated, extracted, created, received, logged, completed];
+      return leadJourneyEvents(order);
     },
     preludeFor(made) {
       const leadId = leadIdOf(made);

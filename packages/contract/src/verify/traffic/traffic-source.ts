@@ -11,12 +11,20 @@ import { builtInScenario, createFakeEvent, expandJourney } from '@omni-webhooks/
 
 export type JourneyOrder = 'in-order' | 'out-of-order';
 
+/**
+ * the text an unseeded event carries: `plain` (ASCII only) for the checks about load, order, dedupe and
+ * drift, so a receiver that mishandles bytes fails the checks about bytes, not a burst it answers in
+ * time; `non-ascii` for the generated-event deliveries, so every run sends a lead named like "José" (a
+ * type whose fakes carry no free text, a received document, stays as drawn); `any` as drawn
+ */
+export type EventText = 'plain' | 'non-ascii' | 'any';
+
 export interface TrafficSource {
   /** a fresh event of the type, linked to `leadId` when given (seeded: the same seed, the same event) */
-  event(type: WebhookEventType, options?: { leadId?: string; seed?: number }): WebhookEvent;
-  /** `count` distinct events over all seven types; `prelude` announces the lead the lead events name */
+  event(type: WebhookEventType, options?: { leadId?: string; seed?: number; text?: EventText }): WebhookEvent;
+  /** `count` distinct plain-text events over all seven types; `prelude` announces the lead they name */
   mixed(count: number): { prelude: WebhookEvent[]; events: Iterable<WebhookEvent> };
-  /** one lead's events as omniai sends them, or with lead.updated and document.extracted first */
+  /** one lead's plain-text events as omniai sends them, or with lead.updated and document.extracted first */
   leadJourney(order: JourneyOrder): WebhookEvent[];
   /** the lead.created a lead event needs before it, or none */
   preludeFor(event: WebhookEvent): WebhookEvent[];
@@ -44,13 +52,32 @@ function linked(type: WebhookEventType, leadId: string, seed: number | undefined
   }
 }
 
+const isPlain = (event: WebhookEvent) => {
+  const body = JSON.stringify(event);
+  return Buffer.byteLength(body) === body.length;
+};
+
+// the realistic fakes carry non-ascii text in some draws, more or less often by type (a lead 1 in 2, an
+// extraction 1 in 7): this many draws find the kind asked for all but never
+const TEXT_DRAWS = 200;
+
+function drawWithText(text: EventText, draw: () => WebhookEvent): WebhookEvent {
+  let made = draw();
+  if (text === 'any') return made;
+  for (let attempt = 1; attempt < TEXT_DRAWS && isPlain(made) !== (text === 'plain'); attempt += 1) {
+    made = draw();
+  }
+  return made;
+}
+
 /** types that a reordered delivery may bring before the events they follow */
 const ARRIVE_EARLY: ReadonlySet<string> = new Set(['lead.updated', 'document.extracted']);
 
 /**
  * one generated lead journey (the schema package's built-in `lead-journey`), fresh ids each call; out of
  * order, its lead.updated and document.extracted events come first. A journey may hold no lead.updated
- * (0 to 3 are drawn): the next journey is drawn until one does, so both kinds always arrive early.
+ * (0 to 3 are drawn), or a persona with non-ascii text: the next journey is drawn until one has a lead.updated
+ * and plain text, so both kinds always arrive early and only the order is on trial.
  */
 function leadJourneyEvents(order: JourneyOrder): WebhookEvent[] {
   const scenario = builtInScenario('lead-journey');
@@ -60,7 +87,7 @@ function leadJourneyEvents(order: JourneyOrder): WebhookEvent[] {
     const events = expandJourney(scenario, { seed, journeyIndex, workspaceId, startAtMs: Date.now() }).map(
       (step) => step.event,
     );
-    if (!events.some((event) => event.event === 'lead.updated')) continue;
+    if (!events.some((event) => event.event === 'lead.updated') || !events.every(isPlain)) continue;
     if (order === 'in-order') return events;
     // what a retried or reordered delivery produces: each arrives before the event it follows
     return [
@@ -79,19 +106,20 @@ export function createTrafficSource(): TrafficSource {
       return createFakeEvent(type, undefined, { seed: options.seed });
     }
     const leadId = options.leadId ?? (FOLLOWS_LEAD.has(type) ? lastLeadId : undefined);
-    const made = linked(type, leadId ?? randomUUID(), options.seed);
+    const text = options.seed === undefined ? (options.text ?? 'any') : 'any';
+    const made = drawWithText(text, () => linked(type, leadId ?? randomUUID(), options.seed));
     if (type === 'lead.created' && options.seed === undefined) lastLeadId = leadIdOf(made);
     return made;
   };
   return {
     event,
     mixed(count) {
-      const lead = event('lead.created');
+      const lead = event('lead.created', { text: 'plain' });
       const leadId = leadIdOf(lead);
       function* events(): Iterable<WebhookEvent> {
         for (let index = 0; index < count; index += 1) {
           const type = WEBHOOK_EVENT_TYPES[index % WEBHOOK_EVENT_TYPES.length] ?? 'lead.created';
-          yield event(type, FOLLOWS_LEAD.has(type) && leadId ? { leadId } : {});
+          yield event(type, FOLLOWS_LEAD.has(type) && leadId ? { leadId, text: 'plain' } : { text: 'plain' });
         }
       }
       return { prelude: [lead], events: events() };

@@ -23,9 +23,10 @@ function deliveryChecks(): Check[] {
   }));
   const fakes = WEBHOOK_EVENT_TYPES.map((type) => ({
     name: `delivers ${type} (generated event)`,
-    // from the run's traffic source: a generated lead event names the lead the lead.created check sent
+    // from the run's traffic source: a generated lead event names the lead the lead.created check sent,
+    // and carries non-ascii text on every run, as omniai's leads do
     run: async (send: Sender, _target: VerifyTarget, context: RunContext) =>
-      expectDelivered(await send(JSON.stringify(context.source.event(type)))),
+      expectDelivered(await send(JSON.stringify(context.source.event(type, { text: 'non-ascii' })))),
   }));
   return [...published, ...fakes];
 }
@@ -33,8 +34,10 @@ function deliveryChecks(): Check[] {
 // omniai's payloads drift (omniai-events.md): a receiver that refuses what a newer omniai sends loses
 // those events after 3 retries, so each drift must still be answered 200
 function driftChecks(): Check[] {
-  const deliver = (build: () => unknown) => async (send: Sender) =>
-    expectDelivered(await send(JSON.stringify(build())));
+  const deliver =
+    (build: (context: RunContext) => unknown) =>
+    async (send: Sender, _target: VerifyTarget, context: RunContext) =>
+      expectDelivered(await send(JSON.stringify(build(context))));
   return [
     {
       name: 'accepts an event type it does not know (newer OmniAI)',
@@ -49,8 +52,10 @@ function driftChecks(): Check[] {
     },
     {
       name: 'accepts enum values added by a newer OmniAI',
-      run: deliver(() => {
-        const event = createFakeEvent('action_log.completed');
+      // plain text: only the enum value is on trial
+      run: deliver((context) => {
+        const event = context.source.event('action_log.completed', { text: 'plain' });
+        if (event.event !== 'action_log.completed') throw new TypeError('expected an action_log.completed');
         return { ...event, actionLog: { ...event.actionLog, type: 'VOICE_CALL' } };
       }),
     },
@@ -177,7 +182,7 @@ function inputChecks(): Check[] {
     {
       name: 'answers 200 to a duplicate delivery',
       run: async (send, _target, context) => {
-        const body = JSON.stringify(context.source.event('document.extracted'));
+        const body = JSON.stringify(context.source.event('document.extracted', { text: 'plain' }));
         // a redelivery carries the same bytes and, when signed, the same message id
         const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
         const first = expectDelivered(await send(body, { messageId }));

@@ -50,7 +50,7 @@ async function concurrentDuplicates(send: Sender, context: RunContext): Promise<
   if (copies === 0) return skipped('--duplicates 0');
   const started = performance.now();
   // one delivery, its copies byte for byte, and with --sign one webhook-id: what a retry storm looks like
-  const body = JSON.stringify(context.source.event('document.extracted'));
+  const body = JSON.stringify(context.source.event('document.extracted', { text: 'plain' }));
   const options = { messageId: messageId(), drainLate: true };
   let firstAnswered = false;
   const round = (name: string) =>
@@ -97,7 +97,7 @@ async function redelivery(send: Sender, context: RunContext): Promise<CheckOutco
   if (!context.traffic.redelivery) return skipped('--no-redelivery');
   const started = performance.now();
   const pauseMs = context.traffic.redeliveryPauseMs;
-  const body = JSON.stringify(context.source.event('document.received'));
+  const body = JSON.stringify(context.source.event('document.received', { text: 'plain' }));
   const options = { messageId: messageId(), drainLate: true };
   const first: Delivery = { label: 'first delivery', response: await send(body, options) };
   const firstOutcome = judgeDeliveries([first], since(started));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isWebhookEventType } from '../event-types.js';
+import { BUILT_IN_SCENARIOS, builtInScenario, expandJourney } from '../fixtures/scenarios/index.js';
 import { safeParseWebhookEvent } from '../parse.js';
 import type { ValidationMode } from '../schema-builder.js';
 import { caseSources } from '../test-support/exported-cases.js';
@@ -42,7 +43,20 @@ const numberForms = exported
   )
   .filter((source) => /\d(\.0|e0)/.test(source.body));
 
-const sources = [...exported, ...numberForms].map((source) => ({
+// every event of each built-in scenario's journey, three seeds each
+const journeys = BUILT_IN_SCENARIOS.flatMap((name) =>
+  [1, 2, 3].flatMap((seed) =>
+    expandJourney(builtInScenario(name), { seed, journeyIndex: 0, workspaceId: 'ws_kits', startAtMs: 0 }).map(
+      (event, index) => ({
+        id: `journey ${name} seed ${seed} #${index} ${event.type}`,
+        kind: 'journey',
+        body: JSON.stringify(event.event),
+      }),
+    ),
+  ),
+);
+
+const sources = [...exported, ...numberForms, ...journeys].map((source) => ({
   ...source,
   instance: JSON.parse(source.body) as unknown,
 }));
@@ -120,7 +134,8 @@ describe.each(LANGUAGES)('the %s kit and zod', async (language) => {
 
   it('accepts every example and fake in both modes; keeps every drift lenient and refuses it strict', () => {
     expect(byKind.get('number-form')?.cases).toBeGreaterThan(4);
-    for (const kind of ['example', 'fake', 'number-form']) {
+    expect(byKind.get('journey')?.cases).toBeGreaterThan(10);
+    for (const kind of ['example', 'fake', 'number-form', 'journey']) {
       const tally = byKind.get(kind);
       expect(tally?.accepted).toEqual({ lenient: tally?.cases, strict: tally?.cases });
     }

@@ -65,9 +65,19 @@ describe('buildPayload', () => {
     // ids keep their generated values: they are not free text
     expect(JSON.parse(payload.body).data.leadId).toMatch(/^[0-9a-f-]{36}$/);
     const nulled = build({ type: 'lead.created', seed: 3, text: null, shape: 'nullable-null', drift: null });
+    // seed 3's lead already has no externalId: only the fields the payload sets to null are named
+    const generated = createTrafficSource().event('lead.created', { seed: 3 });
+    expect('data' in generated && generated.data.externalId).toBeNull();
     expect(nulled.traits).toEqual([
-      expect.stringMatching(/^nullable fields null \(\d+: data\.externalId, data\.firstName/),
+      expect.stringMatching(
+        /^nullable fields null \(\d+: data\.firstName, data\.lastName, data\.phoneNumber/,
+      ),
     ]);
+    expect(JSON.parse(nulled.body).data).toMatchObject({
+      firstName: null,
+      lastName: null,
+      phoneNumber: null,
+    });
   });
 
   test('empties and lengthens arrays where the schema has them', () => {

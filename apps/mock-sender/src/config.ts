@@ -6,6 +6,8 @@ import {
   isLoopbackHost,
   SUCCESS_RULES,
   type SuccessRule,
+  secretHeaderProblem,
+  serverBoundsProblem,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
 import { ACCESS_CONFIG_VARIABLES, unauthenticatedExposure } from './access/access-config.js';
@@ -15,6 +17,7 @@ import {
   EVENTS_PER_REQUEST_CEILING,
   type RequestLimits,
 } from './http/request-limits.js';
+import { SERVER_BOUND_CONFIG_VARIABLES, type ServerBounds } from './http/server-bounds-config.js';
 import { parseTargetEntry, type TargetEntry, TargetPolicy } from './targets/target-policy.js';
 
 const booleanFlag = z
@@ -24,9 +27,11 @@ const booleanFlag = z
 /** an absolute http(s) url; zod's httpUrl() would refuse 127.0.0.1 and localhost */
 export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
-export const headerNameSchema = z
-  .string()
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+/** a header that may carry a secret (the rule is @omni-webhooks/contract's, as at the receiver) */
+export const headerNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = secretHeaderProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 // one entry per variable: the zod schema, its default and what it does (the README table follows it)
 export const CONFIG_VARIABLES = {
@@ -172,6 +177,7 @@ export const CONFIG_VARIABLES = {
     doc: 'pino log level',
   },
   ...ACCESS_CONFIG_VARIABLES,
+  ...SERVER_BOUND_CONFIG_VARIABLES,
 } as const;
 
 type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -210,6 +216,8 @@ export interface SenderConfig {
   allowedHosts: string[];
   trustProxy: boolean;
   maxLiveStreams: number;
+  /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, MAX_CONNECTIONS */
+  server: ServerBounds;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +276,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (refused !== undefined) {
     throw new ConfigError('TARGET_URL', `not an allowed target: ${refused}`);
   }
+  const server = {
+    headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: read(env, 'REQUEST_TIMEOUT_MS'),
+    maxConnections: read(env, 'MAX_CONNECTIONS'),
+  };
+  const unbound = serverBoundsProblem(server);
+  if (unbound) throw new ConfigError('HEADERS_TIMEOUT_MS', unbound);
   return {
     port: read(env, 'PORT'),
     host,
@@ -297,5 +312,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: read(env, 'ALLOWED_HOSTS') ?? [],
     trustProxy: read(env, 'TRUST_PROXY'),
     maxLiveStreams: read(env, 'MAX_LIVE_STREAMS'),
+    server,
   };
 }

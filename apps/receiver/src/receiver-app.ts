@@ -50,11 +50,13 @@ export function createReceiverApp({
   });
   mountDriftRoutes(router, store, adminToken, {
     flushDrift: () => receiver.driftRadar?.flush() ?? Promise.resolve(),
+    authFailures: receiver.authFailures,
   });
   mountEventsRoutes(router, store, adminToken, {
     validationMode,
     onRequeued: () => receiver.worker.notify(),
     onRevalidated: (type, body) => receiver.driftRadar?.observe(type, body),
+    authFailures: receiver.authFailures,
   });
 
   app.use(async (ctx, next) => {

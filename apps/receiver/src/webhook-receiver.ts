@@ -5,7 +5,7 @@ import { type Logger, pino } from 'pino';
 import type { SignatureMode } from './config.js';
 import { createDriftRadar, type DriftRadar } from './drift/drift-radar.js';
 import { admitDelivery } from './ingest/admission.js';
-import { createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
+import { type AuthFailureLimiter, createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
 import { type DedupeKeyFunction, defaultDedupeKey } from './ingest/dedupe-key.js';
 import { ingestDelivery } from './ingest/ingest-delivery.js';
 import { type IngestOutcome, toIngestResponse } from './ingest/ingest-responses.js';
@@ -63,6 +63,8 @@ export interface WebhookReceiverOptions {
   pollIntervalMs?: number;
   /** default true: report what the strict schema would flag (`GET /drift`, metrics, a warn log) */
   driftDetection?: boolean;
+  /** @internal default true; false only for the bench's before/after of the duplicate-key check */
+  checkJsonKeys?: boolean;
 }
 
 export interface WebhookReceiver extends Middleware {
@@ -77,6 +79,8 @@ export interface WebhookReceiver extends Middleware {
   readonly worker: EventWorker;
   /** undefined with `driftDetection: false` */
   readonly driftRadar: DriftRadar | undefined;
+  /** refused authentications per address (AUTH_FAILURE_LIMIT): the admin API counts wrong tokens here too */
+  readonly authFailures: AuthFailureLimiter;
 }
 
 /**
@@ -112,6 +116,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     handoff: () => worker.reserve(),
     ...(radar ? { onStored: radar.observe } : {}),
     ...(options.dedupeWindowMs !== undefined ? { dedupeWindowMs: options.dedupeWindowMs } : {}),
+    ...(options.checkJsonKeys === false ? { checkJsonKeys: false } : {}),
   } as const;
   const worker = createEventWorker({
     store: options.store,
@@ -212,6 +217,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     metrics,
     worker,
     driftRadar: radar,
+    authFailures: admission.limiter,
   }) as WebhookReceiver;
   return receiver;
 }

@@ -3,13 +3,16 @@ import type { Router } from '@koa/router';
 import { DRIFT_KINDS } from '@omni-webhooks/schema';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import type { AuthFailureLimiter } from '../ingest/auth-failure-limiter.js';
 import type { DriftRecord } from '../store/drift-records.js';
 import type { InboxStore, StoredEvent } from '../store/inbox-store.js';
-import { requireAdminToken } from './events-routes.js';
+import { requireAdminToken } from './admin-token.js';
 
 export interface DriftRoutesOptions {
   /** writes this process's pending drift counts first, so a read sees them */
   flushDrift?: () => Promise<void>;
+  /** wrong admin tokens count here (the receiver's auth-failure limiter) */
+  authFailures?: AuthFailureLimiter;
 }
 
 export const MAX_DRIFT_LIMIT = 10_000;
@@ -60,7 +63,7 @@ export function mountDriftRoutes(
   adminToken: string | undefined,
   options: DriftRoutesOptions = {},
 ): void {
-  const auth = requireAdminToken(adminToken);
+  const auth = requireAdminToken(adminToken, options.authFailures);
 
   router.get('/drift', auth, async (ctx) => {
     const query = driftQuery.safeParse(ctx.query);

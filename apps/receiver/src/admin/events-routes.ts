@@ -1,8 +1,7 @@
 import type { Router } from '@koa/router';
-import { verifySecret } from '@omni-webhooks/contract';
 import { safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
-import type { Middleware } from 'koa';
 import { z } from 'zod';
+import type { AuthFailureLimiter } from '../ingest/auth-failure-limiter.js';
 import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
@@ -10,6 +9,7 @@ import {
   InvalidCursorError,
   type ListedEvent,
 } from '../store/inbox-store.js';
+import { requireAdminToken } from './admin-token.js';
 
 export interface EventsRoutesOptions {
   /** the schema mode replays are validated with: the receiver's current one */
@@ -18,6 +18,8 @@ export interface EventsRoutesOptions {
   onRequeued?: (id: string) => void;
   /** a rejected event passes now and was requeued: new to the drift radar, which skips rejected ones */
   onRevalidated?: (type: string, body: unknown) => void;
+  /** wrong admin tokens count here (the receiver's auth-failure limiter) */
+  authFailures?: AuthFailureLimiter;
 }
 
 const REPLAYABLE: readonly string[] = ['rejected', 'failed'];
@@ -39,32 +41,13 @@ const listQuery = z
     message: `must be at most ${MAX_LIST_LIMIT_WITH_PAYLOAD} with include=payload`,
   });
 
-/** bearer ADMIN_TOKEN, compared in constant time; without a configured token the read API is off */
-export function requireAdminToken(adminToken: string | undefined): Middleware {
-  return async (ctx, next) => {
-    if (!adminToken) {
-      ctx.status = 403;
-      ctx.body = { error: { code: 'admin_api_disabled', message: 'set ADMIN_TOKEN to enable the read API' } };
-      return;
-    }
-    const match = /^Bearer (.+)$/i.exec(ctx.get('authorization'));
-    if (!verifySecret(match?.[1], [adminToken])) {
-      ctx.status = 401;
-      ctx.set('www-authenticate', 'Bearer');
-      ctx.body = { error: { code: 'unauthorized', message: 'missing or invalid bearer token' } };
-      return;
-    }
-    await next();
-  };
-}
-
 export function mountEventsRoutes(
   router: Router,
   store: InboxStore,
   adminToken: string | undefined,
   options: EventsRoutesOptions,
 ): void {
-  const auth = requireAdminToken(adminToken);
+  const auth = requireAdminToken(adminToken, options.authFailures);
 
   router.get('/events', auth, async (ctx) => {
     const query = listQuery.safeParse(ctx.query);

@@ -71,17 +71,28 @@ describe('dist/main.js signals and help', () => {
     const run = spawnNode([join(dist, 'main.js')], {
       WEBHOOK_SECRET: secret,
       PORT: '0',
-      SHUTDOWN_TIMEOUT_MS: '800',
+      SHUTDOWN_TIMEOUT_MS: '3000',
       DATABASE_URL: `file:${join(dir, 'signals', 'inbox.sqlite')}`,
     });
     const line = await run.waitForLine(/listening on http:\/\/127\.0\.0\.1:\d+/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
-    // a request whose body never ends keeps the shutdown busy until its deadline
+    // an authenticated request whose body never ends keeps server.close() waiting until the deadline;
+    // its 100 Continue says the server holds it, so the signals come while the shutdown is busy
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const continued = new Promise((resolve) =>
+      socket.on(
+        'data',
+        (chunk: Buffer) => chunk.toString('latin1').includes('100 Continue') && resolve(true),
+      ),
+    );
+    socket.write(
+      'POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n' +
+        `x-webhook-secret: ${secret}\r\nexpect: 100-continue\r\ncontent-length: 100\r\n\r\n`,
+    );
+    await continued;
+    socket.write('{"event":');
     run.child.kill('SIGINT');
     await run.waitForLine(/"msg":"shutting down"/);
     run.child.kill('SIGTERM');

@@ -85,6 +85,7 @@ export default async function receiverSuite(): Promise<void> {
     if (receiver.non2xx > 0 || receiver.errors > 0)
       throw new Error('the receiver refused or dropped requests');
     await driftComparison(dir);
+    await keyCheckComparison(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -137,5 +138,53 @@ async function driftComparison(dir: string): Promise<void> {
       `cpu per request off / on: ${(cpu.off / cpu.on).toFixed(3)} (the throughput ratio a cpu-bound receiver ` +
       `would see, steadier than requests/s on a shared machine; goal >= ${DRIFT_GOAL_RATIO}): ` +
       `${cpu.off / cpu.on >= DRIFT_GOAL_RATIO ? 'met' : 'NOT met'}\n`,
+  );
+}
+
+// the duplicate-key check (and reserved keys) may cost at most 3 %: on and off in alternating rounds, as above
+const KEY_CHECK_GOAL_RATIO = 0.97;
+
+/** the receiver (sqlite FULL, group commit) with the JSON key check on and off, in alternating rounds */
+async function keyCheckComparison(dir: string): Promise<void> {
+  process.stdout.write(
+    `\nduplicate-key check: ${DRIFT_ROUNDS} rounds of on and off, the order swapped each round, ${DRIFT_LOAD.seconds} s each after ${DRIFT_LOAD.warmupSeconds} s warm-up\n\n`,
+  );
+  process.stdout.write(TABLE_HEADER);
+  const totals = { on: 0, off: 0 };
+  const cpu = { on: 0, off: 0 };
+  const ratios: number[] = [];
+  for (let round = 1; round <= DRIFT_ROUNDS; round += 1) {
+    const rps = { on: 0, off: 0 };
+    const order = round % 2 === 1 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+    for (const mode of order) {
+      const server = await startBenchServer({
+        SUBJECT: 'receiver',
+        SYNCHRONOUS: 'FULL',
+        GROUP_COMMIT: '1',
+        KEY_CHECK: mode,
+        DB_FILE: join(dir, `keys-${round}-${mode}.sqlite`),
+      });
+      try {
+        const m = await measureLoad(`round ${round}, key check ${mode}`, server.url, {
+          ...DRIFT_LOAD,
+          extraFields: {},
+        });
+        process.stdout.write(tableRow(m));
+        if (m.non2xx > 0 || m.errors > 0) throw new Error('the receiver refused or dropped requests');
+        rps[mode] = m.rps;
+        totals[mode] += m.rps;
+        cpu[mode] += m.cpuMicrosPerRequest;
+      } finally {
+        await server.stop();
+      }
+    }
+    ratios.push(rps.on / rps.off);
+  }
+  const overall = totals.on / totals.off;
+  process.stdout.write(
+    `\nkey check on / off: ${overall.toFixed(3)} over all rounds (rounds ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')}; ` +
+      `goal >= ${KEY_CHECK_GOAL_RATIO}): ${overall >= KEY_CHECK_GOAL_RATIO ? 'met' : 'NOT met'}\n` +
+      `cpu per request off / on: ${(cpu.off / cpu.on).toFixed(3)} (goal >= ${KEY_CHECK_GOAL_RATIO}): ` +
+      `${cpu.off / cpu.on >= KEY_CHECK_GOAL_RATIO ? 'met' : 'NOT met'}\n`,
   );
 }

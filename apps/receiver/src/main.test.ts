@@ -1,7 +1,6 @@
 // the built service as a child process (`pnpm test` builds dist first): start-up, bad config,
 // graceful stop, and at-least-once processing across a SIGKILL
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
 import { type ChildReceiver, spawnNode as spawnChild } from './test-support/child-process.js';
+import { holdDelivery } from './test-support/held-request.js';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'receiver-main-'));
@@ -76,23 +76,8 @@ describe('dist/main.js signals and help', () => {
     });
     const line = await run.waitForLine(/listening on http:\/\/127\.0\.0\.1:\d+/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
-    // an authenticated request whose body never ends keeps server.close() waiting until the deadline;
-    // its 100 Continue says the server holds it, so the signals come while the shutdown is busy
-    const socket = connect(port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const continued = new Promise((resolve) =>
-      socket.on(
-        'data',
-        (chunk: Buffer) => chunk.toString('latin1').includes('100 Continue') && resolve(true),
-      ),
-    );
-    socket.write(
-      'POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n' +
-        `x-webhook-secret: ${secret}\r\nexpect: 100-continue\r\ncontent-length: 100\r\n\r\n`,
-    );
-    await continued;
-    socket.write('{"event":');
+    // an authenticated request whose body never ends keeps server.close() waiting until the deadline
+    const socket = await holdDelivery(port, secret);
     run.child.kill('SIGINT');
     await run.waitForLine(/"msg":"shutting down"/);
     run.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { describe, expect, it, vi } from 'vitest';
+import { holdDelivery } from './test-support/held-request.js';
 import { SECRETS, startHarness } from './test-support/receiver-harness.js';
 
 describe('receiver shutdown', () => {
@@ -18,28 +18,13 @@ describe('receiver shutdown', () => {
     );
     await harness.post(JSON.stringify(createFakeEvent('lead.created')));
     await expect.poll(() => handlerStarted).toBe(true);
-    // an authenticated request whose body never finishes keeps server.close() waiting until the deadline;
-    // its 100 Continue says the server holds it
+    // an authenticated request whose body never finishes keeps server.close() waiting until the deadline
     const order: string[] = [];
     // the server's side of the connection: closed when the deadline cuts it
     harness.server.once('connection', (serverSide) =>
       serverSide.once('close', () => order.push('request cut')),
     );
-    const { port } = new URL(harness.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    const held = new Promise((resolve) =>
-      socket.on(
-        'data',
-        (chunk: Buffer) => chunk.toString('latin1').includes('100 Continue') && resolve(true),
-      ),
-    );
-    socket.write('POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n');
-    socket.write(`x-webhook-secret: ${SECRETS[0]}\r\nexpect: 100-continue\r\n`);
-    socket.write('content-length: 100\r\n\r\n');
-    await held;
-    socket.write('{"event":');
+    const socket = await holdDelivery(Number(new URL(harness.url).port), SECRETS[0]);
     const stopHandlers = harness.receiver.stop;
     const stop = vi.spyOn(harness.receiver, 'stop').mockImplementation((timeoutMs) => {
       order.push('handlers stopped');

@@ -128,7 +128,7 @@ export const receiverEnvSchema = z
     AUTH_FAILURE_LIMIT: integer(0, 1_000_000)
       .default(20)
       .describe(
-        'refused authentications (401) from one address within `AUTH_FAILURE_WINDOW_MS` before its unauthenticated requests are answered 429 (`0`: no limit)',
+        'refused authentications (401: wrong secrets, signatures and admin tokens) from one address within `AUTH_FAILURE_WINDOW_MS` before its unauthenticated requests are answered 429 (`0`: no limit)',
       ),
     AUTH_FAILURE_WINDOW_MS: integer(1000, 86_400_000)
       .default(60_000)

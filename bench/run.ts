@@ -8,7 +8,13 @@ const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 
 if (process.argv.includes('--help')) {
   process.stdout.write(
-    'usage: pnpm bench [suite ...]\n\nRuns the benchmark suites in bench/suites (all by default).\n',
+    'usage: pnpm bench [suite ...] [options]\n\n' +
+      'Runs the benchmark suites in bench/suites (all by default); each prints its ratios against a baseline measured in the same run.\n\n' +
+      'receiver options:\n' +
+      '  --rounds=N       rounds of the cpu comparison (default 3), each subject once a round, in changing order\n' +
+      '  --baseline=DIR   also measure the receiver of another checkout (built), for before/after figures\n' +
+      '  --cpu-only       only the cpu comparison (bare koa, hand-written peer, receiver)\n' +
+      '  --profile        profile the receiver main thread under the same load: writes bench/results/*.cpuprofile, prints the top frames\n',
   );
   process.exit(0);
 }

@@ -1,31 +1,13 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { runVerify as verify } from './support/contract-cli.js';
 import { startReceiver, WEBHOOK_PATH } from './support/stack.js';
 import { useServices } from './support/use-services.js';
 
-const cli = fileURLToPath(new URL('../packages/contract/dist/cli.js', import.meta.url));
 const secret = 'e2e-verify-secret';
 const signingKey = 'whsec_ZTJlLXZlcmlmeS1zaWduaW5nLWtleS0wMTIz';
 const { track, tempDir } = useServices();
-
-async function verify(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'verify', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    return { code: 0, output: stdout };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, output: failed.stdout + failed.stderr };
-  }
-}
 
 describe('omni-contract verify against the project receiver', () => {
   test('passes in strict mode and writes JUnit XML', async () => {
@@ -40,11 +22,84 @@ describe('omni-contract verify against the project receiver', () => {
       },
     );
 
-    expect(output).toMatch(/^\d+ passed, 0 failed, 3 skipped in \d+ ms$/m);
+    // the three signature checks (no --sign) and the sustained load (no --rate) are skipped
+    expect(output).toMatch(/^\d+ passed, 0 failed, 4 skipped in \d+ ms$/m);
     expect(code).toBe(0);
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain('failures="0"');
     expect(xml.match(/<testcase /g)?.length).toBeGreaterThanOrEqual(20);
+  });
+
+  test('the whole default run, traffic checks included, passes within a 60 s deadline, a latency line per traffic check', async () => {
+    const dir = await tempDir();
+    const receiver = await track(startReceiver({ dir, secret }));
+    const junit = join(dir, 'contract.xml');
+
+    const { code, output } = await verify(
+      ['--url', `${receiver.url}${WEBHOOK_PATH}`, '--deadline-s', '60', '--junit', junit],
+      { WEBHOOK_SECRET: secret },
+    );
+
+    expect(output).toMatch(/^\d+ passed, 0 failed, 4 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^seed \d+ \(replay the payloads with --seed \d+\)$/m);
+    for (const check of [
+      'answers a burst of distinct events sent at once',
+      'answers copies of one delivery arriving together',
+      'answers varied payloads of every type',
+      'answers a lead journey in order and out of order',
+      'answers a redelivery after a pause',
+    ]) {
+      const lines = output.split('\n');
+      const at = lines.findIndex((line) => line.includes(check));
+      expect(lines[at]).toMatch(/^PASS /);
+      expect(lines[at + 1]).toMatch(
+        /^ +latency p50 \d+ ms {2}p95 \d+ ms {2}p99 \d+ ms {2}max \d+ ms {2}\(\d+ requests\)$/,
+      );
+    }
+    expect(output).toContain('(32 requests)');
+    expect(output).not.toContain(secret);
+    expect(code).toBe(0);
+    const xml = await readFile(junit, 'utf8');
+    expect(xml).toContain('<property name="latency.p99.ms"');
+    expect(xml).toMatch(/<property name="seed" value="\d+"\/>/);
+  });
+
+  test('--json prints the whole report, the same seed sending the same payloads', async () => {
+    const dir = await tempDir();
+    const receiver = await track(startReceiver({ dir, secret }));
+
+    const { code, output } = await verify(
+      [
+        '--url',
+        `${receiver.url}${WEBHOOK_PATH}`,
+        '--json',
+        '--seed',
+        '42',
+        '--payloads',
+        '20',
+        '--burst',
+        '8',
+        '--no-redelivery',
+        '--rate',
+        '20',
+        '--duration',
+        '1',
+      ],
+      { WEBHOOK_SECRET: secret },
+    );
+
+    const report = JSON.parse(output.slice(output.indexOf('{'))) as {
+      seed: number;
+      failed: number;
+      results: { name: string; status: string; latency?: { count: number }; histogram?: unknown[] }[];
+    };
+    expect(report).toMatchObject({ seed: 42, failed: 0 });
+    const named = (prefix: string) => report.results.find((result) => result.name.startsWith(prefix));
+    expect(named('answers a burst')?.latency?.count).toBe(8);
+    expect(named('answers a redelivery')?.status).toBe('skip');
+    expect(named('keeps up with a sustained rate')).toMatchObject({ status: 'pass', latency: { count: 20 } });
+    expect(named('keeps up with a sustained rate')?.histogram?.length).toBeGreaterThan(0);
+    expect(code).toBe(0);
   });
 
   test('passes a signing receiver with --sign and a signing key apart from the secret, replay check included', async () => {
@@ -54,11 +109,12 @@ describe('omni-contract verify against the project receiver', () => {
     );
 
     const { code, output } = await verify(
-      ['--url', `${receiver.url}${WEBHOOK_PATH}`, '--secret', secret, '--sign'],
+      // fewer payloads: the variety is the default run's; here the signatures and their webhook-ids matter
+      ['--url', `${receiver.url}${WEBHOOK_PATH}`, '--secret', secret, '--sign', '--payloads', '50'],
       { WEBHOOK_SIGNING_KEY: signingKey },
     );
 
-    expect(output).toMatch(/^\d+ passed, 0 failed, 1 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^\d+ passed, 0 failed, 2 skipped in \d+ ms$/m);
     expect(code).toBe(0);
   });
 
@@ -77,11 +133,13 @@ describe('omni-contract verify against the project receiver', () => {
         '--signing-key',
         signingKey,
         '--strict',
+        '--payloads',
+        '50',
       ],
       { WEBHOOK_SECRET: secret },
     );
 
-    expect(output).toMatch(/^\d+ passed, 0 failed, 3 skipped in \d+ ms$/m);
+    expect(output).toMatch(/^\d+ passed, 0 failed, 4 skipped in \d+ ms$/m);
     for (const check of [
       'refuses a replayed delivery (signature timestamp outside the tolerance)',
       'refuses a delivery whose signature does not match its body',

@@ -48,13 +48,34 @@ const parsed = safeParseWebhookEvent(createFakeEvent('document.received'), { mod
 process.stdout.write(JSON.stringify({ success: parsed.success, types: WEBHOOK_EVENT_TYPES.length, schemaFile }));
 `;
 
+// the schema's fixtures and msw entries from the tarball: a journey plan, its documents downloaded
+// through the msw handlers with the declared size and type
+const documentsMjs = `
+import { setupServer } from 'msw/node';
+import { builtInScenario, createFakeEvent, createScenarioPlan } from '@omni-webhooks/schema/fixtures';
+import { omniDocumentHandlers } from '@omni-webhooks/schema/msw';
+const server = setupServer(...omniDocumentHandlers);
+server.listen({ onUnhandledRequest: 'error' });
+const plan = createScenarioPlan(builtInScenario('lead-journey'), { leads: 3, seed: 1 });
+const documents = plan.deliveries.flatMap((d) => (d.event.event === 'document.received' ? [d.event.document] : []));
+documents.push(createFakeEvent('document.received', undefined, { seed: 2 }).document);
+const served = [];
+for (const document of documents) {
+  const response = await fetch(document.signedUrl);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  served.push(response.status === 200 && bytes.length === document.size && response.headers.get('content-type') === document.mimeType);
+}
+server.close();
+process.stdout.write(JSON.stringify({ journeys: plan.journeys.length, documents: documents.length > 3, served: served.every(Boolean) }));
+`;
+
 // the receiver README's recipe, cut to ten lines
 const koaApp = `import Koa from 'koa';
 import { createSqliteInboxStore, createWebhookReceiver } from '@omni-webhooks/receiver';
 const store = createSqliteInboxStore({ filename: process.argv[2] });
 await store.migrate();
 let handled; const done = new Promise((resolve) => { handled = resolve; });
-const receiver = createWebhookReceiver({ store, secrets: [process.env.WEBHOOK_SECRET] }).on('lead.created', async (event) => handled(event.data.leadId));
+const receiver = createWebhookReceiver({ store, auth: { secrets: [process.env.WEBHOOK_SECRET] } }).on('lead.created', async (event) => handled(event.data.leadId));
 const server = new Koa().use(receiver).listen(0, '127.0.0.1', () => console.log(\`listening \${server.address().port}\`));
 receiver.start();
 console.log(\`handled \${await done}\`);
@@ -94,6 +115,11 @@ describe('packed packages installed with npm outside the workspace', () => {
       await readFile(join(workspace, 'apps/receiver/package.json'), 'utf8'),
     ) as PackageJson;
     dependencies.koa = receiver.dependencies?.koa ?? '^3';
+    // the schema's msw entry needs its optional peer
+    const schema = JSON.parse(await readFile(join(workspace, 'packages/schema/package.json'), 'utf8')) as {
+      peerDependencies?: Record<string, string>;
+    };
+    dependencies.msw = schema.peerDependencies?.msw ?? '^2';
     await writeFile(
       join(app, 'package.json'),
       JSON.stringify({ name: 'tarball-consumer', private: true, type: 'module', dependencies }),
@@ -168,6 +194,13 @@ describe('packed packages installed with npm outside the workspace', () => {
       schemaFile: join(app, 'node_modules/@omni-webhooks/schema/json-schema/webhook-event.schema.json'),
     });
   });
+
+  it('plays a journey from the fixtures entry and downloads its documents through the msw entry', async () => {
+    await writeFile(join(app, 'documents.mjs'), documentsMjs);
+    const { stdout, stderr } = await run(process.execPath, ['documents.mjs'], { cwd: app });
+    expect(stderr).toBe('');
+    expect(JSON.parse(stdout)).toEqual({ journeys: 3, documents: true, served: true });
+  }, 60_000);
 
   it('runs npx omni-contract --help and npx omni-mock --help', async () => {
     const contract = await run('npx', ['--no', '--', 'omni-contract', '--help'], { cwd: app });

@@ -21,7 +21,7 @@ function keep(file, target) {
   copyFileSync(`${file}-wal`, `${target}-wal`);
 }
 
-const { createSqliteInboxStore } = await load('apps/receiver/dist/store/sqlite-inbox-store.js');
+const { createSqliteInboxStore } = await load('apps/receiver/dist/store/sqlite/sqlite-inbox-store.js');
 const inboxFile = join(scratch, 'inbox.sqlite');
 const inbox = createSqliteInboxStore({ filename: inboxFile, checkpointThread: false });
 await inbox.migrate();

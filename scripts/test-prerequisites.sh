@@ -29,6 +29,18 @@ fi
 if ! "$python" -c 'import rfc3987' >/dev/null 2>&1; then
   missing+=("python3-rfc3987:Python 3 with rfc3987")
 fi
+# the schema package's Go kit is tested with go test
+if ! command -v go >/dev/null 2>&1; then
+  missing+=("golang-go:Go (go)")
+fi
+# its Python kit with the python3 on PATH, which needs pydantic 2: apt cannot provide it (Debian's
+# python3-pydantic is version 1), so a missing one stops the run with what to do
+if ! python3 -c 'import sys, pydantic; sys.exit(0 if pydantic.VERSION.split(".")[0] == "2" else 1)' >/dev/null 2>&1; then
+  found=$(python3 -c 'import pydantic; print("pydantic " + pydantic.VERSION)' 2>/dev/null || echo "no pydantic")
+  echo "pnpm test needs a python3 on PATH with pydantic 2 for the Python kit ($(command -v python3 || echo 'no python3'): $found)." >&2
+  echo "Debian's python3-pydantic is version 1; put first on PATH a python3 that has pydantic 2, e.g. python3 -m venv ~/.venvs/omni && ~/.venvs/omni/bin/pip install 'pydantic>=2.6,<3', then run pnpm test again." >&2
+  exit 1
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 packages=()

@@ -1,20 +1,42 @@
-// the full receiver (secret check, schema, dedupe key, durable sqlite insert, metrics, worker) against a
-// bare koa route that only reads and parses the body: 50 connections of unique valid events each.
-import { mkdtempSync, rmSync } from 'node:fs';
+// the receiver's cost per durable event against bare koa and a peer written by hand (cpu from /proc, in
+// rounds of changing order), its commit modes, and what the drift radar costs. `--profile` profiles the
+// receiver's main thread under the same load instead; `--baseline=DIR` adds the receiver of another
+// checkout (built) to the comparison, for before/after figures in one run. The duplicate-key check's cost
+// is measured as the drift radar's, in on/off rounds.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { summarizeProfile } from '../support/cpu-profile.js';
+import {
+  CPU_TABLE_HEADER,
+  type CpuSubject,
+  type CpuSummary,
+  cpuRounds,
+  cpuTableRow,
+} from '../support/cpu-rounds.js';
+import { bareKoa, handwrittenPeer, ownReceiverDir, receiverService } from '../support/cpu-subjects.js';
 import {
   handlerBacklog,
+  load,
   type Measurement,
   measureLoad,
   startBenchServer,
   TABLE_HEADER,
   tableRow,
+  uniqueBodies,
 } from '../support/receiver-load.js';
+import { startSubject } from '../support/subject-process.js';
 
 const LOAD = { connections: 50, seconds: 8, warmupSeconds: 2 };
-const GOAL_RATIO = 0.8;
+// issue 23's goals: receiver cpu per durable event at most 2/3 of the peer's (aim: half), at least half of bare
+// koa's efficiency (aim: 0.8), p99 at 50 connections at most 25 ms
+const GOAL_PEER_RATIO = 2 / 3;
+const GOAL_BARE_EFFICIENCY = 0.5;
 const GOAL_P99_MS = 25;
+const CPU_LOAD = { connections: 50, seconds: 5, warmupSeconds: 2 };
+const DEFAULT_ROUNDS = 3;
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 // the drift radar may cost at most 5 % of the receiver's throughput; measured in alternating rounds
 // (on, off, on, off, ...) so a neighbour's load hits both alike
 const DRIFT_GOAL_RATIO = 0.95;
@@ -29,66 +51,147 @@ const DRIFT_LOAD = {
   measureCpu: true,
 };
 
-interface Subject {
-  name: string;
-  env: Record<string, string>;
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
 }
+
+/** unique action_log.completed events, the load the receiver's cost is quoted for */
+const actionLogBodies = () => uniqueBodies({}, 'action_log.completed', { actionLog: { id: '@ID@' } });
 
 export default async function receiverSuite(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'omni-bench-receiver-'));
-  const subjects: Subject[] = [
-    { name: 'bare koa (read + JSON.parse)', env: { SUBJECT: 'bare' } },
-    {
-      name: 'receiver, sqlite FULL, group commit',
-      env: { SUBJECT: 'receiver', SYNCHRONOUS: 'FULL', GROUP_COMMIT: '1' },
-    },
-    {
-      name: 'receiver, sqlite FULL, one commit per request',
-      env: { SUBJECT: 'receiver', SYNCHRONOUS: 'FULL', GROUP_COMMIT: '0' },
-    },
-    // not durable against power loss: shows what the fsync itself costs
-    {
-      name: 'receiver, sqlite NORMAL (no fsync), group commit',
-      env: { SUBJECT: 'receiver', SYNCHRONOUS: 'NORMAL', GROUP_COMMIT: '1' },
-    },
-  ];
+  const baseline = option('baseline');
+  const receivers = [receiverService('this receiver (sqlite, defaults)', ownReceiverDir(), dir)];
+  if (baseline) {
+    receivers.push(
+      receiverService(`baseline receiver (${baseline})`, resolve(baseline, 'apps/receiver'), dir),
+    );
+  }
   try {
-    process.stdout.write(
-      `${LOAD.connections} connections, ${LOAD.seconds} s each after ${LOAD.warmupSeconds} s warm-up, unique document.received events\n\n`,
-    );
-    process.stdout.write(TABLE_HEADER);
-    const results: Measurement[] = [];
-    const backlogs: string[] = [];
-    for (const [index, subject] of subjects.entries()) {
-      const server = await startBenchServer({ ...subject.env, DB_FILE: join(dir, `${index}.sqlite`) });
-      try {
-        const m = await measureLoad(subject.name, server.url, LOAD);
-        results.push(m);
-        process.stdout.write(tableRow(m));
-        if (subject.env.SUBJECT === 'receiver') {
-          backlogs.push(`${subject.name}: ${(await handlerBacklog(server.url)).toLocaleString('en-US')}`);
-        }
-      } finally {
-        await server.stop();
-      }
+    if (process.argv.includes('--profile')) {
+      for (const receiver of receivers) await profileReceiver(receiver);
+      return;
     }
-    const [bare, receiver, perRequest, noFsync] = results;
-    if (!bare || !receiver || !perRequest || !noFsync) throw new Error('missing measurement');
-    const ratio = receiver.rps / bare.rps;
-    process.stdout.write(
-      `\nreceiver / bare koa: ${ratio.toFixed(2)} (goal >= ${GOAL_RATIO}); receiver ack p50 ${receiver.p50} ms, ` +
-        `p99 ${receiver.p99} ms (goal <= ${GOAL_P99_MS} ms): ${ratio >= GOAL_RATIO && receiver.p99 <= GOAL_P99_MS ? 'met' : 'NOT met'}\n` +
-        `group commit vs one commit per request: ${(receiver.rps / perRequest.rps).toFixed(2)}x; ` +
-        `without fsync: ${(noFsync.rps / bare.rps).toFixed(2)} of bare koa\n` +
-        `stored but not yet handled when the load stopped: ${backlogs.join('; ')}\n`,
-    );
-    if (receiver.non2xx > 0 || receiver.errors > 0)
-      throw new Error('the receiver refused or dropped requests');
+    await cpuComparison(dir, receivers);
+    if (process.argv.includes('--cpu-only')) return;
+    await commitModes(dir);
     await driftComparison(dir);
     await keyCheckComparison(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function cpuComparison(dir: string, receivers: CpuSubject[]): Promise<void> {
+  const rounds = Number(option('rounds') ?? DEFAULT_ROUNDS);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number from 1');
+  process.stdout.write(
+    `cpu per durable event: ${rounds} rounds in changing order, ${CPU_LOAD.connections} connections, ` +
+      `${CPU_LOAD.seconds} s after ${CPU_LOAD.warmupSeconds} s warm-up, unique action_log.completed events; ` +
+      'cpu of the whole server process from /proc (every thread, work after the response included)\n\n',
+  );
+  const subjects = [bareKoa(), handwrittenPeer(dir), ...receivers];
+  const summaries = await cpuRounds(subjects, { ...CPU_LOAD, rounds, bodies: actionLogBodies }, (line) =>
+    process.stdout.write(`  ${line}\n`),
+  );
+  process.stdout.write(`\nmedian (lowest-highest) over the rounds:\n\n${CPU_TABLE_HEADER}`);
+  for (const summary of summaries) process.stdout.write(cpuTableRow(summary));
+  const [bare, peer, receiver, before] = summaries as [CpuSummary, CpuSummary, CpuSummary, CpuSummary?];
+  const peerRatio = receiver.cpu.median / peer.cpu.median;
+  const efficiency = bare.cpu.median / receiver.cpu.median;
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT met');
+  process.stdout.write(
+    `\nreceiver cpu / hand-written peer: ${peerRatio.toFixed(2)} (goal <= ${GOAL_PEER_RATIO.toFixed(2)}, aim 0.5): ${verdict(peerRatio <= GOAL_PEER_RATIO)}\n` +
+      `bare koa cpu / receiver cpu (efficiency): ${efficiency.toFixed(2)} (goal >= ${GOAL_BARE_EFFICIENCY}, aim 0.8): ${verdict(efficiency >= GOAL_BARE_EFFICIENCY)}\n` +
+      `receiver p99 ${receiver.p99.median} ms (goal <= ${GOAL_P99_MS} ms): ${verdict(receiver.p99.median <= GOAL_P99_MS)}\n` +
+      `receiver throughput / peer: ${(receiver.rps.median / peer.rps.median).toFixed(2)}x, / bare koa: ${(receiver.rps.median / bare.rps.median).toFixed(2)}\n`,
+  );
+  if (before) {
+    process.stdout.write(
+      `against the baseline: cpu per event ${(receiver.cpu.median / before.cpu.median).toFixed(2)}x, ` +
+        `throughput ${(receiver.rps.median / before.rps.median).toFixed(2)}x (goal >= 1), ` +
+        `p99 ${receiver.p99.median} ms against ${before.p99.median} ms\n`,
+    );
+  }
+  const refused = summaries.flatMap((s) => s.samples).some((s) => s.non2xx > 0 || s.errors > 0);
+  if (refused) throw new Error('a subject refused or dropped requests');
+}
+
+/** one measured run of `subject` with its main thread's cpu profiler on; prints the top frames */
+async function profileReceiver(subject: CpuSubject): Promise<void> {
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${subject.name.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`);
+  const server = await startSubject(subject.command(0), { profileFile: file });
+  try {
+    const next = actionLogBodies();
+    await load(server.url, CPU_LOAD.connections, CPU_LOAD.warmupSeconds, next);
+    await server.startProfile();
+    const result = await load(server.url, CPU_LOAD.connections, CPU_LOAD.seconds, next);
+    await server.stopProfile();
+    const { frames, places, totalMicros } = summarizeProfile(file);
+    const pct = (share: number) => `${(share * 100).toFixed(1)} %`.padStart(7);
+    process.stdout.write(
+      `${subject.name}: ${result['2xx']} events in ${CPU_LOAD.seconds} s; main thread busy ` +
+        `${(totalMicros / 1e6).toFixed(1)} s of the profile (shares below are of that), written to ${file}\n\ntop frames by self time:\n` +
+        frames
+          .slice(0, 25)
+          .map((f) => `${pct(f.share)}  ${f.frame}`)
+          .join('\n') +
+        '\n\nby place:\n' +
+        places
+          .slice(0, 12)
+          .map((f) => `${pct(f.share)}  ${f.frame}`)
+          .join('\n') +
+        '\n\n',
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+/** the receiver's commit modes, one run each: what group commit buys, and what the fsync itself costs */
+async function commitModes(dir: string): Promise<void> {
+  const subjects = [
+    { name: 'receiver, sqlite FULL, group commit', env: { SYNCHRONOUS: 'FULL', GROUP_COMMIT: '1' } },
+    {
+      name: 'receiver, sqlite FULL, one commit per request',
+      env: { SYNCHRONOUS: 'FULL', GROUP_COMMIT: '0' },
+    },
+    // not durable against power loss: shows what the fsync itself costs
+    {
+      name: 'receiver, sqlite NORMAL (no fsync), group commit',
+      env: { SYNCHRONOUS: 'NORMAL', GROUP_COMMIT: '1' },
+    },
+  ];
+  process.stdout.write(
+    `\ncommit modes: ${LOAD.connections} connections, ${LOAD.seconds} s each after ${LOAD.warmupSeconds} s warm-up, unique document.received events\n\n`,
+  );
+  process.stdout.write(TABLE_HEADER);
+  const results: Measurement[] = [];
+  const backlogs: string[] = [];
+  for (const [index, subject] of subjects.entries()) {
+    const server = await startBenchServer({
+      SUBJECT: 'receiver',
+      ...subject.env,
+      DB_FILE: join(dir, `commit-${index}.sqlite`),
+    });
+    try {
+      const m = await measureLoad(subject.name, server.url, LOAD);
+      results.push(m);
+      process.stdout.write(tableRow(m));
+      backlogs.push(`${subject.name}: ${(await handlerBacklog(server.url)).toLocaleString('en-US')}`);
+      if (m.non2xx > 0 || m.errors > 0) throw new Error('the receiver refused or dropped requests');
+    } finally {
+      await server.stop();
+    }
+  }
+  const [group, perRequest, noFsync] = results as [Measurement, Measurement, Measurement];
+  process.stdout.write(
+    `\ngroup commit vs one commit per request: ${(group.rps / perRequest.rps).toFixed(2)}x; ` +
+      `without fsync: ${(noFsync.rps / group.rps).toFixed(2)}x group commit's throughput\n` +
+      `stored but not yet handled when the load stopped: ${backlogs.join('; ')}\n`,
+  );
 }
 
 interface OnOffResult {

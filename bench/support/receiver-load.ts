@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_SECRET_HEADER } from '@omni-webhooks/contract';
+import type { WebhookEventType } from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import autocannon from 'autocannon';
 
@@ -42,10 +43,10 @@ if (subject === 'bare') {
   const receiver = createWebhookReceiver({
     store,
     logger,
-    secrets: [process.env.SECRET],
-    driftDetection: process.env.DRIFT_DETECTION !== 'off',
+    auth: { secrets: [process.env.SECRET] },
+    drift: { detection: process.env.DRIFT_DETECTION !== 'off' },
     // the duplicate/reserved key scan, off only for its before/after (an internal option, no env var of the receiver)
-    checkJsonKeys: process.env.KEY_CHECK !== 'off',
+    ingest: { checkJsonKeys: process.env.KEY_CHECK !== 'off' },
   });
   receiver.onAny(() => {});
   receiver.start();
@@ -91,19 +92,22 @@ export function startBenchServer(env: Record<string, string>): Promise<BenchProc
   return startBenchProcess(['--input-type=module', '-e', SERVER_SCRIPT], { SECRET, ...env });
 }
 
-function uniqueBodies(extra: Record<string, unknown> = {}): () => string {
-  // unique events by a counter in the document id, so every request is a new row
-  const template = JSON.stringify({
-    ...createFakeEvent('document.received', { document: { id: '@ID@' } }, { seed: 1 }),
-    ...extra,
-  });
+/** bodies of unique valid events: a counter in an id (the `@ID@` in `overrides`) makes every request a new row */
+export function uniqueBodies(
+  extra: Record<string, unknown> = {},
+  type: WebhookEventType = 'document.received',
+  overrides: Record<string, unknown> = { document: { id: '@ID@' } },
+): () => string {
+  const template = JSON.stringify({ ...createFakeEvent(type, overrides as never, { seed: 1 }), ...extra });
   const [head, tail] = template.split('@ID@');
+  if (tail === undefined) throw new Error(`no @ID@ in the ${type} template`);
   const run = `${process.pid}-${Date.now()}`;
   let counter = 0;
   return () => `${head}bench-${run}-${counter++}${tail}`;
 }
 
-function load(url: string, connections: number, seconds: number, next: () => string) {
+/** an autocannon run of `next()` bodies, signed with the bench secret */
+export function load(url: string, connections: number, seconds: number, next: () => string) {
   return autocannon({
     url: `${url}/webhooks/omniai`,
     connections,

@@ -6,7 +6,7 @@ import { assertPortFree, freePort } from './free-port.js';
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export const SERVICE_ENTRIES = {
-  receiver: 'apps/receiver/dist/main.js',
+  receiver: 'apps/receiver/dist/service/main.js',
   sender: 'apps/mock-sender/dist/main.js',
 } as const;
 

@@ -6,11 +6,17 @@ import {
   isLoopbackHost,
   SUCCESS_RULES,
   type SuccessRule,
-  secretHeaderProblem,
   serverBoundsProblem,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
 import { ACCESS_CONFIG_VARIABLES, unauthenticatedExposure } from './access/access-config.js';
+import {
+  booleanFlag,
+  headerNameSchema,
+  hostSchema,
+  httpUrlSchema,
+  retryTimeScaleSchema,
+} from './base/field-schemas.js';
 import { resolveSigningKey, signingKeySchema } from './endpoints/signing-key.js';
 import {
   DEFAULT_REQUEST_LIMITS,
@@ -20,23 +26,10 @@ import {
 import { SERVER_BOUND_CONFIG_VARIABLES, type ServerBounds } from './http/server-bounds-config.js';
 import { parseTargetEntry, type TargetEntry, TargetPolicy } from './targets/target-policy.js';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
-
-/** an absolute http(s) url; zod's httpUrl() would refuse 127.0.0.1 and localhost */
-export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
-
-/** a header that may carry a secret (the rule is @omni-webhooks/contract's, as at the receiver) */
-export const headerNameSchema = z.string().superRefine((name, ctx) => {
-  const problem = secretHeaderProblem(name);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
 // one entry per variable: the zod schema, its default and what it does (the README table follows it)
 export const CONFIG_VARIABLES = {
   PORT: { schema: z.coerce.number().int().min(0).max(65_535), default: '4000', doc: 'HTTP port' },
-  HOST: { schema: z.string().min(1), default: '127.0.0.1', doc: 'HTTP host' },
+  HOST: { schema: hostSchema, default: '127.0.0.1', doc: 'HTTP host' },
   WEBHOOK_SECRET: {
     schema: z.string().min(1).optional(),
     default: undefined,
@@ -50,7 +43,7 @@ export const CONFIG_VARIABLES = {
   DATABASE_URL: {
     schema: z.string().regex(/^file:.+/, 'must be file:<path> (or file::memory:)'),
     default: 'file:./data/sender.sqlite',
-    doc: 'SQLite outbox',
+    doc: 'SQLite outbox (`file::memory:` for a throwaway one)',
   },
   TARGET_URL: {
     schema: httpUrlSchema.optional(),
@@ -58,7 +51,7 @@ export const CONFIG_VARIABLES = {
     doc: 'default endpoint (events go to every endpoint)',
   },
   RETRY_TIME_SCALE: {
-    schema: z.coerce.number().positive().max(1000),
+    schema: retryTimeScaleSchema,
     default: '1',
     doc: 'multiplies retry waits (1 = real minutes; 0.01 for tests)',
   },

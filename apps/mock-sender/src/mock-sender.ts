@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBoundedServer, isLoopbackHost } from '@omni-webhooks/contract';
+import { sqliteFilenameFromUrl } from '@omni-webhooks/sqlite/database-url';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import {
@@ -13,7 +14,7 @@ import { createWebConsole, type WebConsole } from './console/web-console.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
 import { createHttpApi } from './http/http-api.js';
-import { databasePath, openDatabase, type SqliteDatabase } from './outbox/database.js';
+import { openDatabase, type SqliteDatabase } from './outbox/database.js';
 import { Outbox } from './outbox/outbox.js';
 import { OutboxOwner } from './outbox/outbox-owner.js';
 import { type ResolveHost, TargetGuard } from './targets/target-guard.js';
@@ -57,7 +58,7 @@ export interface MockSender {
 export function createMockSender(config: SenderConfig, options: MockSenderOptions = {}): MockSender {
   const { logger } = options;
   const clock = options.clock ?? Date.now;
-  const path = databasePath(config.databaseUrl);
+  const path = sqliteFilenameFromUrl(config.databaseUrl);
   const db = openDatabase(config.databaseUrl);
   let engine: DeliveryEngine | undefined;
   // an in-memory outbox belongs to this process alone

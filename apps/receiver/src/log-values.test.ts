@@ -1,8 +1,8 @@
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exampleHandlers } from './example-handlers.js';
 import { logError, logValue, MAX_LOG_ERROR_CHARS, MAX_LOG_VALUE_CHARS } from './log-values.js';
+import { exampleHandlers } from './service/example-handlers.js';
 import { type Harness, startHarness } from './test-support/receiver-harness.js';
 
 describe('logValue and logError', () => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { InboxStore } from './store/inbox-store.js';
+import type { InboxReader } from './store/inbox-store.js';
 
 export interface ReceiverMetrics {
   registry: Registry;
@@ -14,7 +14,7 @@ export interface ReceiverMetrics {
 
 /** metrics in their own registry, so a host app's default registry is left alone */
 export function createReceiverMetrics(
-  options: { store?: InboxStore; registry?: Registry; logger?: Logger } = {},
+  options: { store?: InboxReader; registry?: Registry; logger?: Logger } = {},
 ): ReceiverMetrics {
   const registry = options.registry ?? new Registry();
   const { store, logger } = options;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { receiverEnvSchema } from './config.js';
 import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
+import { receiverEnvSchema } from './service/config.js';
 
 // table rows as trimmed cells, so the formatter's column padding does not matter
 const rows = readFileSync(new URL('../README.md', import.meta.url), 'utf8')

@@ -10,7 +10,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGEST_RESPONSES } from './ingest/ingest-responses.js';
-import { createSqliteInboxStore } from './store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from './store/sqlite/sqlite-inbox-store.js';
 import {
   ADMIN_TOKEN,
   type Harness,
@@ -393,10 +393,12 @@ describe('a custom dedupe key function that throws', () => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     const receiver = createWebhookReceiver({
       store,
-      secrets: [SECRETS[0]],
+      auth: { secrets: [SECRETS[0]] },
       logger,
-      dedupeKey: () => {
-        throw new Error('key service down');
+      ingest: {
+        dedupeKey: () => {
+          throw new Error('key service down');
+        },
       },
     });
     const server = new Koa().use(receiver).listen(0, '127.0.0.1');
@@ -432,8 +434,7 @@ describe('a custom dedupe key function that throws', () => {
     const shortKey = 'whsec_c2hvcnQta2V5LTA5';
     const receiver = createWebhookReceiver({
       store,
-      secrets: [validKey, shortKey],
-      signatureMode: 'required',
+      auth: { secrets: [validKey, shortKey], signatureMode: 'required' },
       logger: pino({ level: 'silent' }),
     });
     const server = new Koa().use(receiver).listen(0, '127.0.0.1');

@@ -1,16 +1,16 @@
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS, isSigningKey } from '@omni-webhooks/contract';
-import { isWebhookEventType, type ValidationMode, type WebhookEventType } from '@omni-webhooks/schema';
+import type { WebhookEventType } from '@omni-webhooks/schema';
 import type { Middleware } from 'koa';
-import { type Logger, pino } from 'pino';
-import type { SignatureMode } from './config.js';
+import { pino } from 'pino';
 import { createDriftRadar, type DriftRadar } from './drift/drift-radar.js';
 import { admitDelivery } from './ingest/admission.js';
 import { type AuthFailureLimiter, createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
-import { type DedupeKeyFunction, defaultDedupeKey } from './ingest/dedupe-key.js';
+import { defaultDedupeKey } from './ingest/dedupe-key.js';
 import { ingestDelivery } from './ingest/ingest-delivery.js';
 import { type IngestOutcome, toIngestResponse } from './ingest/ingest-responses.js';
-import { logError, logValue } from './log-values.js';
-import { createReceiverMetrics, type ReceiverMetrics, typeLabel } from './metrics.js';
+import { reportIngestOutcome } from './ingest/report-outcome.js';
+import { logError } from './log-values.js';
+import { createReceiverMetrics, type ReceiverMetrics } from './metrics.js';
 import { createEventWorker, type EventWorker } from './processing/event-worker.js';
 import {
   type AnyEventHandler,
@@ -18,54 +18,9 @@ import {
   type EventHandler,
   HandlerRegistry,
 } from './processing/handler-registry.js';
-import type { InboxStore } from './store/inbox-store.js';
+import { resolveReceiverOptions, type WebhookReceiverOptions } from './receiver-options.js';
 
-export interface WebhookReceiverOptions {
-  store: InboxStore;
-  /** accepted header secrets; several during a rotation */
-  secrets: readonly string[];
-  /** default `x-webhook-secret` */
-  secretHeader?: string;
-  /**
-   * standard webhooks `whsec_` keys that signatures are checked with (several during a rotation).
-   * default: the `whsec_` entries of `secrets` (deprecated: a key sent in clear as the secret)
-   */
-  signingKeys?: readonly string[];
-  /**
-   * off (secret header only), optional (secret header or a valid signature; a signature sent must be
-   * valid) or required (a valid signature). default: required when `signingKeys` is given, else optional
-   */
-  signatureMode?: SignatureMode;
-  /** a body not received whole within this is answered 408 (default 6000: a sender gives up after 5 s) */
-  bodyTimeoutMs?: number;
-  /** refused authentications per address and window before 429 (default 20 per 60 s; 0: no limit) */
-  authFailureLimit?: number;
-  authFailureWindowMs?: number;
-  /** default lenient: unknown fields and enum values do not reject an event */
-  validationMode?: ValidationMode;
-  /** default 1 MiB */
-  bodyLimitBytes?: number;
-  /** default: `webhook-id` header, else sha-256 of the canonical json */
-  dedupeKey?: DedupeKeyFunction;
-  /** how long a `sha256:` (body hash) key dedupes; default one hour. `webhook-id` keys never expire */
-  dedupeWindowMs?: number;
-  logger?: Logger;
-  metrics?: ReceiverMetrics;
-  /** handler retries after the first failure (default 5), with exponential backoff from `handlerRetryBaseMs` */
-  handlerMaxRetries?: number;
-  handlerRetryBaseMs?: number;
-  /** how long a claim is exclusive; renewed while its handlers run (default 60 000) */
-  handlerLeaseMs?: number;
-  /** an attempt running longer is aborted through `context.signal` and retried (default 30 000) */
-  handlerTimeoutMs?: number;
-  /** events whose handlers run at once (default 32) */
-  handlerConcurrency?: number;
-  pollIntervalMs?: number;
-  /** default true: report what the strict schema would flag (`GET /drift`, metrics, a warn log) */
-  driftDetection?: boolean;
-  /** @internal default true; false only for the bench's before/after of the duplicate-key check */
-  checkJsonKeys?: boolean;
-}
+export type { WebhookReceiverOptions } from './receiver-options.js';
 
 export interface WebhookReceiver extends Middleware {
   on<T extends WebhookEventType>(type: T, handler: EventHandler<T>): WebhookReceiver;
@@ -77,7 +32,7 @@ export interface WebhookReceiver extends Middleware {
   stop(timeoutMs?: number): Promise<void>;
   readonly metrics: ReceiverMetrics;
   readonly worker: EventWorker;
-  /** undefined with `driftDetection: false` */
+  /** undefined with `drift: { detection: false }` */
   readonly driftRadar: DriftRadar | undefined;
   /** refused authentications per address (AUTH_FAILURE_LIMIT): the admin API counts wrong tokens here too */
   readonly authFailures: AuthFailureLimiter;
@@ -88,48 +43,48 @@ export interface WebhookReceiver extends Middleware {
  * the 200 is sent once the event is durable in `store`; handlers run afterwards, in the worker.
  */
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
+  const { store } = options;
+  const { auth, ingest, worker: workerOptions, drift, flat } = resolveReceiverOptions(options);
   const logger = options.logger ?? pino({ level: 'silent' });
-  const metrics = options.metrics ?? createReceiverMetrics({ store: options.store, logger });
+  if (flat.length > 0) {
+    logger.warn(
+      { options: flat },
+      'createWebhookReceiver: flat options are deprecated and go in the next release; use the auth, ingest, worker and drift groups',
+    );
+  }
+  const metrics = options.metrics ?? createReceiverMetrics({ store, logger });
   const handlers = new HandlerRegistry();
-  const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const radar =
-    options.driftDetection === false
-      ? undefined
-      : createDriftRadar({ store: options.store, logger, registry: metrics.registry });
+    drift.detection === false ? undefined : createDriftRadar({ store, logger, registry: metrics.registry });
   const admission = {
-    secrets: options.secrets,
-    secretHeader: (options.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
+    secrets: auth.secrets,
+    secretHeader: (auth.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase(),
     // a whsec_ secret stands for a signing key only when it is a valid one (as loadConfig demands)
-    signingKeys: options.signingKeys ?? options.secrets.filter(isSigningKey),
-    signatureMode: options.signatureMode ?? (options.signingKeys?.length ? 'required' : 'optional'),
-    bodyLimit,
-    bodyTimeoutMs: options.bodyTimeoutMs ?? DELIVERY_TIMEOUT_MS + 1000,
+    signingKeys: auth.signingKeys ?? auth.secrets.filter(isSigningKey),
+    signatureMode: auth.signatureMode ?? (auth.signingKeys?.length ? 'required' : 'optional'),
+    bodyLimit: ingest.bodyLimitBytes ?? 1024 * 1024,
+    bodyTimeoutMs: ingest.bodyTimeoutMs ?? DELIVERY_TIMEOUT_MS + 1000,
     limiter: createAuthFailureLimiter({
-      limit: options.authFailureLimit ?? 20,
-      windowMs: options.authFailureWindowMs ?? 60_000,
+      limit: auth.failureLimit ?? 20,
+      windowMs: auth.failureWindowMs ?? 60_000,
     }),
   } as const;
   const settings = {
-    store: options.store,
-    validationMode: options.validationMode ?? 'lenient',
-    dedupeKey: options.dedupeKey ?? defaultDedupeKey,
+    store,
+    validationMode: ingest.validationMode ?? 'lenient',
+    dedupeKey: ingest.dedupeKey ?? defaultDedupeKey,
     handoff: () => worker.reserve(),
     ...(radar ? { onStored: radar.observe } : {}),
-    ...(options.dedupeWindowMs !== undefined ? { dedupeWindowMs: options.dedupeWindowMs } : {}),
-    ...(options.checkJsonKeys === false ? { checkJsonKeys: false } : {}),
+    ...(ingest.dedupeWindowMs !== undefined ? { dedupeWindowMs: ingest.dedupeWindowMs } : {}),
+    ...(ingest.checkJsonKeys === false ? { checkJsonKeys: false } : {}),
   } as const;
   const worker = createEventWorker({
-    store: options.store,
+    ...workerOptions,
+    store,
     handlers,
     logger,
     metrics,
     validationMode: settings.validationMode,
-    ...(options.handlerMaxRetries !== undefined ? { maxRetries: options.handlerMaxRetries } : {}),
-    ...(options.handlerRetryBaseMs !== undefined ? { retryBaseMs: options.handlerRetryBaseMs } : {}),
-    ...(options.handlerLeaseMs !== undefined ? { leaseMs: options.handlerLeaseMs } : {}),
-    ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
-    ...(options.handlerConcurrency !== undefined ? { concurrency: options.handlerConcurrency } : {}),
-    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
   });
 
   const middleware: Middleware = async (ctx) => {
@@ -162,35 +117,9 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     if (retryAfterMs !== undefined)
       ctx.set('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
 
-    const type = 'type' in outcome ? outcome.type : undefined;
-    const label = typeLabel(type, isWebhookEventType);
-    metrics.received.inc({ type: label, outcome: outcome.code });
-    metrics.ackDuration.observe({ outcome: outcome.code }, Number(process.hrtime.bigint() - started) / 1e9);
-    if ('id' in outcome) {
-      const line = {
-        id: outcome.id,
-        type: logValue(outcome.type),
-        outcome: outcome.code,
-        deliveryCount: outcome.deliveryCount,
-      };
-      if (outcome.code === 'duplicate') metrics.duplicates.inc({ type: label });
-      if (outcome.code === 'schema_validation_failed') {
-        metrics.rejected.inc({ type: label });
-        logger.warn({ ...line, issues: outcome.issues.length }, 'event stored as rejected');
-      } else {
-        logger.info(line, outcome.code === 'duplicate' ? 'duplicate delivery' : 'event stored');
-      }
-      if (outcome.code === 'accepted' && !outcome.handedOver) worker.notify();
-    } else if (outcome.code === 'dedupe_key_failed') {
-      // the error only: the body may hold personal data
-      const cause = 'cause' in outcome ? outcome.cause : undefined;
-      logger.error(
-        { outcome: outcome.code, status: response.status, error: logError(cause) },
-        'dedupe key function threw; delivery refused with 503 so the sender retries',
-      );
-    } else {
-      logger.info({ outcome: outcome.code, status: response.status }, 'delivery refused');
-    }
+    reportIngestOutcome(metrics, logger, { outcome, status: response.status, started });
+    // an accepted event the store did not lease to this worker at insert waits for a claim: claim it now
+    if (outcome.code === 'accepted' && !outcome.handedOver) worker.notify();
   };
 
   const receiver = Object.assign(middleware, {

@@ -5,8 +5,10 @@ import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.
 import { registerDriftCommand } from './drift/drift-command.js';
 import { SIGNING_KEY_PREFIX, signingKeyProblem } from './signing-key.js';
 import { toJUnitXml } from './verify/junit.js';
+import { splitPathToken } from './verify/path-token-url.js';
 import { formatResult, formatSummary } from './verify/report-line.js';
 import { DEFAULT_OVERSIZE_BYTES } from './verify/target.js';
+import { addTrafficOptions, type TrafficFlags, trafficSettingsFrom } from './verify/traffic-flags.js';
 import { verifyReceiver } from './verify/verify-receiver.js';
 
 function positiveInteger(value: string): number {
@@ -25,8 +27,10 @@ function httpUrl(value: string): string {
   return value;
 }
 
-interface VerifyFlags {
+interface VerifyFlags extends TrafficFlags {
   url: string;
+  pathToken?: string | true;
+  json?: boolean;
   secret?: string;
   auth: boolean;
   header: string;
@@ -42,8 +46,7 @@ const program = new Command('omni-contract')
   .description("Checks that a webhook receiver survives OmniAI's documented delivery contract.")
   .showHelpAfterError();
 
-program
-  .command('verify')
+addTrafficOptions(program.command('verify'))
   .description(
     'Send the conformance checks to a receiver: every event type answered 200 within the timeout, ' +
       'bad secrets and bad bodies refused with a 4xx, duplicates answered 200. Exits 1 on any failure.',
@@ -72,11 +75,21 @@ program
     positiveInteger,
     DEFAULT_OVERSIZE_BYTES,
   )
+  .option(
+    '--path-token [token]',
+    'the receiver authenticates by POST <url>/<token>: the token (prefer WEBHOOK_PATH_TOKEN), or bare when --url ends with it; the secret checks then send a wrong and a missing token',
+  )
+  .option('--json', 'print the whole report as JSON instead of one line per check')
   .action(async (flags: VerifyFlags) => {
+    const traffic = trafficSettingsFrom(flags);
+    if (typeof traffic === 'string') return program.error(`error: ${traffic}`, { exitCode: 2 });
+    const endpoint = splitPathToken(flags.url, flags.pathToken, process.env.WEBHOOK_PATH_TOKEN);
+    if (typeof endpoint === 'string')
+      return program.error(`error: --path-token: ${endpoint}`, { exitCode: 2 });
     // the secret is read from the environment here, not as an option default, so --help never prints it
     const secret = flags.secret ?? process.env.WEBHOOK_SECRET;
     // a ci job whose secret variable is missing must not pass a receiver that accepts anything
-    if (flags.auth && !secret) {
+    if (flags.auth && !secret && endpoint.pathToken === undefined) {
       program.error(
         'error: no secret: give --secret or set WEBHOOK_SECRET (or --no-auth for a receiver without one)',
         { exitCode: 2 },
@@ -86,10 +99,13 @@ program
     const signingKey = flags.sign
       ? signingKeyFor(flags.signingKey, flags.auth ? secret : undefined)
       : undefined;
-    process.stdout.write(`omni-contract verify ${flags.url}\n`);
+    // with --json, stdout holds the report alone
+    const out = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
+    out(`omni-contract verify ${endpoint.url}${endpoint.pathToken === undefined ? '' : '/<path-token>'}`);
+    out(`seed ${traffic.seed} (replay the payloads with --seed ${traffic.seed})`);
     const report = await verifyReceiver(
       {
-        url: flags.url,
+        url: endpoint.url,
         secretHeader: flags.header,
         sign: !!flags.sign,
         strict: !!flags.strict,
@@ -97,17 +113,21 @@ program
         oversizeBytes: flags.oversizeBytes,
         ...(flags.auth && secret ? { secret } : {}),
         ...(signingKey ? { signingKey } : {}),
+        ...(endpoint.pathToken === undefined ? {} : { pathToken: endpoint.pathToken }),
       },
       {
-        onResult: (result) => process.stdout.write(`${formatResult(result)}\n`),
+        traffic,
+        deadlineMs: flags.deadlineS * 1000,
+        ...(flags.json ? {} : { onResult: (result) => out(formatResult(result)) }),
         onWarning: (warning) => process.stderr.write(`omni-contract: ${warning}\n`),
       },
     );
     if (flags.junit) {
       await writeFile(flags.junit, toJUnitXml(report));
-      process.stdout.write(`JUnit XML written to ${flags.junit}\n`);
+      out(`JUnit XML written to ${flags.junit}`);
     }
-    process.stdout.write(`${formatSummary(report)} in ${report.durationMs} ms\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else out(`${formatSummary(report)} in ${report.durationMs} ms`);
     process.exitCode = report.failed > 0 ? 1 : 0;
   });
 

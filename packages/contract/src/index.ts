@@ -19,6 +19,7 @@ export {
   type SuccessRule,
 } from './delivery-contract.js';
 export { isLoopbackHost } from './loopback.js';
+export type { DriftResponse, DriftRow, ExportLine, StoredEventStatus } from './receiver-wire.js';
 export { parseSecretList, verifySecret } from './secret.js';
 export {
   RESERVED_HEADER_NAMES,

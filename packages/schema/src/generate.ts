@@ -1,4 +1,4 @@
-// regenerates json-schema/ and openapi/ from the zod source: `pnpm --filter @omni-webhooks/schema generate`
+// regenerates json-schema/, openapi/ and the kits' generated files from the zod source: `pnpm --filter @omni-webhooks/schema generate`
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { packageVersion, refuseArguments } from './package-script.js';
 const packageRoot = fileURLToPath(new URL('../', import.meta.url));
 
 refuseArguments(
-  'usage: node dist/generate.js\n\nWrites json-schema/*.schema.json and openapi/webhooks.openapi.json from the zod schemas,\nand removes stale files from those folders.\n',
+  'usage: node dist/generate.js\n\nWrites json-schema/*.schema.json, openapi/webhooks.openapi.json and the generated files of the\nGo (go/*_gen.go) and Python (python/) kits from the zod schemas, and removes stale files from\njson-schema/ and openapi/. Needs gofmt (Go) on PATH.\n',
 );
 
 const version = await packageVersion(packageRoot);

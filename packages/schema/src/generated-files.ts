@@ -1,5 +1,7 @@
 import { WEBHOOK_EVENT_TYPES } from './event-types.js';
+import { SCENARIO_JSON_SCHEMA_FILE, scenarioJsonSchema } from './fixtures/scenarios/scenario-json-schema.js';
 import { eventJsonSchema, jsonSchemaFileName, webhookEventJsonSchema } from './json-schema.js';
+import { renderKitFiles } from './kits/index.js';
 import { webhooksOpenApiDocument } from './openapi.js';
 import type { ValidationMode } from './schema-builder.js';
 
@@ -10,7 +12,7 @@ function render(document: unknown): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-/** every generated file, keyed by its path relative to the package root */
+/** every generated file (JSON Schema, OpenAPI, the kits' generated sources), keyed by its path relative to the package root */
 export function renderGeneratedFiles(packageVersion: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const mode of ['lenient', 'strict'] as const satisfies readonly ValidationMode[]) {
@@ -22,6 +24,9 @@ export function renderGeneratedFiles(packageVersion: string): Map<string, string
       files.set(`json-schema/${jsonSchemaFileName(type, mode)}`, render(eventJsonSchema(type, mode)));
     }
   }
+  files.set(`json-schema/${SCENARIO_JSON_SCHEMA_FILE}`, render(scenarioJsonSchema()));
   files.set('openapi/webhooks.openapi.json', render(webhooksOpenApiDocument(packageVersion)));
+  // the Go and Python kits: only their generated files (the folders hold hand-written ones too)
+  for (const [path, content] of renderKitFiles(packageVersion)) files.set(path, content);
   return files;
 }

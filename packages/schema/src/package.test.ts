@@ -1,7 +1,7 @@
 // packs the package like a publish would, installs the tarball outside the workspace and uses it there.
 // it compiles into a staged copy: the shared dist/ that other packages' tests read is never rewritten
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ const consumerMjs = `
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { safeParseWebhookEvent } from '@omni-webhooks/schema';
-import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
+import { builtInScenario, createFakeEvent, createScenarioPlan, fixtures } from '@omni-webhooks/schema/fixtures';
 
 const schemaUrl = import.meta.resolve('@omni-webhooks/schema/json-schema/webhook-event.schema.json');
 const jsonSchema = JSON.parse(await readFile(fileURLToPath(schemaUrl), 'utf8'));
@@ -43,6 +43,7 @@ process.stdout.write(JSON.stringify({
   allValid: parsed.every(Boolean) && fake,
   dialect: jsonSchema.$schema,
   webhooks: Object.keys(openapi.webhooks).length,
+  burstDeliveries: createScenarioPlan(builtInScenario('document-burst'), { seed: 1 }).deliveries.length > 10,
 }));
 `;
 
@@ -61,7 +62,7 @@ describe('packed package', () => {
     workDir = await mkdtemp(join(tmpdir(), 'omni-webhooks-schema-pack-'));
     const stageDir = join(workDir, 'stage');
     await mkdir(stageDir);
-    for (const entry of ['package.json', 'README.md', 'json-schema', 'openapi']) {
+    for (const entry of ['package.json', 'README.md', 'json-schema', 'openapi', 'scenarios']) {
       await cp(join(packageRoot, entry), join(stageDir, entry), { recursive: true });
     }
     const tsc = require.resolve('typescript/bin/tsc');
@@ -73,16 +74,17 @@ describe('packed package', () => {
     const [name] = (await readdir(workDir)).filter((file) => file.endsWith('.tgz'));
     if (!name) throw new Error('pnpm pack produced no tarball');
     tarball = join(workDir, name);
-    // zod from the workspace store keeps the install offline
-    const zodDir = await realpath(join(packageRoot, 'node_modules/zod'));
+    // the dependencies (zod, faker, yaml) from the workspace store keep the install offline
+    const { dependencies: runtime = {} } = JSON.parse(
+      await readFile(join(packageRoot, 'package.json'), 'utf8'),
+    ) as { dependencies?: Record<string, string> };
+    const dependencies: Record<string, string> = { '@omni-webhooks/schema': `file:${tarball}` };
+    for (const name of Object.keys(runtime)) {
+      dependencies[name] = `file:${await realpath(join(packageRoot, 'node_modules', name))}`;
+    }
     await writeFile(
       join(workDir, 'package.json'),
-      JSON.stringify({
-        name: 'consumer',
-        private: true,
-        type: 'module',
-        dependencies: { '@omni-webhooks/schema': `file:${tarball}`, zod: `file:${zodDir}` },
-      }),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies }),
     );
     await run(
       'npm',
@@ -108,6 +110,8 @@ describe('packed package', () => {
     expect(files).toContain('package/dist/fixtures/index.js');
     expect(files).toContain('package/json-schema/webhook-event.schema.json');
     expect(files).toContain('package/openapi/webhooks.openapi.json');
+    expect(files).toContain('package/scenarios/lead-journey.yaml');
+    expect(files).toContain('package/dist/msw/index.js');
     expect(files.filter((file) => /\.test(-d)?\.|generate\.js|test-support/.test(file))).toEqual([]);
   });
 
@@ -135,6 +139,7 @@ describe('packed package', () => {
       allValid: true,
       dialect: 'https://json-schema.org/draft/2020-12/schema',
       webhooks: 7,
+      burstDeliveries: true,
     });
   });
 });

@@ -1,12 +1,9 @@
 import { isLoopbackHost } from '@omni-webhooks/contract';
 import { z } from 'zod';
+import { booleanFlag } from '../base/field-schemas.js';
 
 export const MIN_API_TOKEN_LENGTH = 16;
 export const DEFAULT_MAX_LIVE_STREAMS = 50;
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
 
 const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
   z

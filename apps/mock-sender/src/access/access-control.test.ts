@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type StartedSender, startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
-import { type StartedSender, startGuardedSender, TOKENS } from './test-support/guarded-sender.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 

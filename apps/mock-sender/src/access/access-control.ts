@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../base/http-error.js';
 import { ApiTokens, bearerToken } from './api-tokens.js';
 import { type Actor, auditRecord } from './audit-log.js';
 import {

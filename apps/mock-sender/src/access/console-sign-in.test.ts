@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type StartedSender, startGuardedSender, TOKENS } from './test-support/guarded-sender.js';
+import { type StartedSender, startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 

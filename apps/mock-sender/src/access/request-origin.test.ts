@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawRequest, type StartedSender, startGuardedSender } from '../test-support/guarded-sender.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
-import { rawRequest, type StartedSender, startGuardedSender } from './test-support/guarded-sender.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 

@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ReceivedRequest, startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
-import { type CliIo, createCli, INPUT_ERROR_EXIT_CODE } from './cli-program.js';
+import { type CliIo, INPUT_ERROR_EXIT_CODE } from './cli-io.js';
+import { createCli } from './cli-program.js';
 
 class Exit extends Error {
   constructor(readonly code: number) {

@@ -1,64 +1,10 @@
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
-import { Command, InvalidArgumentError } from 'commander';
-import { z } from 'zod';
-import { CONFIG_VARIABLES, headerNameSchema, httpUrlSchema } from '../config.js';
-import { signingKeySchema } from '../endpoints/signing-key.js';
-import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
+import { Command } from 'commander';
+import { type CliIo, INPUT_ERROR_EXIT_CODE } from './cli-io.js';
+import { cliOptionParsers } from './option-parsers.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerSendCommand } from './send-command.js';
 import { addSenderCommands } from './sender-commands.js';
-
-// exit 1 means "a delivery failed", so bad input exits 2
-export const INPUT_ERROR_EXIT_CODE = 2;
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** ends the program with this code (process.exit in the binary) */
-  exit: (code: number) => never;
-  /** the exit code once the command returns */
-  setExitCode: (code: number) => void;
-  /** runs the service for `serve` */
-  serve: (env: Record<string, string | undefined>) => Promise<void>;
-  env: Record<string, string | undefined>;
-}
-
-/** an option parser from a zod schema: the same definition as the environment variable it mirrors */
-function parsedBy<T extends z.ZodType>(schema: T) {
-  return (value: string): z.output<T> => {
-    const result = schema.safeParse(value);
-    if (!result.success) {
-      throw new InvalidArgumentError(result.error.issues.map((issue) => issue.message).join('; '));
-    }
-    return result.data;
-  };
-}
-
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`));
-
-export const cliOptionParsers = {
-  url: parsedBy(httpUrlSchema),
-  header: parsedBy(headerNameSchema),
-  secret: parsedBy(z.string().min(1, 'must not be empty')),
-  signingKey: parsedBy(signingKeySchema),
-  count: parsedBy(wholeNumber(1, MAX_EVENTS_PER_REQUEST)),
-  // the RETRY_TIME_SCALE rule, after a check that it is written as a number at all ('' would coerce to 0)
-  timeScale: (value: string): number => {
-    if (!/^\d*\.?\d+(e[-+]?\d+)?$/i.test(value)) {
-      throw new InvalidArgumentError('must be a number above 0 (0.01 turns minutes into 0.6 s steps)');
-    }
-    return parsedBy(CONFIG_VARIABLES.RETRY_TIME_SCALE.schema)(value);
-  },
-  timeout: parsedBy(wholeNumber(1, 600_000)),
-  concurrency: parsedBy(wholeNumber(1, 10_000)),
-  port: parsedBy(wholeNumber(0, 65_535)),
-  host: parsedBy(CONFIG_VARIABLES.HOST.schema),
-};
 
 /** the omni-mock program; every bad input ends with exit code 2 and a message naming what is wrong */
 export function createCli(io: CliIo): Command {

@@ -6,12 +6,14 @@ import {
   type SuccessRule,
 } from '@omni-webhooks/contract';
 import { type Command, Option } from 'commander';
-import { headerNameSchema, httpUrlSchema } from '../config.js';
+import { headerNameSchema, httpUrlSchema } from '../base/field-schemas.js';
 import { type AttemptReport, DeliveryEngine, type SettledReport } from '../delivery/delivery-engine.js';
+import { dispatchEvents } from '../dispatch/dispatch.js';
 import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
 import { openDatabase } from '../outbox/database.js';
 import { type DeliveryTarget, Outbox, type OutboxEvent } from '../outbox/outbox.js';
-import type { CliIo, cliOptionParsers } from './cli-program.js';
+import type { CliIo } from './cli-io.js';
+import type { cliOptionParsers } from './option-parsers.js';
 
 // what `send` and `replay` share: their delivery options, the checks on them, signing, the in-memory
 // engine and the attempt lines
@@ -99,9 +101,9 @@ export async function deliverInMemory(
       concurrency: options.concurrency,
       endpointConcurrency: options.concurrency,
     });
-    const deliveries = outbox.enqueue(events, () => [target], Date.now());
-    // one target: one delivery per event, in the events' order
-    const indexes = new Map(deliveries.map((delivery, index) => [delivery.id, index]));
+    // one target: one delivery per event, in the events' order (reports come from attempts, which
+    // start after dispatch returns: no report arrives before the map is filled)
+    const indexes = new Map<string, number>();
     const indexOf = (deliveryId: string) => indexes.get(deliveryId) as number;
     let delivered = 0;
     engine.on('attempt', (report) => progress.attempt?.(report, indexOf(report.deliveryId)));
@@ -109,7 +111,8 @@ export async function deliverInMemory(
       if (report.state === 'succeeded') delivered += 1;
       progress.settled?.(report, indexOf(report.deliveryId));
     });
-    engine.scheduleAll(deliveries.map((delivery) => delivery.id));
+    const deliveries = dispatchEvents({ outbox, engine }, events, () => [target], Date.now());
+    for (const [index, delivery] of deliveries.entries()) indexes.set(delivery.id, index);
     await engine.idle();
     return { delivered, failed: deliveries.length - delivered };
   } finally {

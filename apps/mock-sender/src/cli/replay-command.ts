@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { MAX_ATTEMPTS } from '@omni-webhooks/contract';
 import type { Command } from 'commander';
-import { newId } from '../events/ids.js';
+import { newId } from '../base/ids.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
 import {
   addDeliveryOptions,

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { MAX_ATTEMPTS } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import type { Command } from 'commander';
+import { HttpError } from '../base/http-error.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
-import { HttpError } from '../http/http-error.js';
 import {
   addDeliveryOptions,
   attemptLine,

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type StartedSender, startGuardedSender, TOKENS } from '../access/test-support/guarded-sender.js';
+import { type StartedSender, startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
 import { createCli } from './cli-program.js';
 

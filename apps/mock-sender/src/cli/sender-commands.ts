@@ -1,7 +1,7 @@
 import { type BoundedAnswer, BoundedFetchError, fetchBounded } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import type { Command } from 'commander';
-import type { CliIo } from './cli-program.js';
+import type { CliIo } from './cli-io.js';
 
 /** most bytes of an answer of the sender read (a page of deliveries is far smaller) */
 export const SENDER_ANSWER_LIMIT_BYTES = 16 * 1024 * 1024;

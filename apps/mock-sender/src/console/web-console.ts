@@ -4,8 +4,8 @@ import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { HttpError } from '../base/http-error.js';
 import type { DeliveryEngine } from '../delivery/delivery-engine.js';
-import { HttpError } from '../http/http-error.js';
 import { CONSOLE_ASSETS_DIR, type ConsoleAsset, loadConsoleAssets } from './console-assets.js';
 import { DeliveryFeed } from './delivery-feed.js';
 

@@ -1,4 +1,4 @@
-import { newId } from '../events/ids.js';
+import { newId } from '../base/ids.js';
 import type { SqliteDatabase } from '../outbox/database.js';
 import type { DeliveryTarget } from '../outbox/outbox.js';
 import { resolveSigningKey } from './signing-key.js';

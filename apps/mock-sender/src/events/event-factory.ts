@@ -5,9 +5,9 @@ import {
   type WebhookValidationIssue,
 } from '@omni-webhooks/schema';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../base/http-error.js';
+import { newId } from '../base/ids.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
-import { newId } from './ids.js';
 
 export const MAX_EVENTS_PER_REQUEST = 10_000;
 

@@ -4,14 +4,15 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import getRawBody from 'raw-body';
 import { z } from 'zod';
-import { headerNameSchema, httpUrlSchema } from '../config.js';
+import { headerNameSchema, httpUrlSchema } from '../base/field-schemas.js';
+import { HttpError, toIssues } from '../base/http-error.js';
 import type { DeliveryEngine } from '../delivery/delivery-engine.js';
+import { dispatchEvents, dispatchRedelivery } from '../dispatch/dispatch.js';
 import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-registry.js';
 import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
 import { TargetGuard } from '../targets/target-guard.js';
-import { HttpError, toIssues } from './http-error.js';
 import {
   checkEndpointCount,
   checkEventBytes,
@@ -208,12 +209,12 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     }
     const events = buildEvents(request);
     checkEventBytes(events, limits);
-    const deliveries = outbox.enqueue(
+    const deliveries = dispatchEvents(
+      { outbox, engine },
       events,
       (event) => endpoints.targetsFor(event.type, registered),
       clock(),
     );
-    engine.scheduleAll(deliveries.map((delivery) => delivery.id));
     ctx.status = 202;
     ctx.body = {
       // ids, not the payloads echoed: 100 copies of a large payload would make a response as large
@@ -254,11 +255,10 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   });
 
   router.post('/deliveries/:id/redeliver', (ctx) => {
-    const delivery = outbox.redeliver(ctx.params.id ?? '', clock());
+    const delivery = dispatchRedelivery({ outbox, engine }, ctx.params.id ?? '', clock());
     if (!delivery) {
       throw new HttpError(404, 'not_found', `no delivery ${ctx.params.id}`);
     }
-    engine.schedule(delivery.id);
     ctx.status = 202;
     ctx.body = { delivery };
   });

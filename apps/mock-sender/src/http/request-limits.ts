@@ -1,6 +1,6 @@
+import { HttpError } from '../base/http-error.js';
 import { MAX_EVENTS_PER_REQUEST } from '../events/event-factory.js';
 import type { OutboxEvent } from '../outbox/outbox.js';
-import { HttpError } from './http-error.js';
 
 /** what one client may ask of a sender reachable by several teams; each is an env var (see config.ts) */
 export interface RequestLimits {

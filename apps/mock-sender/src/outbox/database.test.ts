@@ -62,3 +62,20 @@ describe('outbox migrations', () => {
     }
   });
 });
+
+describe('outbox file', () => {
+  it('refuses a file a newer release migrated, leaving it as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omni-sender-newer-'));
+    dirs.push(dir);
+    const path = join(dir, 'sender.sqlite');
+    const newer = openSqlite(path);
+    newer.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    newer.close();
+    expect(() => openDatabase(`file:${path}`)).toThrow(
+      `database schema version ${MIGRATIONS.length + 1} is newer than this mock sender (${MIGRATIONS.length})`,
+    );
+    const after = openSqlite(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1);
+    after.close();
+  });
+});

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openSqlite, type SqliteDatabase } from '@omni-webhooks/sqlite';
+import { sqliteFilenameFromUrl } from '@omni-webhooks/sqlite/database-url';
+import { migrate } from '@omni-webhooks/sqlite/migrate';
 
 export type { SqliteDatabase };
 
@@ -98,16 +100,9 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** `file:./data/sender.sqlite` -> `./data/sender.sqlite`; `file::memory:` stays in memory */
-export function databasePath(databaseUrl: string): string {
-  if (!databaseUrl.startsWith('file:')) {
-    throw new Error(`DATABASE_URL must start with file:, got ${databaseUrl}`);
-  }
-  return databaseUrl.slice('file:'.length);
-}
-
+/** `file:./data/sender.sqlite` (resolved against the working directory), `file:///abs/x.sqlite` or `file::memory:` */
 export function openDatabase(databaseUrl: string): SqliteDatabase {
-  const path = databasePath(databaseUrl);
+  const path = sqliteFilenameFromUrl(databaseUrl);
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true });
   }
@@ -120,19 +115,11 @@ export function openDatabase(databaseUrl: string): SqliteDatabase {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
-}
-
-function migrate(db: SqliteDatabase): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  for (const [index, sql] of MIGRATIONS.entries()) {
-    if (index < applied) {
-      continue;
-    }
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${index + 1}`);
-    })();
+  try {
+    migrate(db, MIGRATIONS, { owner: 'mock sender' });
+  } catch (error) {
+    db.close();
+    throw error;
   }
+  return db;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from '@omni-webhooks/sqlite';
-import { newId } from '../events/ids.js';
+import { GroupCommit } from '@omni-webhooks/sqlite/group-commit';
+import { newId } from '../base/ids.js';
 import type { SqliteDatabase } from './database.js';
 import {
   decodeCursor,
@@ -30,14 +31,13 @@ import type {
   NextStep,
   OutboxEvent,
 } from './outbox-types.js';
-import { WriteBatcher } from './write-batcher.js';
 
 export * from './outbox-types.js';
 
 export interface OutboxOptions {
   /**
    * true (default): the engine's attempt writes from concurrent deliveries share a commit (see
-   * WriteBatcher); false: each commits alone, as before group commit (the bench's baseline)
+   * GroupCommit in @omni-webhooks/sqlite); false: each commits alone, as before group commit (the bench's baseline)
    */
   groupCommit?: boolean | undefined;
 }
@@ -46,7 +46,7 @@ export interface OutboxOptions {
 export class Outbox {
   readonly #db: SqliteDatabase;
   readonly #statements = new Map<string, Statement>();
-  readonly #writes: WriteBatcher;
+  readonly #writes: GroupCommit;
   // the per-delivery and per-attempt statements, held directly: no lookup keyed by a long sql string per call
   readonly #selectJob: Statement;
   readonly #selectSchedule: Statement;
@@ -65,7 +65,7 @@ export class Outbox {
 
   constructor(db: SqliteDatabase, options: OutboxOptions = {}) {
     this.#db = db;
-    this.#writes = new WriteBatcher(db, { gather: options.groupCommit ?? true });
+    this.#writes = new GroupCommit(db, { gather: options.groupCommit ?? true });
     this.#selectJob = db.prepare(
       `SELECT ${JOB_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?`,
     );

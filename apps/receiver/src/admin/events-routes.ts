@@ -5,11 +5,13 @@ import type { AuthFailureLimiter } from '../ingest/auth-failure-limiter.js';
 import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
-  type InboxStore,
+  type InboxAdmin,
   InvalidCursorError,
   type ListedEvent,
 } from '../store/inbox-store.js';
 import { requireAdminToken } from './admin-token.js';
+import { mountEventsExportRoute } from './events-export-route.js';
+import { invalidQuery } from './invalid-query.js';
 
 export interface EventsRoutesOptions {
   /** the schema mode replays are validated with: the receiver's current one */
@@ -43,29 +45,16 @@ const listQuery = z
 
 export function mountEventsRoutes(
   router: Router,
-  store: InboxStore,
+  store: InboxAdmin,
   adminToken: string | undefined,
   options: EventsRoutesOptions,
 ): void {
   const auth = requireAdminToken(adminToken, options.authFailures);
 
+  mountEventsExportRoute(router, store, auth);
   router.get('/events', auth, async (ctx) => {
     const query = listQuery.safeParse(ctx.query);
-    if (!query.success) {
-      ctx.status = 400;
-      ctx.body = {
-        error: {
-          code: 'invalid_query',
-          message: 'invalid query parameters',
-          issues: query.error.issues.map((issue) => ({
-            path: issue.path,
-            message: issue.message,
-            code: issue.code,
-          })),
-        },
-      };
-      return;
-    }
+    if (!query.success) return invalidQuery(ctx, query.error.issues);
     try {
       const { include, ...filters } = query.data;
       const page = await store.list({ ...filters, includePayload: include === 'payload' });

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboxStore } from '../store/inbox-store.js';
-import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite/sqlite-inbox-store.js';
 import { createDriftRadar, MAX_CACHED_SHAPE_CHARS } from './drift-radar.js';
 
 const base = fixtures.find((fixture) => fixture.name === 'email message completed');

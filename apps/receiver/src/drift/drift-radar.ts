@@ -10,15 +10,15 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { logError, logValue } from '../log-values.js';
 import { typeLabel } from '../metrics.js';
 import { type DriftObservation, driftKey } from '../store/drift-records.js';
-import type { InboxStore } from '../store/inbox-store.js';
-import { isTransientStoreError } from './transient-store-error.js';
+import type { DriftStore } from '../store/inbox-store.js';
+import { isTransientStoreError } from '../store/store-errors.js';
 
 // the drift radar: what the strict schema would flag in each stored event, counted per (event type,
 // path, kind) and flushed to the store. detection runs once per payload shape (paths, json types and
 // enum values; see driftShapeKey) and on a sample of the rest, so the hot path mostly walks the payload
 
 export interface DriftRadarOptions {
-  store: InboxStore;
+  store: DriftStore;
   logger: Logger;
   /** the receiver's metrics registry; the drift counter and gauge are added to it */
   registry: Registry;
@@ -49,7 +49,7 @@ const DRIFT_PATHS = 'omni_receiver_schema_drift_paths';
 /** longest shape key remembered: a body of many unknown keys has a key as long, and is checked each time */
 export const MAX_CACHED_SHAPE_CHARS = 4096;
 
-function driftMetrics(registry: Registry, store: InboxStore, logger: Logger) {
+function driftMetrics(registry: Registry, store: DriftStore, logger: Logger) {
   // one registry may serve several receivers (tests, a host app): reuse what is there
   const total =
     (registry.getSingleMetric(DRIFT_TOTAL) as Counter<'event' | 'kind'> | undefined) ??

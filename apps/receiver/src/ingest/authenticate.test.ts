@@ -2,8 +2,10 @@ import { createSignatureHeaders, generateSigningKey } from '@omni-webhooks/contr
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { SIGNATURE_MODES } from '../service/config.js';
 import { type Harness, SECRETS, SIGNING_KEYS, startHarness } from '../test-support/receiver-harness.js';
+import type { SignatureMode } from './authenticate.js';
 
 // deliveries signed by the standard webhooks reference library, sent without the secret header
 function referenceSigned(body: string, options: { key?: string; at?: Date; id?: string } = {}) {
@@ -146,5 +148,12 @@ describe('SIGNATURE_MODE=off and the start-up defaults', () => {
     } finally {
       await harness.close();
     }
+  });
+});
+
+describe('signature modes', () => {
+  it('are the ones the service configures', () => {
+    expectTypeOf<(typeof SIGNATURE_MODES)[number]>().toEqualTypeOf<SignatureMode>();
+    expect([...SIGNATURE_MODES].sort()).toEqual(['off', 'optional', 'required']);
   });
 });

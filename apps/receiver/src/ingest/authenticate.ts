@@ -1,5 +1,4 @@
 import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
-import type { SignatureMode } from '../config.js';
 import { type RequestHeaders, single } from './early-refusal.js';
 
 // who may deliver. two credentials: the secret header (sent in clear with every delivery, so a captured
@@ -11,6 +10,12 @@ import { type RequestHeaders, single } from './early-refusal.js';
 // - optional: the secret header or a valid signature; without signing keys, signature headers are
 //   ignored (nothing to check them with)
 // - required: a valid signature, with or without the secret header
+
+/**
+ * how signatures count (see above). the service's SIGNATURE_MODES lists the same three; a type test in
+ * authenticate.test.ts keeps them equal
+ */
+export type SignatureMode = 'off' | 'optional' | 'required';
 
 export interface AuthSettings {
   secrets: readonly string[];

@@ -1,7 +1,7 @@
 import { createSignatureHeaders } from '@omni-webhooks/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
-import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite/sqlite-inbox-store.js';
 import { defaultDedupeKey } from './dedupe-key.js';
 import { type IngestSettings, ingestDelivery } from './ingest-delivery.js';
 import { INGEST_RESPONSES } from './ingest-responses.js';

@@ -4,8 +4,13 @@ import {
   type ValidationMode,
   type WebhookEvent,
 } from '@omni-webhooks/schema';
-import type { HandoffSlot } from '../processing/event-worker.js';
-import { type InboxIssue, type InboxStore, UnstorableEventError } from '../store/inbox-store.js';
+import type { HandoffSlot } from '../processing/event-handoff.js';
+import {
+  type InboxIssue,
+  type InboxWriter,
+  type InsertResult,
+  UnstorableEventError,
+} from '../store/inbox-store.js';
 import { bodyHashKey, type DedupeKeyFunction, defaultDedupeKey } from './dedupe-key.js';
 import type { RequestHeaders } from './early-refusal.js';
 import type { IngestOutcome } from './ingest-responses.js';
@@ -13,7 +18,7 @@ import { parseJsonBody } from './json-body.js';
 import { reportedIssues } from './validation-issues.js';
 
 export interface IngestSettings {
-  store: InboxStore;
+  store: InboxWriter;
   validationMode: ValidationMode;
   dedupeKey: DedupeKeyFunction;
   /**
@@ -86,7 +91,7 @@ export async function ingestDelivery(
       ? dedupeKey
       : bodyHashKey(parsed.body);
   const slot = status === 'received' ? settings.handoff?.() : undefined;
-  let result: Awaited<ReturnType<InboxStore['insert']>>;
+  let result: InsertResult;
   try {
     result = await settings.store.insert({
       dedupeKey,

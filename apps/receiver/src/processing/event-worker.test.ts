@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { createReceiverMetrics } from '../metrics.js';
 import type { InboxStore } from '../store/inbox-store.js';
-import { createSqliteInboxStore } from '../store/sqlite-inbox-store.js';
+import { createSqliteInboxStore } from '../store/sqlite/sqlite-inbox-store.js';
 import { type Harness, startHarness } from '../test-support/receiver-harness.js';
 import type { WebhookReceiver } from '../webhook-receiver.js';
 import { createEventWorker, type EventWorkerOptions } from './event-worker.js';

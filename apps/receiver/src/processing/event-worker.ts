@@ -4,16 +4,18 @@ import type { ReceiverMetrics } from '../metrics.js';
 import {
   type ClaimedEvent,
   type ExhaustedEvent,
-  type InboxStore,
-  type InsertResult,
+  type InboxQueue,
   NEVER_FINISHED_ERROR,
 } from '../store/inbox-store.js';
+import { type AttemptLease, createAttemptLeases } from './attempt-lease.js';
+import { describeError } from './describe-error.js';
+import { createEventHandoff, HANDOFF_FACTOR, type HandoffSlot } from './event-handoff.js';
 import { withHandlerDeadline } from './handler-deadline.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { handlerRetryDelayMs } from './retry-backoff.js';
 
 export interface EventWorkerOptions {
-  store: InboxStore;
+  store: InboxQueue;
   handlers: HandlerRegistry;
   logger: Logger;
   metrics?: ReceiverMetrics;
@@ -51,31 +53,12 @@ export interface EventWorker {
   reserve(): HandoffSlot | undefined;
 }
 
-export interface HandoffSlot {
-  /** the lease to ask the store for at insert */
-  leaseMs: number;
-  /**
-   * runs the event if the insert leased it (`claimed`), else frees the slot; call exactly once.
-   * `event`: the payload as the ingest already validated it, so the worker need not parse it again
-   */
-  settle(result: InsertResult | undefined, event?: WebhookEvent): void;
-}
-
-// events being handed over (inserts holding a slot, events waiting for a handler) per handler slot:
-// enough that concurrent requests rarely fall back to a claim, few enough to bound the payloads held
-const HANDOFF_FACTOR = 4;
-
 /** reported to the error handlers for an event whose last allowed attempt never finished */
 export class HandlerNeverFinishedError extends Error {
   constructor(readonly attempts: number) {
     super(`${NEVER_FINISHED_ERROR} ${attempts}`);
     this.name = 'HandlerNeverFinishedError';
   }
-}
-
-interface Attempt {
-  controller: AbortController;
-  renewal: NodeJS.Timeout;
 }
 
 export function createEventWorker(options: EventWorkerOptions): EventWorker {
@@ -87,49 +70,27 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   const concurrency = Math.max(1, options.concurrency ?? 32);
   const handlerTimeoutMs = options.handlerTimeoutMs ?? 30_000;
   let running = false;
-  // no handoff before the previous run's leases are released: that release would free a fresh lease too
-  let handoffOpen = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let woken = false;
   const active = new Set<Promise<void>>();
-  // events leased at insert while every slot was busy, oldest first
-  const handedOver: { claimed: ClaimedEvent; attempt: Attempt; event: WebhookEvent | undefined }[] = [];
-  // inserts holding a handoff slot; with handedOver at most HANDOFF_FACTOR × concurrency
-  let reserved = 0;
-  const attempts = new Set<Attempt>();
-
-  /** keeps a running attempt's lease alive, so no other replica claims the event meanwhile */
-  function renewLease(claimed: ClaimedEvent, controller: AbortController): void {
-    store.renewLease(claimed.id, claimed.leaseToken, leaseMs).then(
-      (renewed) => {
-        if (renewed || controller.signal.aborted) return;
-        logger.warn({ id: claimed.id, type: claimed.type }, 'lease lost while the handler ran; aborting it');
-        controller.abort(new Error('lease lost'));
-      },
-      (error: unknown) =>
-        logger.warn({ id: claimed.id, error: describeError(error) }, 'could not renew a lease; will retry'),
-    );
-  }
-
-  /** from the moment this process holds the lease: renewed while the event waits for a slot too */
-  function beginAttempt(claimed: ClaimedEvent): Attempt {
-    const controller = new AbortController();
-    const attempt: Attempt = {
-      controller,
-      renewal: setInterval(() => renewLease(claimed, controller), Math.max(1, Math.floor(leaseMs / 3))),
-    };
-    attempts.add(attempt);
-    return attempt;
-  }
+  const leases = createAttemptLeases({ store, leaseMs, logger });
+  // events leased at insert wait there while every slot is busy; opened once the previous run's
+  // leases are released, since that release would free a fresh lease too
+  const handoff = createEventHandoff<AttemptLease>({
+    capacity: HANDOFF_FACTOR * concurrency,
+    leaseMs,
+    adopt: (claimed) => leases.begin(claimed),
+    onWaiting: () => startHandedOver(),
+  });
 
   async function processEvent(
     claimed: ClaimedEvent,
-    attempt = beginAttempt(claimed),
+    lease = leases.begin(claimed),
     validated?: WebhookEvent,
   ): Promise<void> {
     const started = process.hrtime.bigint();
-    const { controller } = attempt;
+    const { controller } = lease;
     const context = { id: claimed.id, attempt: claimed.handlerAttempts, signal: controller.signal };
     let event: WebhookEvent | undefined;
     try {
@@ -137,11 +98,11 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       event = parsed;
       await withHandlerDeadline(handlers.dispatch(parsed, context), controller, handlerTimeoutMs);
     } catch (error) {
-      endAttempt(attempt);
+      lease.end();
       await recordFailure(claimed, event, error, started, controller.signal);
       return;
     }
-    endAttempt(attempt);
+    lease.end();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics?.handlerDuration.observe({ type: claimed.type, result: 'success' }, seconds);
     // the handlers succeeded: a completion that cannot be written is no handler failure. the lease
@@ -204,15 +165,10 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
     return validation.data;
   }
 
-  function endAttempt(attempt: Attempt): void {
-    clearInterval(attempt.renewal);
-    attempts.delete(attempt);
-  }
-
   /** runs one claimed event in a slot; never rejects */
-  function startEvent(claimed: ClaimedEvent, attempt?: Attempt, event?: WebhookEvent): Promise<void> {
+  function startEvent(claimed: ClaimedEvent, lease?: AttemptLease, event?: WebhookEvent): Promise<void> {
     return occupySlot(
-      processEvent(claimed, attempt, event).catch((error: unknown) =>
+      processEvent(claimed, lease, event).catch((error: unknown) =>
         logger.error({ id: claimed.id, error: describeError(error) }, 'could not record a handler result'),
       ),
     );
@@ -231,17 +187,17 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
   /** events leased at insert go first: this process already holds them */
   function startHandedOver(): void {
     while (active.size < concurrency) {
-      const next = handedOver.shift();
+      const next = handoff.take();
       if (!next) return;
       // its lease was lost while it waited (a renewal failed): the event is no longer this worker's
-      if (next.attempt.controller.signal.aborted) endAttempt(next.attempt);
-      else startEvent(next.claimed, next.attempt, next.event);
+      if (next.lease.controller.signal.aborted) next.lease.end();
+      else startEvent(next.claimed, next.lease, next.event);
     }
   }
 
   /** slots neither running nor promised to a handed-over event */
   function freeSlots(): number {
-    return Math.max(0, concurrency - active.size - handedOver.length);
+    return Math.max(0, concurrency - active.size - handoff.waiting);
   }
 
   /**
@@ -351,15 +307,14 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       if (running) return;
       running = true;
       loop = releaseLeases().then(() => {
-        handoffOpen = running;
+        if (running) handoff.open();
         return run();
       });
     },
     async stop(timeoutMs = 10_000) {
       running = false;
-      handoffOpen = false;
       // queued events never started: their leases expire, or the next start releases them
-      for (const { attempt } of handedOver.splice(0)) endAttempt(attempt);
+      for (const { lease } of handoff.close()) lease.end();
       wake?.();
       if (!loop) return;
       const current = loop;
@@ -376,13 +331,10 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       clearTimeout(timer);
       if (result === 'timeout') {
         logger.warn(
-          { timeoutMs, running: attempts.size },
+          { timeoutMs, running: leases.held },
           'handlers still running at shutdown; aborted, their leases will expire',
         );
-        for (const attempt of [...attempts]) {
-          endAttempt(attempt);
-          attempt.controller.abort(new Error('receiver shutting down'));
-        }
+        leases.abandonAll(new Error('receiver shutting down'));
       }
       loop = undefined;
     },
@@ -391,28 +343,6 @@ export function createEventWorker(options: EventWorkerOptions): EventWorker {
       else woken = true;
     },
     runOnce,
-    reserve() {
-      if (!handoffOpen || reserved + handedOver.length >= HANDOFF_FACTOR * concurrency) return undefined;
-      reserved += 1;
-      let settled = false;
-      return {
-        leaseMs,
-        settle(result, event) {
-          if (settled) return;
-          settled = true;
-          reserved -= 1;
-          const claimed = result?.claimed;
-          // after a stop the lease is left to expire, or to the next start's release
-          if (!claimed || !handoffOpen) return;
-          handedOver.push({ claimed, attempt: beginAttempt(claimed), event });
-          startHandedOver();
-        },
-      };
-    },
+    reserve: () => handoff.reserve(),
   };
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 4000);
-  return String(error).slice(0, 4000);
 }

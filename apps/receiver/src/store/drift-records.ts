@@ -1,4 +1,5 @@
 // the drift radar's rows: one per (event type, path, kind), aggregated across deliveries and replicas
+import type { DriftRow as DriftWireRow } from '@omni-webhooks/contract';
 import type { DriftExample, DriftKind } from '@omni-webhooks/schema';
 
 /** what one process saw of one drift since its last flush */
@@ -14,15 +15,8 @@ export interface DriftObservation {
   lastSeen: Date;
 }
 
-export interface DriftRecord {
-  event: string;
-  path: string;
-  kind: DriftKind;
-  expected: string | null;
-  seen: string;
-  /** the first example stored (redacted, cut to 64 characters) */
-  example: DriftExample;
-  count: number;
+/** a stored row, as `GET /drift` answers it (the wire type is the contract's); stored rows always have both times */
+export interface DriftRecord extends DriftWireRow {
   firstSeen: string;
   lastSeen: string;
 }
@@ -49,4 +43,27 @@ export const DRIFT_COLUMNS = 'event, path, kind, expected, seen, example, count,
 /** identifies a drift row: event type, path and kind */
 export function driftKey(drift: { event: string; path: string; kind: string }): string {
   return `${drift.event}\u0000${drift.path}\u0000${drift.kind}`;
+}
+
+/** a schema_drift row as both adapters read it (postgres: a bigint count as text, times as Dates) */
+export type DriftRow = Pick<DriftRecord, 'event' | 'path' | 'kind' | 'expected' | 'seen'> & {
+  /** json text */
+  example: string;
+  count: number | string;
+  first_seen: string | Date;
+  last_seen: string | Date;
+};
+
+export function toDriftRecord(row: DriftRow): DriftRecord {
+  return {
+    event: row.event,
+    path: row.path,
+    kind: row.kind,
+    expected: row.expected,
+    seen: row.seen,
+    example: JSON.parse(row.example) as DriftExample,
+    count: Number(row.count),
+    firstSeen: typeof row.first_seen === 'string' ? row.first_seen : row.first_seen.toISOString(),
+    lastSeen: typeof row.last_seen === 'string' ? row.last_seen : row.last_seen.toISOString(),
+  };
 }

@@ -130,11 +130,18 @@ export interface EventPage extends ListedEventPage {
   events: StoredEvent[];
 }
 
-export interface InboxStore {
-  /** creates or upgrades the schema; idempotent */
-  migrate(): Promise<void>;
+// InboxStore's methods by role, so each part of the receiver declares only what it uses: ingest
+// writes, the worker takes from the queue, the admin routes read and requeue, the drift radar keeps its
+// rows. a custom store implements InboxStore, which is all of them
+
+/** what ingest needs: a delivery made durable */
+export interface InboxWriter {
   /** inserts, or counts a duplicate delivery of the same dedupe key; durable when it resolves */
   insert(event: NewInboxEvent): Promise<InsertResult>;
+}
+
+/** what the worker needs: received events leased, then settled */
+export interface InboxQueue {
   /**
    * leases up to `limit` received events whose retry time has come and whose lease (if any) expired;
    * a crashed worker's events come back once its lease runs out, until they reach `maxAttempts`.
@@ -152,15 +159,29 @@ export interface InboxStore {
   complete(id: string, leaseToken: string, now?: Date): Promise<boolean>;
   /** records a handler failure: retried at `retryAt`, or `failed` for good when retryAt is null */
   fail(id: string, leaseToken: string, error: string, retryAt: Date | null, now?: Date): Promise<boolean>;
+}
+
+/** what the read api and the metrics need: stored events as they are */
+export interface InboxReader {
+  get(id: string): Promise<StoredEvent | undefined>;
+  /** newest first; `nextCursor` is opaque, null on the last page */
+  list(options: ListOptions): Promise<ListedEventPage>;
+  countByStatus(): Promise<Record<InboxStatus, number>>;
+  /** stored events with their payloads, oldest first; `nextCursor` null on the last page */
+  exportEvents(options: ExportOptions): Promise<EventPage>;
+}
+
+/** what the admin routes need: reads, and putting a rejected or failed event back by hand */
+export interface InboxAdmin extends InboxReader {
   /**
    * makes a `rejected` or `failed` event `received` again, claimable at once (a failed one with its
    * handler attempts reset); undefined when there is no such event in either status
    */
   requeue(id: string, now?: Date): Promise<StoredEvent | undefined>;
-  get(id: string): Promise<StoredEvent | undefined>;
-  /** newest first; `nextCursor` is opaque, null on the last page */
-  list(options: ListOptions): Promise<ListedEventPage>;
-  countByStatus(): Promise<Record<InboxStatus, number>>;
+}
+
+/** what the drift radar needs: its rows, shared by every replica */
+export interface DriftStore {
   /**
    * adds observations to the drift rows (count summed, first and last seen widened, the first example
    * kept), in one transaction; resolves with those that made a new row, so only one replica reports it
@@ -170,37 +191,18 @@ export interface InboxStore {
   listDrift(options: DriftListOptions): Promise<DriftRecord[]>;
   /** distinct (event type, path, kind) rows */
   countDrift(): Promise<number>;
-  /** stored events with their payloads, oldest first; `nextCursor` null on the last page */
-  exportEvents(options: ExportOptions): Promise<EventPage>;
+}
+
+/** what the service needs around the others: a schema, readiness and an end */
+export interface InboxLifecycle {
+  /** creates or upgrades the schema; idempotent */
+  migrate(): Promise<void>;
   /** throws when the store cannot be reached */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * the event holds a value no adapter can store (a raw U+0000 in the payload, a value the database
- * refuses as data): retrying it cannot help, so it is answered for itself, never as an outage
- */
-export class UnstorableEventError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'UnstorableEventError';
-  }
-}
+export interface InboxStore extends InboxWriter, InboxQueue, InboxAdmin, DriftStore, InboxLifecycle {}
 
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('invalid cursor');
-    this.name = 'InvalidCursorError';
-  }
-}
-
-export function encodeCursor(sequence: number): string {
-  return Buffer.from(`s:${sequence}`, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): number {
-  const match = /^s:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1]) throw new InvalidCursorError();
-  return Number(match[1]);
-}
+export { decodeCursor, encodeCursor } from './keyset-page.js';
+export { InvalidCursorError, UnstorableEventError } from './store-errors.js';

@@ -1,24 +1,13 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sqliteFilenameFromUrl } from '@omni-webhooks/sqlite/database-url';
 import type { InboxStore } from './inbox-store.js';
-import { createPostgresInboxStore } from './postgres-inbox-store.js';
-import { createSqliteInboxStore } from './sqlite-inbox-store.js';
+import { createPostgresInboxStore } from './postgres/postgres-inbox-store.js';
+import { createSqliteInboxStore } from './sqlite/sqlite-inbox-store.js';
 
 export interface OpenInboxStoreOptions {
   /** postgres: most connections per process; default 10 */
   poolMax?: number;
   /** postgres: a pooled connection broke while idle; the pool reconnects by itself */
   onConnectionError?: (error: Error) => void;
-}
-
-/** `file:./data/receiver.sqlite`, `file:///abs/path.sqlite` or `file::memory:` */
-export function sqliteFilenameFromUrl(databaseUrl: string): string {
-  if (!databaseUrl.startsWith('file:')) throw new Error(`not a file: URL: ${databaseUrl}`);
-  if (databaseUrl === 'file::memory:') return ':memory:';
-  if (databaseUrl.startsWith('file://')) return fileURLToPath(databaseUrl);
-  const path = databaseUrl.slice('file:'.length).split('?')[0] ?? '';
-  if (!path) throw new Error('file: URL without a path');
-  return resolve(path);
 }
 
 export function isPostgresUrl(databaseUrl: string): boolean {

@@ -1,4 +1,4 @@
-import { UnstorableEventError } from './inbox-store.js';
+import { UnstorableEventError } from './store-errors.js';
 
 // postgres text cannot hold U+0000, and json escapes let an authenticated body carry one (in its event
 // name, in a key a schema issue names). both adapters store the same thing, so the answer to a delivery

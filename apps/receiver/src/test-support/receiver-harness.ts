@@ -2,8 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { loadConfig } from '../config.js';
-import { type RunningReceiver, type StartReceiverOptions, startReceiver } from '../receiver-server.js';
+import { loadConfig } from '../service/config.js';
+import {
+  type RunningReceiver,
+  type StartReceiverOptions,
+  startReceiver,
+} from '../service/receiver-server.js';
 
 export const SECRETS = ['current-secret-0123456789', 'previous-secret-abcdefghij'] as const;
 export const SIGNING_KEYS = [

@@ -1,19 +1,10 @@
 // drift rows as `GET /drift` answers them, or as `--from` computes them from captured bodies
 import { readFile } from 'node:fs/promises';
-import { DRIFT_KINDS, type DriftExample, type DriftKind, detectSchemaDrift } from '@omni-webhooks/schema';
+import { DRIFT_KINDS, detectSchemaDrift } from '@omni-webhooks/schema';
 import { type BoundedAnswer, BoundedFetchError, fetchBounded } from '../bounded-fetch.js';
+import type { DriftResponse, DriftRow, ExportLine } from '../receiver-wire.js';
 
-export interface DriftRow {
-  event: string;
-  path: string;
-  kind: DriftKind;
-  expected: string | null;
-  seen: string;
-  example: DriftExample;
-  count: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-}
+export type { DriftRow };
 
 export class DriftInputError extends Error {
   override readonly name = 'DriftInputError';
@@ -63,9 +54,9 @@ export async function fetchDriftRows(
   if (response.status < 200 || response.status > 299) {
     throw new DriftInputError(`${url.href} answered ${response.status}`);
   }
-  let body: { drift?: unknown } | undefined;
+  let body: Partial<Record<keyof DriftResponse, unknown>> | undefined;
   try {
-    body = JSON.parse(response.text) as { drift?: unknown };
+    body = JSON.parse(response.text) as Partial<Record<keyof DriftResponse, unknown>>;
   } catch {
     body = undefined;
   }
@@ -99,7 +90,7 @@ function capturedEvent(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new DriftInputError(`line ${number} is not a JSON object`);
   }
-  const record = value as Record<string, unknown>;
+  const record = value as Record<string, unknown> & Partial<Record<keyof ExportLine, unknown>>;
   if (typeof record.body === 'string' && record.event === undefined) {
     if (record.status === 'rejected') return null;
     const inner = capturedEvent(record.body, number);

@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import { createFakeEvent, fixtures } from '@omni-webhooks/schema/fixtures';
 import { SIGNATURE_TOLERANCE_SECONDS } from '../signature.js';
+import { AUTH_REFUSALS, skipped } from './check-outcomes.js';
 import { type CheckOutcome, expectDelivered, expectRefused } from './expectations.js';
+import { pathTokenChecks } from './path-token-checks.js';
+import type { RunContext } from './run-context.js';
+import { sustainedLoadCheck } from './sustained-load.js';
 import { DEFAULT_OVERSIZE_BYTES, type Sender, type SendOptions, type VerifyTarget } from './target.js';
+import { trafficChecks } from './traffic-checks.js';
+import { varietyCheck } from './variety-check.js';
 
 export interface Check {
   name: string;
-  run(send: Sender, target: VerifyTarget): Promise<CheckOutcome>;
-}
-
-const AUTH_REFUSALS = [401, 403];
-
-function skipped(reason: string): CheckOutcome {
-  return { status: 'skip', durationMs: 0, reason };
+  run(send: Sender, target: VerifyTarget, context: RunContext): Promise<CheckOutcome>;
 }
 
 function deliveryChecks(): Check[] {
@@ -23,7 +23,9 @@ function deliveryChecks(): Check[] {
   }));
   const fakes = WEBHOOK_EVENT_TYPES.map((type) => ({
     name: `delivers ${type} (generated event)`,
-    run: async (send: Sender) => expectDelivered(await send(JSON.stringify(createFakeEvent(type)))),
+    // from the run's traffic source: a generated lead event names the lead the lead.created check sent
+    run: async (send: Sender, _target: VerifyTarget, context: RunContext) =>
+      expectDelivered(await send(JSON.stringify(context.source.event(type)))),
   }));
   return [...published, ...fakes];
 }
@@ -55,7 +57,7 @@ function driftChecks(): Check[] {
   ];
 }
 
-function authChecks(): Check[] {
+function secretChecks(): Check[] {
   const needsSecret =
     (run: (send: Sender, secret: string, strict: boolean) => Promise<CheckOutcome>) =>
     async (send: Sender, target: VerifyTarget) =>
@@ -121,6 +123,11 @@ function signatureChecks(): Check[] {
       name: 'refuses a delivery without a signature (no secret header either)',
       run: async (send, target) => {
         if (!target.sign) return notSigning;
+        if (target.pathToken !== undefined) {
+          return skipped(
+            'the path token authenticates too: an unsigned delivery carrying it may be accepted',
+          );
+        }
         if (target.secret !== undefined) {
           return skipped(
             'the secret header authenticates too: an unsigned delivery carrying it may be accepted',
@@ -169,8 +176,8 @@ function inputChecks(): Check[] {
     },
     {
       name: 'answers 200 to a duplicate delivery',
-      run: async (send) => {
-        const body = JSON.stringify(createFakeEvent('document.extracted'));
+      run: async (send, _target, context) => {
+        const body = JSON.stringify(context.source.event('document.extracted'));
         // a redelivery carries the same bytes and, when signed, the same message id
         const messageId = `msg_${randomUUID().replaceAll('-', '')}`;
         const first = expectDelivered(await send(body, { messageId }));
@@ -184,7 +191,19 @@ function inputChecks(): Check[] {
   ];
 }
 
-/** every check, in the order they run */
-export function conformanceChecks(): Check[] {
-  return [...deliveryChecks(), ...driftChecks(), ...authChecks(), ...signatureChecks(), ...inputChecks()];
+/**
+ * every check, in the order they run: one request each, then the traffic checks. with a path token
+ * the token is the credential an impostor lacks, so the secret checks send a wrong and a missing token
+ */
+export function conformanceChecks(options: { pathToken?: boolean } = {}): Check[] {
+  const [burst, duplicates, journeys, redelivery] = trafficChecks();
+  return [
+    ...deliveryChecks(),
+    ...driftChecks(),
+    ...(options.pathToken ? pathTokenChecks() : secretChecks()),
+    ...signatureChecks(),
+    ...inputChecks(),
+    ...[burst, duplicates, varietyCheck(), journeys, redelivery].filter((check) => check !== undefined),
+    sustainedLoadCheck(),
+  ];
 }

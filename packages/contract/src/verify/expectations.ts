@@ -1,4 +1,5 @@
 import type { ProbeResponse } from './probe.js';
+import type { LatencyBucket, LatencySummary } from './traffic/latency.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
@@ -7,6 +8,12 @@ export interface CheckOutcome {
   durationMs: number;
   httpStatus?: number;
   reason?: string;
+  /** answer times of a traffic check's requests */
+  latency?: LatencySummary;
+  /** the sustained-load check's answer times by bucket */
+  histogram?: LatencyBucket[];
+  /** what a traffic check sent, for the report (e.g. the seed, the rate) */
+  details?: string;
 }
 
 function noAnswer(response: ProbeResponse): CheckOutcome {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { toJUnitXml } from './junit.js';
+import { formatResult } from './report-line.js';
 import type { VerificationReport } from './verify-receiver.js';
 
 const report: VerificationReport = {
@@ -47,5 +48,40 @@ describe('toJUnitXml', () => {
   test('escapes markup and drops characters xml cannot carry', () => {
     expect(xml).not.toContain('\u0001');
     expect(xml).not.toMatch(/accepted <&>/);
+  });
+});
+
+describe('traffic checks in the report', () => {
+  const latency = { count: 32, p50: 12, p95: 40, p99: 51, max: 52 };
+  const traffic: VerificationReport = {
+    ...report,
+    seed: 1234,
+    results: [
+      { name: 'answers a burst of distinct events sent at once', status: 'pass', durationMs: 60, latency },
+    ],
+  };
+
+  test('JUnit carries the latency as testcase properties and the seed on the suite', () => {
+    const xml = toJUnitXml(traffic);
+    expect(xml).toContain('<property name="seed" value="1234"/>');
+    expect(xml).toContain('<property name="latency.count" value="32"/>');
+    expect(xml).toContain('<property name="latency.p99.ms" value="51"/>');
+    expect(xml).toContain(
+      '<system-out>latency p50 12 ms  p95 40 ms  p99 51 ms  max 52 ms  (32 requests)</system-out>',
+    );
+  });
+
+  test('the text output has a latency line under the check, and the histogram for sustained load', () => {
+    const histogram = [
+      { leMs: 10, count: 3 },
+      { leMs: null, count: 1 },
+    ];
+    const [result] = traffic.results;
+    if (!result) throw new Error('no result');
+    expect(formatResult({ ...result, histogram }).split('\n')).toEqual([
+      'PASS    60 ms       answers a burst of distinct events sent at once',
+      '                   latency p50 12 ms  p95 40 ms  p99 51 ms  max 52 ms  (32 requests)',
+      '                   histogram ≤10 ms 3 · >5000 ms 1',
+    ]);
   });
 });

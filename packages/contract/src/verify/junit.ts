@@ -1,4 +1,5 @@
-import type { VerificationReport } from './verify-receiver.js';
+import { formatLatency } from './traffic/latency.js';
+import type { CheckResult, VerificationReport } from './verify-receiver.js';
 
 const XML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -17,24 +18,44 @@ function escapeXml(value: string): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
+/** a traffic check's answer times as testcase properties (ms), and as the text line in system-out */
+function timings(result: CheckResult): { properties: string[]; output: string[] } {
+  const { latency } = result;
+  if (!latency) return { properties: [], output: [] };
+  const properties = (['count', 'p50', 'p95', 'p99', 'max'] as const).map(
+    (key) =>
+      `        <property name="latency.${key}${key === 'count' ? '' : '.ms'}" value="${latency[key]}"/>`,
+  );
+  return {
+    properties: ['      <properties>', ...properties, '      </properties>'],
+    output: [`      <system-out>latency ${escapeXml(formatLatency(latency))}</system-out>`],
+  };
+}
+
 /** the report as a JUnit XML document, one testcase per check, for CI test reporters */
 export function toJUnitXml(report: VerificationReport, suiteName = 'omni-contract verify'): string {
   const cases = report.results.map((result) => {
     const open = `    <testcase classname="${escapeXml(report.url)}" name="${escapeXml(result.name)}" time="${seconds(result.durationMs)}"`;
     const reason = escapeXml(result.reason ?? '');
-    if (result.status === 'fail') {
-      return `${open}>\n      <failure message="${reason}" type="ContractViolation">${reason}</failure>\n    </testcase>`;
-    }
-    if (result.status === 'skip') {
-      return `${open}>\n      <skipped message="${reason}"/>\n    </testcase>`;
-    }
-    return `${open}/>`;
+    const { properties, output } = timings(result);
+    const inner = [
+      ...properties,
+      ...(result.status === 'fail'
+        ? [`      <failure message="${reason}" type="ContractViolation">${reason}</failure>`]
+        : []),
+      ...(result.status === 'skip' ? [`      <skipped message="${reason}"/>`] : []),
+      ...output,
+    ];
+    return inner.length ? [`${open}>`, ...inner, '    </testcase>'].join('\n') : `${open}/>`;
   });
   const tests = report.results.length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${escapeXml(suiteName)}" tests="${tests}" failures="${report.failed}" skipped="${report.skipped}" time="${seconds(report.durationMs)}">`,
     `  <testsuite name="${escapeXml(suiteName)}" tests="${tests}" failures="${report.failed}" skipped="${report.skipped}" errors="0" time="${seconds(report.durationMs)}">`,
+    ...(report.seed === undefined
+      ? []
+      : ['    <properties>', `      <property name="seed" value="${report.seed}"/>`, '    </properties>']),
     ...cases,
     ...(report.warnings?.length
       ? [`    <system-err>${report.warnings.map(escapeXml).join('\n')}</system-err>`]

@@ -18,6 +18,8 @@ export interface VerifyTarget {
   timeoutMs?: number;
   /** size of the body sent by the oversized-body check */
   oversizeBytes?: number;
+  /** the token of `POST <url>/<token>`: sent in the path, and the auth checks send a wrong and a missing one */
+  pathToken?: string;
 }
 
 export interface SendOptions {
@@ -30,12 +32,26 @@ export interface SendOptions {
   messageId?: string;
   /** with --sign: `none` sends no signature headers, `tampered` signs other bytes than the body sent */
   signature?: 'none' | 'tampered';
+  /** with a path token: `null` sends none, a string sends that token instead */
+  pathToken?: string | null;
+  /** keep waiting past the timeout for a late answer (judged late all the same), so a backlog drains */
+  drainLate?: boolean;
+}
+
+/** how much longer than the timeout a traffic check waits for a late answer: 3× the timeout in all */
+export const LATE_ANSWER_FACTOR = 2;
+
+/** `<url>/<token>`, the token encoded as one path segment */
+export function pathTokenUrl(url: string, token: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}/${encodeURIComponent(token)}`;
+  return parsed.href;
 }
 
 export const DEFAULT_OVERSIZE_BYTES = 2 * 1024 * 1024;
 
 /** sends a body to the target the way OmniAI does, with per-check deviations */
-export function createSender(target: VerifyTarget) {
+export function createSender(target: VerifyTarget, run: { signal?: AbortSignal } = {}) {
   const secretHeader = (target.secretHeader ?? DEFAULT_SECRET_HEADER).toLowerCase();
   const timeoutMs = target.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   return (body: string, options: SendOptions = {}): Promise<ProbeResponse> => {
@@ -58,7 +74,15 @@ export function createSender(target: VerifyTarget) {
         }),
       );
     }
-    return probe({ url: target.url, body, headers, timeoutMs });
+    const pathToken = options.pathToken === undefined ? target.pathToken : options.pathToken;
+    return probe({
+      url: pathToken ? pathTokenUrl(target.url, pathToken) : target.url,
+      body,
+      headers,
+      timeoutMs,
+      ...(options.drainLate ? { graceMs: timeoutMs * LATE_ANSWER_FACTOR } : {}),
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
   };
 }
 

@@ -207,10 +207,14 @@ export function classifySchemaChange(
   for (const file of after.keys()) {
     if (!before.has(file)) changes.push({ level: 'minor', where: file, reason: 'new file (a new event)' });
   }
-  const level = changes.reduce<ChangeLevel>(
+  return { level: highestLevel(changes), changes };
+}
+
+/** the release a list of changes needs: the highest of their levels */
+export function highestLevel(changes: readonly SchemaChange[]): ChangeLevel {
+  return changes.reduce<ChangeLevel>(
     (highest, change) =>
       CHANGE_LEVELS.indexOf(change.level) > CHANGE_LEVELS.indexOf(highest) ? change.level : highest,
     'none',
   );
-  return { level, changes };
 }

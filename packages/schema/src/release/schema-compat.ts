@@ -1,9 +1,12 @@
 // tells which kind of release a change of the JSON Schema needs:
 // `pnpm --filter @omni-webhooks/schema compat` (working tree against the last release kept in released/)
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { classifySchemaChange } from './schema-change.js';
+import { KITS_API_FILE, type KitApi, kitApi } from '../kits/kit-api.js';
+import { classifyKitChange } from './kit-change.js';
+import { classifySchemaChange, highestLevel } from './schema-change.js';
 import { latestReleasedVersion, RELEASED_DIR, readSchemaFiles } from './schema-files.js';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,6 +17,8 @@ Compares the JSON Schema files (one per event and mode) of the last release kept
 released/<version>/ with those of the working tree (json-schema/), and prints the kind of release
 the change needs: major (the schema refuses what it accepted, or a field left the types), minor
 (it accepts more: a new optional field, enum value or type), patch (descriptions only) or none.
+The Go and Python kits' public names and types (released/<version>/kits-api.json against the
+working tree's zod schemas) count too: a name gone or a type changed is a major, a new one a minor.
 
   --released DIR  the released files to compare against (default: released/<newest version>/)
   --current DIR   the files to judge (default: json-schema/)
@@ -59,7 +64,16 @@ const [before, after] = await Promise.all([readSchemaFiles(releasedDir), readSch
   (error: Error) => fail(error.message),
 );
 if (before.size === 0) fail(`no *.schema.json files in ${releasedDir}`);
-const report = classifySchemaChange(before, after);
+const schemaReport = classifySchemaChange(before, after);
+const releasedKits = await readFile(join(releasedDir, KITS_API_FILE), 'utf8').then(
+  (text) => JSON.parse(text) as KitApi,
+  () => undefined,
+);
+const changes = [
+  ...schemaReport.changes,
+  ...classifyKitChange(releasedKits, kitApi(), basename(releasedDir)),
+];
+const report = { level: highestLevel(changes), changes };
 
 if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
 else {

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 export const RELEASED_DIR = 'released';
 
 export function isEventSchemaFile(name: string): boolean {
-  return name.endsWith('.schema.json') && !name.startsWith('webhook-event.');
+  // scenario.schema.json describes scenario files, not an event
+  return (
+    name.endsWith('.schema.json') && !name.startsWith('webhook-event.') && name !== 'scenario.schema.json'
+  );
 }
 
 export async function readSchemaFiles(dir: string): Promise<Map<string, unknown>> {

@@ -93,8 +93,11 @@ const notAnEvent: [string, unknown][] = [
   ['null', null],
 ];
 
-export function exportedCases(): ExportedCase[] {
-  const sources: Omit<ExportedCase, 'mode'>[] = [];
+export type CaseSource = Omit<ExportedCase, 'mode'>;
+
+/** every case once (no mode): examples, `fakesPerEvent` seeded fakes per event, drifts, mutants, non-events */
+export function caseSources(fakesPerEvent = FAKES_PER_EVENT): CaseSource[] {
+  const sources: CaseSource[] = [];
   for (const fixture of fixtures) {
     sources.push({
       id: `example ${fixture.type} "${fixture.name}"`,
@@ -103,7 +106,7 @@ export function exportedCases(): ExportedCase[] {
     });
   }
   for (const type of WEBHOOK_EVENT_TYPES) {
-    for (let seed = 1; seed <= FAKES_PER_EVENT; seed += 1) {
+    for (let seed = 1; seed <= fakesPerEvent; seed += 1) {
       sources.push({
         id: `fake ${type} seed ${seed}`,
         type,
@@ -124,5 +127,10 @@ export function exportedCases(): ExportedCase[] {
     }
   }
   for (const [name, instance] of notAnEvent) sources.push({ id: `non-event ${name}`, type: null, instance });
+  return sources;
+}
+
+export function exportedCases(): ExportedCase[] {
+  const sources = caseSources();
   return MODES.flatMap((mode) => sources.map((source) => ({ ...source, mode })));
 }

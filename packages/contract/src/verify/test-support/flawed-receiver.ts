@@ -4,16 +4,19 @@ import { isWebhookEventType, safeParseWebhookEvent } from '@omni-webhooks/schema
 import { DEFAULT_SECRET_HEADER } from '../../delivery-contract.js';
 import { verifySecret } from '../../secret.js';
 import { verifyWebhookSignature } from '../../signature.js';
+import { createTrafficBehaviour, type TrafficFlaws } from './traffic-flaws.js';
 
 // a small receiver that follows the contract, with one flaw switched on per test
 
-export interface Flaws {
+export interface Flaws extends TrafficFlaws {
   acceptsAnySecret?: boolean;
   answersStatus?: number;
   answersAfterMs?: number;
   acceptsSchemaInvalid?: boolean;
   /** validates in strict mode and refuses unknown event names: drops what a newer omniai sends */
   refusesDrift?: boolean;
+  /** takes a delivery on any path: a path token is not checked */
+  acceptsAnyPath?: boolean;
   /** with signatures alone (no secret): lets an unsigned delivery in */
   acceptsUnsigned?: boolean;
 }
@@ -24,6 +27,8 @@ export interface TestReceiver {
   accepted: string[];
   /** the headers of every request, in order */
   requests: IncomingMessage['headers'][];
+  /** the path of every request, in order */
+  paths: string[];
   close(): Promise<void>;
 }
 
@@ -92,20 +97,36 @@ function judge(request: IncomingMessage, body: string, credentials: Credentials,
   return flaws.answersStatus ?? 200;
 }
 
+const WEBHOOK_PATH = '/webhooks/omniai';
+
 export async function startTestReceiver(options: {
   secret?: string;
   sign?: boolean;
   signingKey?: string;
+  /** authenticates by `POST /webhooks/omniai/<token>` (a wrong or missing token: 404) */
+  pathToken?: string;
   flaws?: Flaws;
 }): Promise<TestReceiver> {
   const flaws = options.flaws ?? {};
+  const behaviour = createTrafficBehaviour(flaws);
+  const path = options.pathToken ? `${WEBHOOK_PATH}/${encodeURIComponent(options.pathToken)}` : WEBHOOK_PATH;
   const credentials = { secret: options.secret, sign: !!options.sign, signingKey: options.signingKey };
   const accepted: string[] = [];
   const requests: IncomingMessage['headers'][] = [];
+  const paths: string[] = [];
   const server = createServer(async (request, response) => {
     requests.push(request.headers);
+    paths.push(request.url ?? '');
     const body = await readBody(request);
-    const status = body === 'too-large' ? 413 : judge(request, body, credentials, flaws);
+    let status =
+      request.url !== path && !flaws.acceptsAnyPath
+        ? 404
+        : body === 'too-large'
+          ? 413
+          : judge(request, body, credentials, flaws);
+    if (status === 200 && body !== 'too-large' && isWebhookEventType(JSON.parse(body).event)) {
+      status = await behaviour(body, request.headers);
+    }
     if (status < 300 && body !== 'too-large') {
       accepted.push(body);
     }
@@ -117,9 +138,10 @@ export async function startTestReceiver(options: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/webhooks/omniai`,
+    url: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
     accepted,
     requests,
+    paths,
     close: () =>
       new Promise((resolve, reject) => {
         server.closeAllConnections();

@@ -1,0 +1,137 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { openSqlite } from '@omni-webhooks/sqlite';
+import { afterAll, describe, expect, it } from 'vitest';
+import { describeInboxStore } from '../inbox-store.contract.js';
+import { openInboxStore } from '../open-inbox-store.js';
+import { createSqliteInboxStore } from './sqlite-inbox-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'receiver-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+describeInboxStore('sqlite (file, group commit)', async () =>
+  createSqliteInboxStore({ filename: join(dir, `group-${n++}`, 'inbox.sqlite') }),
+);
+describeInboxStore('sqlite (memory, one transaction per insert)', async () =>
+  createSqliteInboxStore({ filename: ':memory:', groupCommit: false }),
+);
+
+describe('sqlite inbox store', () => {
+  it('keeps events across a reopen of the file', async () => {
+    const filename = join(dir, 'reopen', 'inbox.sqlite');
+    const first = createSqliteInboxStore({ filename });
+    await first.migrate();
+    const { id } = await first.insert({
+      dedupeKey: 'k',
+      type: 'lead.created',
+      status: 'received',
+      payload: '{}',
+      receivedAt: new Date(),
+    });
+    await first.close();
+    const second = createSqliteInboxStore({ filename });
+    await second.migrate();
+    expect((await second.get(id))?.dedupeKey).toBe('k');
+    await second.close();
+  });
+
+  it("releases a previous run's leases when a worker starts, so its events run at once", async () => {
+    const filename = join(dir, 'leases', 'inbox.sqlite');
+    const crashed = createSqliteInboxStore({ filename });
+    await crashed.migrate();
+    const event = {
+      type: 'lead.created',
+      status: 'received',
+      payload: '{}',
+      receivedAt: new Date(),
+    } as const;
+    const { id } = await crashed.insert({ ...event, dedupeKey: 'leased' });
+    await crashed.insert({ ...event, dedupeKey: 'free' });
+    expect(await crashed.claim({ limit: 1, leaseMs: 60_000 })).toHaveLength(1);
+    await crashed.close();
+    const restarted = createSqliteInboxStore({ filename });
+    await restarted.migrate();
+    expect(await restarted.releaseOrphanedLeases()).toBe(1);
+    const claimed = await restarted.claim({ limit: 10, leaseMs: 60_000 });
+    expect(claimed.map((row) => row.id)).toContain(id);
+    expect(claimed).toHaveLength(2);
+    await restarted.close();
+  });
+
+  it('leases a new event at insert when asked; a restart releases that lease like a claimed one', async () => {
+    const filename = join(dir, 'handoff', 'inbox.sqlite');
+    const crashed = createSqliteInboxStore({ filename });
+    await crashed.migrate();
+    const event = {
+      type: 'lead.created',
+      status: 'received',
+      payload: '{"event":"lead.created"}',
+      receivedAt: new Date(),
+    } as const;
+    const leased = await crashed.insert({ ...event, dedupeKey: 'handed-over', leaseMs: 60_000 });
+    const plain = await crashed.insert({ ...event, dedupeKey: 'plain' });
+    expect(leased.claimed).toEqual({
+      id: leased.id,
+      type: 'lead.created',
+      payload: '{"event":"lead.created"}',
+      handlerAttempts: 1,
+      leaseToken: expect.any(String),
+    });
+    expect(plain.claimed).toBeUndefined();
+    expect(await crashed.claim({ limit: 10, leaseMs: 60_000 })).toMatchObject([{ id: plain.id }]);
+    await crashed.close();
+    const restarted = createSqliteInboxStore({ filename });
+    await restarted.migrate();
+    expect(await restarted.releaseOrphanedLeases()).toBe(2);
+    // the handed-over event's attempt counts, as a claimed one's would
+    expect(await restarted.claim({ limit: 10, leaseMs: 60_000 })).toMatchObject([
+      { id: leased.id, handlerAttempts: 2 },
+      { id: plain.id, handlerAttempts: 2 },
+    ]);
+    await restarted.close();
+  });
+
+  it('upgrades a version-1 file in place, keeping its rows and their dedupe', async () => {
+    const filename = join(dir, 'v1', 'inbox.sqlite');
+    mkdirSync(dirname(filename), { recursive: true });
+    const v1 = openSqlite(filename);
+    v1.exec(SQLITE_MIGRATIONS[0] ?? '');
+    v1.pragma('user_version = 1');
+    v1.prepare(
+      `INSERT INTO inbox_events (id, dedupe_key, type, status, payload, received_at, last_delivery_at, available_at)
+       VALUES ('v1-row', 'old-key', 'lead.created', 'received', '{}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0)`,
+    ).run();
+    v1.close();
+    const upgraded = createSqliteInboxStore({ filename });
+    await upgraded.migrate();
+    const again = await upgraded.insert({
+      dedupeKey: 'old-key',
+      type: 'lead.created',
+      status: 'received',
+      payload: '{}',
+      receivedAt: new Date('2026-01-01T00:01:00.000Z'),
+    });
+    expect(again).toMatchObject({ id: 'v1-row', duplicate: true, deliveryCount: 2 });
+    expect(await upgraded.claim({ limit: 10, leaseMs: 1000 })).toMatchObject([{ id: 'v1-row' }]);
+    await upgraded.close();
+  });
+
+  it('rejects inserts once closed', async () => {
+    const store = createSqliteInboxStore({ filename: ':memory:' });
+    await store.migrate();
+    await store.close();
+    await expect(store.ping()).rejects.toThrow(/closed/);
+  });
+
+  it('opens the file a file: DATABASE_URL names, its query left out', async () => {
+    const filename = join(dir, 'by-url', 'inbox.sqlite');
+    const store = await openInboxStore(`file:${filename}?mode=rwc`);
+    await store.ping();
+    await store.close();
+    expect(existsSync(filename)).toBe(true);
+    expect(existsSync(`${filename}?mode=rwc`)).toBe(false);
+  });
+});

@@ -1,0 +1,128 @@
+import type { SqliteDatabase } from '@omni-webhooks/sqlite';
+import { DRIFT_COLUMNS } from '../drift-records.js';
+import { type ClaimRow, type EventRow, SUMMARY_COLUMNS } from '../event-rows.js';
+import { inboxQueries } from '../inbox-queries.js';
+import type { InboxStatus } from '../inbox-store.js';
+import type { BoundQuery } from '../keyset-page.js';
+
+// every statement of the sqlite inbox, in one place: times are iso text, retry and lease times
+// integer milliseconds
+
+const EVENT_COLUMNS = `${SUMMARY_COLUMNS}, issues, payload`;
+
+/** the inbox's statements, prepared once the tables exist (after migration) */
+export function prepareSqliteStatements(db: SqliteDatabase) {
+  return {
+    upsert: db.prepare<
+      [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string | null,
+        string,
+        string,
+        number,
+        string | null,
+        number | null,
+        number,
+        string | null,
+      ],
+      { id: string; delivery_count: number; status: InboxStatus; lease_token: string | null }
+    >(
+      `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
+         last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (active_dedupe_key) DO UPDATE SET
+         delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
+       RETURNING id, delivery_count, status, lease_token`,
+    ),
+    keyOfBody: db.prepare<[string, string], { active_dedupe_key: string }>(
+      `SELECT active_dedupe_key FROM inbox_events
+       WHERE body_hash = ? AND received_at >= ? AND active_dedupe_key IS NOT NULL
+       ORDER BY seq DESC LIMIT 1`,
+    ),
+    retireKey: db.prepare<[string, string]>(
+      'UPDATE inbox_events SET active_dedupe_key = NULL WHERE active_dedupe_key = ? AND received_at < ?',
+    ),
+    promote: db.prepare<[number, string, string, string]>(
+      `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = ?, type = ?, payload = ?
+       WHERE active_dedupe_key = ? AND status = 'rejected'`,
+    ),
+    requeue: db.prepare<[number, string], EventRow>(
+      `UPDATE inbox_events SET status = 'received', issues = NULL, available_at = ?, processed_at = NULL,
+         lease_token = NULL, lease_until = NULL,
+         handler_attempts = CASE WHEN status = 'failed' THEN 0 ELSE handler_attempts END
+       WHERE id = ? AND status IN ('rejected', 'failed')
+       RETURNING ${EVENT_COLUMNS}`,
+    ),
+    exhaust: db.prepare<[string, string, number, number, number, number], ClaimRow>(
+      `UPDATE inbox_events SET status = 'failed', last_error = ? || ' ' || handler_attempts, processed_at = ?,
+         lease_token = NULL, lease_until = NULL
+       WHERE seq IN (
+         SELECT seq FROM inbox_events
+         WHERE status = 'received' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         ORDER BY seq LIMIT ?
+       ) AND handler_attempts >= ?
+       RETURNING seq, id, type, payload, handler_attempts`,
+    ),
+    claim: db.prepare<[string, number, number, number, number], ClaimRow & { lease_token: string }>(
+      `UPDATE inbox_events SET lease_token = ?, lease_until = ?, handler_attempts = handler_attempts + 1
+       WHERE seq IN (
+         SELECT seq FROM inbox_events
+         WHERE status = 'received' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+         ORDER BY seq LIMIT ?
+       )
+       RETURNING seq, id, type, payload, handler_attempts, lease_token`,
+    ),
+    complete: db.prepare<[string, string, string]>(
+      `UPDATE inbox_events SET status = 'processed', processed_at = ?, lease_token = NULL, lease_until = NULL
+       WHERE id = ? AND lease_token = ? AND status = 'received'`,
+    ),
+    retry: db.prepare<[string, number, string, string]>(
+      `UPDATE inbox_events SET last_error = ?, available_at = ?, lease_token = NULL, lease_until = NULL
+       WHERE id = ? AND lease_token = ? AND status = 'received'`,
+    ),
+    giveUp: db.prepare<[string, string, string, string]>(
+      `UPDATE inbox_events SET status = 'failed', last_error = ?, processed_at = ?, lease_token = NULL, lease_until = NULL
+       WHERE id = ? AND lease_token = ? AND status = 'received'`,
+    ),
+    renew: db.prepare<[number, string, string]>(
+      `UPDATE inbox_events SET lease_until = ? WHERE id = ? AND lease_token = ? AND status = 'received'`,
+    ),
+    releaseLeases: db.prepare<[]>(
+      'UPDATE inbox_events SET lease_token = NULL, lease_until = NULL WHERE lease_token IS NOT NULL',
+    ),
+    get: db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM inbox_events WHERE id = ?`),
+    countByStatus: db.prepare<[], { status: InboxStatus; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM inbox_events GROUP BY status',
+    ),
+    ping: db.prepare<[], { ok: number }>('SELECT 1 AS ok'),
+    driftExists: db.prepare<[string, string, string], { found: number }>(
+      'SELECT 1 AS found FROM schema_drift WHERE event = ? AND path = ? AND kind = ?',
+    ),
+    driftUpsert: db.prepare<[string, string, string, string | null, string, string, number, string, string]>(
+      `INSERT INTO schema_drift (${DRIFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (event, path, kind) DO UPDATE SET count = count + excluded.count,
+         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`,
+    ),
+    driftCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM schema_drift'),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof prepareSqliteStatements>;
+
+/** runs a query built per call (its filters vary) */
+export function allRows<Row>(db: SqliteDatabase, { sql, params }: BoundQuery): Row[] {
+  return db.prepare<unknown[], Row>(sql).all(...params);
+}
+
+/** the list, export and drift queries, built per call */
+export const sqliteQueries = inboxQueries({
+  placeholder: () => '?',
+  summaryColumns: SUMMARY_COLUMNS,
+  eventColumns: EVENT_COLUMNS,
+  time: (time) => time.toISOString(),
+});

@@ -1,0 +1,3 @@
+module github.com/omni-webhooks/omni-webhooks/packages/schema/go
+
+go 1.19

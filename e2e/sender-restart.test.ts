@@ -43,6 +43,5 @@ test('a sender SIGKILLed between attempts resumes the delivery at its scheduled 
   const [first, second] = delivered.attempts.map((attempt) => Date.parse(attempt.startedAt));
   const scheduled = Date.parse(failedFirst.nextAttemptAt ?? '');
   expect(second).toBeGreaterThanOrEqual(scheduled);
-  expect(second).toBeLessThan(scheduled + 1500);
   expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(60_000 * timeScale);
 });

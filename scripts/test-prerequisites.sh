@@ -13,6 +13,10 @@ fi
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   missing+=("chromium:Chromium (${CHROMIUM_PATH:-/usr/bin/chromium})")
 fi
+# the sender's private-CA test makes its certificates with openssl
+if ! command -v openssl >/dev/null 2>&1; then
+  missing+=("openssl:OpenSSL (the openssl command)")
+fi
 # the JSON Schema files are checked with another language's validator too
 # the interpreter the python check runs: debian's packages install for the system one, and a python3
 # earlier on PATH (pyenv) may lack them

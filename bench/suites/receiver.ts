@@ -1,7 +1,8 @@
 // the receiver's cost per durable event against bare koa and a peer written by hand (cpu from /proc, in
 // rounds of changing order), its commit modes, and what the drift radar costs. `--profile` profiles the
 // receiver's main thread under the same load instead; `--baseline=DIR` adds the receiver of another
-// checkout (built) to the comparison, for before/after figures in one run.
+// checkout (built) to the comparison, for before/after figures in one run. The duplicate-key check's cost
+// is measured as the drift radar's, in on/off rounds.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,6 +77,7 @@ export default async function receiverSuite(): Promise<void> {
     if (process.argv.includes('--cpu-only')) return;
     await commitModes(dir);
     await driftComparison(dir);
+    await keyCheckComparison(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -192,12 +194,24 @@ async function commitModes(dir: string): Promise<void> {
   );
 }
 
-/** the receiver as above (sqlite FULL, group commit) with DRIFT_DETECTION on and off, in alternating rounds */
-async function driftComparison(dir: string): Promise<void> {
-  process.stdout.write(
-    `\ndrift detection: ${DRIFT_ROUNDS} rounds of on and off, the order swapped each round, ${DRIFT_LOAD.seconds} s each after ${DRIFT_LOAD.warmupSeconds} s warm-up, ` +
-      'unique document.received events with an unknown field\n\n',
-  );
+interface OnOffResult {
+  /** requests/s on / off over all rounds, and per round */
+  overall: number;
+  ratios: number[];
+  cpu: { on: number; off: number };
+  cpuLines: string[];
+}
+
+/**
+ * the receiver as above (sqlite FULL, group commit) with one switch (`variable` of the bench server) on
+ * and off, in alternating rounds whose order swaps each round so a position bias cancels out
+ */
+async function onOffRounds(
+  dir: string,
+  variable: string,
+  label: string,
+  load: Parameters<typeof measureLoad>[2],
+): Promise<OnOffResult> {
   process.stdout.write(TABLE_HEADER);
   const totals = { on: 0, off: 0 };
   const cpu = { on: 0, off: 0 };
@@ -211,11 +225,11 @@ async function driftComparison(dir: string): Promise<void> {
         SUBJECT: 'receiver',
         SYNCHRONOUS: 'FULL',
         GROUP_COMMIT: '1',
-        DRIFT_DETECTION: mode,
-        DB_FILE: join(dir, `drift-${round}-${mode}.sqlite`),
+        [variable]: mode,
+        DB_FILE: join(dir, `${variable}-${round}-${mode}.sqlite`),
       });
       try {
-        const m = await measureLoad(`round ${round}, drift detection ${mode}`, server.url, DRIFT_LOAD);
+        const m = await measureLoad(`round ${round}, ${label} ${mode}`, server.url, load);
         process.stdout.write(tableRow(m));
         if (m.non2xx > 0 || m.errors > 0) throw new Error('the receiver refused or dropped requests');
         rps[mode] = m.rps;
@@ -228,9 +242,23 @@ async function driftComparison(dir: string): Promise<void> {
     }
     ratios.push(rps.on / rps.off);
   }
+  return { overall: totals.on / totals.off, ratios, cpu, cpuLines };
+}
+
+/** DRIFT_DETECTION on and off */
+async function driftComparison(dir: string): Promise<void> {
+  process.stdout.write(
+    `\ndrift detection: ${DRIFT_ROUNDS} rounds of on and off, the order swapped each round, ${DRIFT_LOAD.seconds} s each after ${DRIFT_LOAD.warmupSeconds} s warm-up, ` +
+      'unique document.received events with an unknown field\n\n',
+  );
+  const { overall, ratios, cpu, cpuLines } = await onOffRounds(
+    dir,
+    'DRIFT_DETECTION',
+    'drift detection',
+    DRIFT_LOAD,
+  );
   const sorted = [...ratios].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  const overall = totals.on / totals.off;
   process.stdout.write(
     `\ndrift detection on / off: ${overall.toFixed(3)} over all rounds, median round ${median.toFixed(3)} ` +
       `(rounds ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')}; goal >= ${DRIFT_GOAL_RATIO}): ` +
@@ -239,5 +267,25 @@ async function driftComparison(dir: string): Promise<void> {
       `cpu per request off / on: ${(cpu.off / cpu.on).toFixed(3)} (the throughput ratio a cpu-bound receiver ` +
       `would see, steadier than requests/s on a shared machine; goal >= ${DRIFT_GOAL_RATIO}): ` +
       `${cpu.off / cpu.on >= DRIFT_GOAL_RATIO ? 'met' : 'NOT met'}\n`,
+  );
+}
+
+// the duplicate-key check (and reserved keys) may cost at most 3 %
+const KEY_CHECK_GOAL_RATIO = 0.97;
+
+/** the JSON key check on and off (KEY_CHECK of the bench server: an internal option, no env var of the receiver) */
+async function keyCheckComparison(dir: string): Promise<void> {
+  process.stdout.write(
+    `\nduplicate-key check: ${DRIFT_ROUNDS} rounds of on and off, the order swapped each round, ${DRIFT_LOAD.seconds} s each after ${DRIFT_LOAD.warmupSeconds} s warm-up\n\n`,
+  );
+  const { overall, ratios, cpu } = await onOffRounds(dir, 'KEY_CHECK', 'key check', {
+    ...DRIFT_LOAD,
+    extraFields: {},
+  });
+  process.stdout.write(
+    `\nkey check on / off: ${overall.toFixed(3)} over all rounds (rounds ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')}; ` +
+      `goal >= ${KEY_CHECK_GOAL_RATIO}): ${overall >= KEY_CHECK_GOAL_RATIO ? 'met' : 'NOT met'}\n` +
+      `cpu per request off / on: ${(cpu.off / cpu.on).toFixed(3)} (goal >= ${KEY_CHECK_GOAL_RATIO}): ` +
+      `${cpu.off / cpu.on >= KEY_CHECK_GOAL_RATIO ? 'met' : 'NOT met'}\n`,
   );
 }

@@ -45,6 +45,8 @@ if (subject === 'bare') {
     logger,
     auth: { secrets: [process.env.SECRET] },
     drift: { detection: process.env.DRIFT_DETECTION !== 'off' },
+    // the duplicate/reserved key scan, off only for its before/after (an internal option, no env var of the receiver)
+    ingest: { checkJsonKeys: process.env.KEY_CHECK !== 'off' },
   });
   receiver.onAny(() => {});
   receiver.start();

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       allowedHosts: [],
       trustProxy: false,
       maxLiveStreams: 50,
+      server: { headersTimeoutMs: 6000, requestTimeoutMs: 6000, maxConnections: 1024 },
     });
   });
 

@@ -6,6 +6,7 @@ import {
   isLoopbackHost,
   SUCCESS_RULES,
   type SuccessRule,
+  serverBoundsProblem,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
 import { ACCESS_CONFIG_VARIABLES, unauthenticatedExposure } from './access/access-config.js';
@@ -22,6 +23,7 @@ import {
   EVENTS_PER_REQUEST_CEILING,
   type RequestLimits,
 } from './http/request-limits.js';
+import { SERVER_BOUND_CONFIG_VARIABLES, type ServerBounds } from './http/server-bounds-config.js';
 import { parseTargetEntry, type TargetEntry, TargetPolicy } from './targets/target-policy.js';
 
 // one entry per variable: the zod schema, its default and what it does (the README table follows it)
@@ -168,6 +170,7 @@ export const CONFIG_VARIABLES = {
     doc: 'pino log level',
   },
   ...ACCESS_CONFIG_VARIABLES,
+  ...SERVER_BOUND_CONFIG_VARIABLES,
 } as const;
 
 type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -206,6 +209,8 @@ export interface SenderConfig {
   allowedHosts: string[];
   trustProxy: boolean;
   maxLiveStreams: number;
+  /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, MAX_CONNECTIONS */
+  server: ServerBounds;
 }
 
 export class ConfigError extends Error {
@@ -264,6 +269,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (refused !== undefined) {
     throw new ConfigError('TARGET_URL', `not an allowed target: ${refused}`);
   }
+  const server = {
+    headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: read(env, 'REQUEST_TIMEOUT_MS'),
+    maxConnections: read(env, 'MAX_CONNECTIONS'),
+  };
+  const unbound = serverBoundsProblem(server);
+  if (unbound) throw new ConfigError('HEADERS_TIMEOUT_MS', unbound);
   return {
     port: read(env, 'PORT'),
     host,
@@ -293,5 +305,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedHosts: read(env, 'ALLOWED_HOSTS') ?? [],
     trustProxy: read(env, 'TRUST_PROXY'),
     maxLiveStreams: read(env, 'MAX_LIVE_STREAMS'),
+    server,
   };
 }

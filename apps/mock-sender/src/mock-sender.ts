@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackHost } from '@omni-webhooks/contract';
+import { createBoundedServer, isLoopbackHost } from '@omni-webhooks/contract';
 import { sqliteFilenameFromUrl } from '@omni-webhooks/sqlite/database-url';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
@@ -162,7 +162,8 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     access,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
-        const listening = createServer(app.callback());
+        // bounded as the receiver is: trickled headers, slow bodies and surplus connections are cut
+        const listening = createBoundedServer(config.server, app.callback());
         listening.once('error', reject);
         listening.listen(port, host, () => {
           server = listening;

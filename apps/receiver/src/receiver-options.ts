@@ -47,6 +47,8 @@ export interface ReceiverIngestOptions {
   dedupeWindowMs?: number;
   /** told once a delivery made a new row (GET /events/stream wakes its subscribers) */
   onNewEvent?: () => void;
+  /** @internal default true; false only for the bench's before/after of the duplicate-key check */
+  checkJsonKeys?: boolean;
 }
 
 /**

@@ -214,18 +214,24 @@ describe('POST /webhooks/omniai: the response table', () => {
     expect(response.status).toBe(405);
   });
 
-  it('keeps hostile keys as data without polluting any prototype', async () => {
-    const event = createFakeEvent('lead.created');
-    const body = JSON.stringify(event).replace(
-      /^\{/,
-      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"x":1}},',
-    );
-    const { status, json } = await harness.post(body);
-    expect(status).toBe(200);
+  it('refuses __proto__ and constructor keys alike (400 reserved_key), polluting no prototype', async () => {
+    const event = JSON.stringify(createFakeEvent('lead.created'));
+    const before = await storedCount();
+    for (const hostile of ['{"__proto__":{"polluted":"yes"},', '{"constructor":{"prototype":{"x":1}},']) {
+      const { status, json } = await harness.post(event.replace(/^\{/, hostile));
+      expect([status, json.error.code], hostile).toEqual([400, 'reserved_key']);
+    }
+    expect(await storedCount()).toBe(before);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('x');
-    const stored = await harness.admin(`/events/${json.id}`);
-    expect(stored.json.type).toBe('lead.created');
+  });
+
+  it('refuses a body that repeats a key (400 duplicate_key): the stored event could not be told apart', async () => {
+    const event = JSON.stringify(createFakeEvent('lead.created'));
+    const before = await storedCount();
+    const { status, json } = await harness.post(event.replace(/\}$/, ',"event":"lead.archived"}'));
+    expect([status, json.error.code]).toEqual([400, 'duplicate_key']);
+    expect(await storedCount()).toBe(before);
   });
 
   it('stores a huge string under the limit', async () => {

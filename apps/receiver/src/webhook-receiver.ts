@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { sourceMatcher } from './deployment/deployment-env.js';
 import { createDriftRadar, type DriftRadar } from './drift/drift-radar.js';
 import { admitDelivery } from './ingest/admission.js';
-import { createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
+import { type AuthFailureLimiter, createAuthFailureLimiter } from './ingest/auth-failure-limiter.js';
 import { defaultDedupeKey } from './ingest/dedupe-key.js';
 import { ingestDelivery } from './ingest/ingest-delivery.js';
 import { type IngestOutcome, toIngestResponse } from './ingest/ingest-responses.js';
@@ -35,6 +35,8 @@ export interface WebhookReceiver extends Middleware {
   readonly worker: EventWorker;
   /** undefined with `drift: { detection: false }` */
   readonly driftRadar: DriftRadar | undefined;
+  /** refused authentications per address (AUTH_FAILURE_LIMIT): the admin API counts wrong tokens here too */
+  readonly authFailures: AuthFailureLimiter;
 }
 
 /**
@@ -79,6 +81,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     handoff: () => worker.reserve(),
     ...(radar ? { onStored: radar.observe } : {}),
     ...(ingest.dedupeWindowMs !== undefined ? { dedupeWindowMs: ingest.dedupeWindowMs } : {}),
+    ...(ingest.checkJsonKeys === false ? { checkJsonKeys: false } : {}),
   } as const;
   const worker = createEventWorker({
     ...workerOptions,
@@ -150,6 +153,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     metrics,
     worker,
     driftRadar: radar,
+    authFailures: admission.limiter,
   }) as WebhookReceiver;
   return receiver;
 }

@@ -1,4 +1,13 @@
 export {
+  type BoundedAnswer,
+  type BoundedFetchCause,
+  BoundedFetchError,
+  type BoundedFetchOptions,
+  fetchBounded,
+  readBodyUpTo,
+} from './bounded-fetch.js';
+export { equalInConstantTime } from './constant-time.js';
+export {
   DEFAULT_SECRET_HEADER,
   DEFAULT_SUCCESS_RULE,
   DELIVERY_TIMEOUT_MS,
@@ -12,6 +21,18 @@ export {
 export { isLoopbackHost } from './loopback.js';
 export type { DriftResponse, DriftRow, ExportLine, StoredEventStatus } from './receiver-wire.js';
 export { parseSecretList, verifySecret } from './secret.js';
+export {
+  RESERVED_HEADER_NAMES,
+  RESERVED_HEADER_PREFIXES,
+  secretHeaderProblem,
+} from './secret-header.js';
+export {
+  createBoundedServer,
+  KEEP_ALIVE_TIMEOUT_MS,
+  SERVER_BOUND_VARIABLES,
+  type ServerBounds,
+  serverBoundsProblem,
+} from './server-bounds.js';
 export {
   createSignatureHeaders,
   SIGNATURE_HEADERS,

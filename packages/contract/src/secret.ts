@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { equalInConstantTime } from './constant-time.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -6,7 +7,7 @@ function digest(value: string): Buffer {
 
 /**
  * True when `received` equals one of `secrets` (several during a rotation).
- * Compares SHA-256 digests with `timingSafeEqual`, so neither the content nor the length of a secret
+ * Compares SHA-256 digests with `equalInConstantTime`, so neither the content nor the length of a secret
  * leaks through timing, and every secret is compared (no early exit).
  * Empty strings never match.
  */
@@ -21,7 +22,7 @@ export function verifySecret(received: string | undefined, secrets: readonly str
       continue;
     }
     // non-short-circuit or: every secret is compared whatever the earlier ones gave
-    matched = timingSafeEqual(receivedDigest, digest(secret)) || matched;
+    matched = equalInConstantTime(receivedDigest, digest(secret)) || matched;
   }
   return matched;
 }

@@ -1,4 +1,5 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { equalInConstantTime } from './constant-time.js';
 import { SIGNING_KEY_PREFIX } from './signing-key.js';
 
 // standard webhooks (https://www.standardwebhooks.com): id.timestamp.body signed with hmac-sha256
@@ -145,7 +146,7 @@ export function verifyWebhookSignature(input: VerifySignatureInput): SignatureVe
     const expected = hmac(secretKey(secret), id, timestamp, input.body);
     for (const candidate of candidates) {
       // an hmac-sha256 is always 32 bytes: the length check leaks nothing secret
-      if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) {
+      if (equalInConstantTime(candidate, expected)) {
         matched = true;
       }
     }

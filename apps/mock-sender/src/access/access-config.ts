@@ -55,8 +55,8 @@ export const ACCESS_CONFIG_VARIABLES = {
     schema: booleanFlag,
     default: 'false',
     doc:
-      '`true` behind a reverse proxy: trust `X-Forwarded-Proto` (Secure cookie) and `X-Forwarded-For` ' +
-      '(failed sign-ins are counted per client)',
+      '`true` behind a reverse proxy: trust `X-Forwarded-Proto` (Secure cookie, the origin compared with `Origin`), ' +
+      '`X-Forwarded-Host` and `X-Forwarded-For` (failed sign-ins are counted per client)',
   },
   MAX_LIVE_STREAMS: {
     schema: z.coerce.number().int().min(1).max(10_000),

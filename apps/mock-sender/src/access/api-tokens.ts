@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { equalInConstantTime } from '@omni-webhooks/contract';
 
 /** a configured token, known in logs by its label only (`token#1` is the first of SENDER_API_TOKEN) */
 interface StoredToken {
@@ -10,7 +11,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 
 /**
  * The tokens of SENDER_API_TOKEN, several at once during a rotation. A presented token is compared with
- * every configured one through equal-length digests and `timingSafeEqual`, with no early exit, so the
+ * every configured one through equal-length digests and `equalInConstantTime`, with no early exit, so the
  * time taken says nothing of which token, or how much of one, matched.
  */
 export class ApiTokens {
@@ -30,7 +31,7 @@ export class ApiTokens {
     const presentedDigest = digest(presented);
     let label: string | undefined;
     for (const token of this.#tokens) {
-      if (timingSafeEqual(token.digest, presentedDigest) && label === undefined) {
+      if (equalInConstantTime(token.digest, presentedDigest) && label === undefined) {
         label = token.label;
       }
     }

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { equalInConstantTime } from '@omni-webhooks/contract';
 import { LRUCache } from 'lru-cache';
 
 export const SESSION_COOKIE = 'omni_mock_session';
@@ -60,5 +61,5 @@ export class ConsoleSessions {
 export function csrfTokenMatches(session: ConsoleSession, presented: string): boolean {
   const expected = Buffer.from(session.csrfToken);
   const given = Buffer.from(presented);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return equalInConstantTime(expected, given);
 }

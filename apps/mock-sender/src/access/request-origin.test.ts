@@ -91,7 +91,7 @@ describe('cross-site requests', () => {
     }
   });
 
-  it('takes same-origin requests, clients that send no Origin, and origins in ALLOWED_HOSTS', async () => {
+  it('takes same-origin requests and clients that send no Origin', async () => {
     const started = await open({ ALLOWED_HOSTS: 'sender.staging.example' });
     const id = await failedDelivery(started);
     const host = new URL(started.base).host;
@@ -99,8 +99,38 @@ describe('cross-site requests', () => {
       rawRequest(started.base, 'POST', `/deliveries/${id}/redeliver`, { host, ...headers });
     expect((await redeliver({ origin: started.base, 'sec-fetch-site': 'same-origin' })).status).toBe(202);
     expect((await redeliver({})).status).toBe(202);
-    // behind a proxy that rewrites Host to the upstream address
-    expect((await redeliver({ origin: 'https://sender.staging.example' })).status).toBe(202);
+  });
+
+  it('compares the scheme, the host and the port of Origin with the request', async () => {
+    const started = await open({ ALLOWED_HOSTS: 'sender.staging.example' });
+    const id = await failedDelivery(started);
+    const { host, port } = new URL(started.base);
+    const redeliver = (headers: Record<string, string>) =>
+      rawRequest(started.base, 'POST', `/deliveries/${id}/redeliver`, { host, ...headers });
+    const before = started.sender.outbox.list({ limit: 100 }).deliveries.length;
+    for (const origin of [
+      'http://127.0.0.1:8080',
+      `https://127.0.0.1:${port}`,
+      'http://127.0.0.1',
+      `http://sender.staging.example:${Number(port) + 1}`,
+      'https://sender.staging.example',
+    ]) {
+      const answer = await redeliver({ origin });
+      expect(answer.status, origin).toBe(403);
+      expect(JSON.parse(answer.body), origin).toMatchObject({ error: { code: 'cross_site_request' } });
+    }
+    expect(started.sender.outbox.list({ limit: 100 }).deliveries).toHaveLength(before);
+    expect((await redeliver({ origin: `http://127.0.0.1:${port}` })).status).toBe(202);
+  });
+
+  it('behind a TLS proxy (TRUST_PROXY), takes the origin the proxy forwards', async () => {
+    const started = await open({ ALLOWED_HOSTS: 'sender.staging.example', TRUST_PROXY: 'true' });
+    const id = await failedDelivery(started);
+    const redeliver = (headers: Record<string, string>) =>
+      rawRequest(started.base, 'POST', `/deliveries/${id}/redeliver`, headers);
+    const forwarded = { host: 'sender.staging.example', 'x-forwarded-proto': 'https' };
+    expect((await redeliver({ ...forwarded, origin: 'https://sender.staging.example' })).status).toBe(202);
+    expect((await redeliver({ ...forwarded, origin: 'http://sender.staging.example' })).status).toBe(403);
   });
 });
 

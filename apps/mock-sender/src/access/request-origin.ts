@@ -52,14 +52,15 @@ export class SenderHostNames {
     if (parsed.origin === 'null') {
       return 'Origin: null';
     }
-    // the Host as seen under the origin's scheme, so a default port written out or left off compares equal
-    let requestHost: string;
+    // scheme, host and port, each: a page on another port of the same host is another origin. the
+    // request's own origin is the connection's scheme and Host (X-Forwarded-Proto/-Host under TRUST_PROXY)
+    let own: string;
     try {
-      requestHost = new URL(`${parsed.protocol}//${ctx.host}`).host;
+      own = new URL(`${ctx.protocol}://${ctx.host}`).origin;
     } catch {
       return `Host: ${ctx.host.slice(0, 64)}`;
     }
-    if (parsed.host === requestHost || this.#names.has(bare(parsed.hostname))) {
+    if (parsed.origin === own) {
       return undefined;
     }
     return `Origin: ${parsed.origin.slice(0, 64)}`;

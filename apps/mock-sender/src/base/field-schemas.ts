@@ -1,3 +1,4 @@
+import { secretHeaderProblem } from '@omni-webhooks/contract';
 import { z } from 'zod';
 
 // the value rules the environment, the HTTP API and the CLI share: one definition each, below every
@@ -11,9 +12,11 @@ export const booleanFlag = z
 /** an absolute http(s) url; zod's httpUrl() would refuse 127.0.0.1 and localhost */
 export const httpUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' });
 
-export const headerNameSchema = z
-  .string()
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name');
+/** a header that may carry a secret (the rule is @omni-webhooks/contract's, as at the receiver) */
+export const headerNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = secretHeaderProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** a listen address (HOST, --host) */
 export const hostSchema = z.string().min(1);

@@ -77,6 +77,7 @@ describe('omni-mock: bad input exits 2 at once, naming what is wrong, and sends 
   const deliveryCases: [string[], RegExp][] = [
     [['--header', 'bad header'], /--header.*must be an HTTP header name/],
     [['--header', ''], /--header.*must be an HTTP header name/],
+    [['--header', 'Host'], /--header.*"host" is a request-framing, hop-by-hop, routing or sender-set header/],
     [['--secret', ''], /--secret.*must not be empty/],
     [['--time-scale', 'abc'], /--time-scale.*must be a number above 0/],
     [['--time-scale', '0'], /--time-scale.*'0' is invalid/],

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StartedSender, startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
@@ -130,5 +132,46 @@ describe('omni-mock commands that drive a running sender', () => {
       expect(help.stdout, command).toContain('--token <token>');
       expect(help.stdout, command).toContain('SENDER_API_TOKEN');
     }
+  });
+});
+
+describe('omni-mock trigger and redeliver against a hostile server', () => {
+  // a server posing as the sender: redirects elsewhere (with the token), or answers without end
+  async function hostile(): Promise<{ base: string; followed: () => number }> {
+    let followed = 0;
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith('/elsewhere')) {
+        followed += 1;
+        response.end('{}');
+      } else if (request.url?.startsWith('/events')) {
+        response.writeHead(308, { location: '/elsewhere/events' });
+        response.end();
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        const timer = setInterval(() => response.write('x'.repeat(64 * 1024)), 1);
+        response.on('close', () => clearInterval(timer));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, followed: () => followed };
+  }
+
+  it('follows no redirect, and says so', async () => {
+    const { base, followed } = await hostile();
+    const run = await omniMock({ SENDER_API_TOKEN: TOKENS[0] }, 'trigger', 'lead.created', '--sender', base);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/answered 308 to \/elsewhere\/events: redirects are not followed/);
+    expect(followed()).toBe(0);
+  });
+
+  it('stops reading an endless answer at the bound, and says so', async () => {
+    const { base } = await hostile();
+    const run = await omniMock({ SENDER_API_TOKEN: TOKENS[0] }, 'redeliver', 'dlv_x', '--sender', base);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/answered more than 16777216 bytes: not read further/);
   });
 });

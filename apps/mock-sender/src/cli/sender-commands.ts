@@ -1,6 +1,10 @@
+import { type BoundedAnswer, BoundedFetchError, fetchBounded } from '@omni-webhooks/contract';
 import { WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
 import type { Command } from 'commander';
 import type { CliIo } from './cli-io.js';
+
+/** most bytes of an answer of the sender read (a page of deliveries is far smaller) */
+export const SENDER_ANSWER_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /** exit code of a call the running sender refused or could not answer (bad input stays 2) */
 export const SENDER_CALL_FAILED_EXIT_CODE = 1;
@@ -36,22 +40,24 @@ async function callSender(
   body?: unknown,
 ): Promise<SenderAnswer> {
   const token = tokenFor(target, env);
-  let response: Response;
+  let response: BoundedAnswer;
   try {
-    response = await fetch(new URL(path, target.sender), {
+    // as every client of the project: no redirect followed (it would carry the token), a bounded answer
+    response = await fetchBounded(new URL(path, target.sender), {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? null : JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(30_000),
+      timeoutMs: 30_000,
+      maxBytes: SENDER_ANSWER_LIMIT_BYTES,
     });
   } catch (error) {
-    throw new SenderCallError(`could not reach the sender at ${target.sender}: ${(error as Error).message}`);
+    if (!(error instanceof BoundedFetchError)) throw error;
+    throw new SenderCallError(`could not use the sender: ${error.message}`);
   }
-  const text = await response.text();
+  const { text } = response;
   let json: Record<string, unknown> = {};
   try {
     json = text ? (JSON.parse(text) as Record<string, unknown>) : {};

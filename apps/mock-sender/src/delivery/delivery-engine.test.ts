@@ -226,6 +226,37 @@ describe('delivery engine', () => {
     expect(first.outbox.get(first.id)?.state).toBe('succeeded');
   });
 
+  it('waits 240 s (scaled) after a failed resumed attempt 3: the schedule kept across the restart', async () => {
+    // at scale 0.01 every wait (0.6, 1.2, 2.4 s) is within the horizon: the run itself waits
+    answer(() => new HttpResponse(null, { status: 500 }));
+    const engineAt = (outbox: Outbox) =>
+      new DeliveryEngine({
+        outbox,
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        retryTimeScale: 0.01,
+        successRule: '200',
+        concurrency: 4,
+        endpointConcurrency: 2,
+      });
+    const { outbox, id } = setup();
+    const first = engineAt(outbox);
+    first.schedule(id);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(received).toHaveLength(2);
+    await first.stop();
+    const restarted = engineAt(openOutbox());
+    expect(restarted.resume()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1200);
+    expect(received).toHaveLength(3);
+    // attempt 4 comes 2.4 s after attempt 3, not 0.6 s (a resumed run starting its waits over)
+    await vi.advanceTimersByTimeAsync(2399);
+    expect(received).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    await restarted.idle();
+    expect(received.map((request) => request.at)).toEqual([0, 600, 1800, 4200]);
+    expect(outbox.get(id)?.state).toBe('failed');
+  });
+
   it('counts an attempt cut off by a crash and continues the schedule from its start', async () => {
     answer(() => new HttpResponse(null, { status: 200 }));
     const { outbox, id } = setup();

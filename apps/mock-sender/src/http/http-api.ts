@@ -129,6 +129,9 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   const targets = options.targets ?? new TargetGuard();
   const readBody = (ctx: Koa.Context) => readJson(ctx, limits.requestBytes);
   const app = new Koa({ proxy: options.trustProxy ?? false, maxIpsCount: 1 });
+  // as at the receiver: what reaches koa's own handler is a client gone or cut by the server's bounds
+  // (a 408 node already answered); every error of a route is answered and logged below
+  app.silent = true;
   const router = new Router();
 
   app.use(async (ctx, next) => {

@@ -19,6 +19,20 @@ describe('classifyAddress', () => {
     ['::ffff:169.254.169.254', 'metadata'],
     ['fd00:ec2::254', 'metadata'],
     ['100.100.100.200', 'metadata'],
+    ['fd00:ec2::23', 'metadata'],
+    ['fd20:ce::254', 'metadata'],
+    // an IPv6 form that embeds an IPv4 address is that address
+    ['64:ff9b::a9fe:a9fe', 'metadata'],
+    ['64:ff9b::169.254.169.254', 'metadata'],
+    ['2002:a9fe:a9fe::1', 'metadata'],
+    ['::a9fe:a9fe', 'metadata'],
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['2002:a00:1::', 'private'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['64:ff9b::a9fe:0a0a', 'link-local'],
+    ['64:ff9b::5db8:d822', 'public'],
+    ['2002:5db8:d822::1', 'public'],
     ['93.184.216.34', 'public'],
     ['2606:4700::1111', 'public'],
   ])('%s is %s', (address, kind) => {
@@ -107,6 +121,31 @@ describe('TargetPolicy', () => {
     });
     expect(listed.checkUrl(url('http://169.254.169.254/latest'))).toBeUndefined();
     expect(listed.checkUrl(url('http://169.254.10.10/'))).toBeUndefined();
+    // the IPv4 listing covers its embedded forms too
+    expect(listed.checkUrl(url('http://[64:ff9b::a9fe:a9fe]/latest'))).toBeUndefined();
+  });
+
+  it('refuses IPv6 metadata and IPv4-embedding forms of it under any broad ALLOWED_TARGETS', () => {
+    const broad = new TargetPolicy({
+      hostIsLoopback: false,
+      allowed: allowed('0.0.0.0/0', '::/0', 'fc00::/7', '64:ff9b::/96', '2002::/16'),
+    });
+    for (const address of [
+      'fd20:ce::254',
+      'fd00:ec2::23',
+      'fd00:ec2::254',
+      '64:ff9b::a9fe:a9fe',
+      '2002:a9fe:a9fe::1',
+      '::a9fe:a9fe',
+      '::ffff:169.254.169.254',
+    ]) {
+      expect(broad.checkUrl(url(`http://[${address}]/latest`)), address).toMatch(/cloud metadata/);
+    }
+    // the public address of a NAT64 form passes the broad list
+    expect(broad.checkUrl(url('http://[64:ff9b::5db8:d822]/'))).toBeUndefined();
+    // and without a list, on a non-loopback HOST, a private address in NAT64 form is private
+    const byDefault = new TargetPolicy({ hostIsLoopback: false });
+    expect(byDefault.checkUrl(url('http://[64:ff9b::a00:1]/'))).toMatch(/private address/);
   });
 
   it('REQUIRE_HTTPS_TARGETS: http only to loopback', () => {

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { isLoopbackHost } from '@omni-webhooks/contract';
+import { embeddedIpv4 } from './embedded-ipv4.js';
 
 // which addresses a staging sender may deliver to. link-local and cloud metadata addresses are refused
 // unless listed explicitly: a sender that anyone on the network can point at an endpoint would
@@ -26,6 +27,8 @@ const METADATA_ADDRESSES = subnets([
   ['169.254.169.254', 32], // aws, gcp, azure, oracle, openstack
   ['169.254.170.2', 32], // aws ecs task credentials
   ['fd00:ec2::254', 128], // aws over ipv6
+  ['fd00:ec2::23', 128], // aws eks pod identity agent
+  ['fd20:ce::254', 128], // gcp over ipv6
   ['100.100.100.200', 32], // alibaba cloud
   ['168.63.129.16', 32], // azure wireserver
 ]);
@@ -56,7 +59,10 @@ const PRIVATE = subnets([
   ['fc00::', 7],
 ]);
 
+/** the class of an address; one that embeds an IPv4 address (NAT64, 6to4, mapped) takes that address's */
 export function classifyAddress(address: string): AddressClass {
+  const embedded = embeddedIpv4(address);
+  if (embedded !== undefined) return classifyAddress(embedded);
   const family = familyOf(address);
   if (family === undefined) {
     throw new TypeError(`not an IP address: ${address}`);
@@ -155,14 +161,15 @@ export class TargetPolicy {
   }
 
   #rangeListed(address: string, port: number, within?: AddressClass): boolean {
-    const family = familyOf(address);
+    // an address embedding an IPv4 one is listed by a range of either form
+    const forms = [address, embeddedIpv4(address)].filter((form) => form !== undefined);
     return this.#ranges.some((entry) => {
-      if (entry.family !== family || (entry.port !== undefined && entry.port !== port)) return false;
+      if (entry.port !== undefined && entry.port !== port) return false;
       // a forbidden address counts as listed only by an entry inside its own class, never by 0.0.0.0/0
       if (within !== undefined && classifyAddress(entry.address) !== within) return false;
       const list = new BlockList();
       list.addSubnet(entry.address, entry.prefix, entry.family);
-      return list.check(address, entry.family);
+      return forms.some((form) => familyOf(form) === entry.family && list.check(form, entry.family));
     });
   }
 

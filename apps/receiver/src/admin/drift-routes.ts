@@ -2,6 +2,7 @@ import type { Router } from '@koa/router';
 import type { DriftResponse } from '@omni-webhooks/contract';
 import { DRIFT_KINDS } from '@omni-webhooks/schema';
 import { z } from 'zod';
+import type { AuthFailureLimiter } from '../ingest/auth-failure-limiter.js';
 import type { DriftRecord } from '../store/drift-records.js';
 import type { DriftStore, InboxReader } from '../store/inbox-store.js';
 import { requireAdminToken } from './admin-token.js';
@@ -10,6 +11,8 @@ import { invalidQuery } from './invalid-query.js';
 export interface DriftRoutesOptions {
   /** writes this process's pending drift counts first, so a read sees them */
   flushDrift?: () => Promise<void>;
+  /** wrong admin tokens count here (the receiver's auth-failure limiter) */
+  authFailures?: AuthFailureLimiter;
 }
 
 export const MAX_DRIFT_LIMIT = 10_000;
@@ -27,7 +30,7 @@ export function mountDriftRoutes(
   adminToken: string | undefined,
   options: DriftRoutesOptions = {},
 ): void {
-  const auth = requireAdminToken(adminToken);
+  const auth = requireAdminToken(adminToken, options.authFailures);
 
   router.get('/drift', auth, async (ctx) => {
     const query = driftQuery.safeParse(ctx.query);

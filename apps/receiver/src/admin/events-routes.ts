@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import { safeParseWebhookEvent, type ValidationMode } from '@omni-webhooks/schema';
 import { z } from 'zod';
+import type { AuthFailureLimiter } from '../ingest/auth-failure-limiter.js';
 import { reportedIssues } from '../ingest/validation-issues.js';
 import {
   INBOX_STATUSES,
@@ -19,6 +20,8 @@ export interface EventsRoutesOptions {
   onRequeued?: (id: string) => void;
   /** a rejected event passes now and was requeued: new to the drift radar, which skips rejected ones */
   onRevalidated?: (type: string, body: unknown) => void;
+  /** wrong admin tokens count here (the receiver's auth-failure limiter) */
+  authFailures?: AuthFailureLimiter;
 }
 
 const REPLAYABLE: readonly string[] = ['rejected', 'failed'];
@@ -46,7 +49,7 @@ export function mountEventsRoutes(
   adminToken: string | undefined,
   options: EventsRoutesOptions,
 ): void {
-  const auth = requireAdminToken(adminToken);
+  const auth = requireAdminToken(adminToken, options.authFailures);
 
   mountEventsExportRoute(router, store, auth);
   router.get('/events', auth, async (ctx) => {

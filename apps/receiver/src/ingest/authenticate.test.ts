@@ -58,6 +58,30 @@ describe.each([['optional'], ['required']])(
       expect((await harness.admin('/events?type=lead.created')).json.events).toEqual([]);
     });
 
+    it('refuses a wrong secret even when the signature is valid', async () => {
+      const body = JSON.stringify(createFakeEvent('lead.updated'));
+      for (const secret of ['wrong-secret-0123456789', SECRETS[0].slice(0, -1), `${SECRETS[1]}x`]) {
+        const sent = await harness.post(body, { 'x-webhook-secret': secret, ...referenceSigned(body) });
+        expect([sent.status, sent.json.error?.code], secret).toEqual([401, 'unauthorized']);
+      }
+      expect((await harness.admin('/events?type=lead.updated')).json.events).toEqual([]);
+    });
+
+    it('takes a signature up to 300 s old or ahead, and refuses one past it, both ways', async () => {
+      // the documented 5 minutes, with a 2 s margin for the clock moving during the request
+      const at = (offsetSeconds: number) => new Date(Date.now() + offsetSeconds * 1000);
+      const send = async (offsetSeconds: number) => {
+        const body = JSON.stringify(createFakeEvent('lead.created'));
+        return (
+          await harness.post(body, { ...noSecret, ...referenceSigned(body, { at: at(offsetSeconds) }) })
+        ).json;
+      };
+      expect(await send(-298)).toMatchObject({ status: 'accepted' });
+      expect(await send(298)).toMatchObject({ status: 'accepted' });
+      expect((await send(-302)).error.message).toContain('timestamp_too_old');
+      expect((await send(302)).error.message).toContain('timestamp_too_new');
+    });
+
     it('refuses a present but invalid signature even with the right secret', async () => {
       const body = JSON.stringify(createFakeEvent('lead.updated'));
       const stale = referenceSigned(body, { at: new Date(Date.now() - 600_000) });

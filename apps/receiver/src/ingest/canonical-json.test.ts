@@ -82,10 +82,10 @@ describe('parseJsonBody', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('takes event only as an own property', () => {
+  it('refuses a __proto__ key rather than reading event through it', () => {
     expect(parseJsonBody(Buffer.from('{"__proto__":{"event":"x"}}'))).toEqual({
       ok: false,
-      reason: 'missing_event',
+      reason: 'reserved_key',
     });
     expect(({} as Record<string, unknown>).event).toBeUndefined();
   });

@@ -37,6 +37,8 @@ export interface IngestSettings {
    * promoted (never of a duplicate or a rejected one); the drift radar listens
    */
   onStored?: (type: string, body: Record<string, unknown>) => void;
+  /** refuse repeated and reserved JSON keys (default true; false only for the bench's before/after) */
+  checkJsonKeys?: boolean;
 }
 
 /** OmniAI retries span about 7.5 minutes: an hour covers them with room for queued deliveries and skew */
@@ -56,7 +58,7 @@ export async function ingestDelivery(
   request: DeliveryRequest,
 ): Promise<IngestOutcome> {
   const { headers, rawBody } = request;
-  const parsed = parseJsonBody(rawBody);
+  const parsed = parseJsonBody(rawBody, { checkKeys: settings.checkJsonKeys ?? true });
   if (!parsed.ok) return { code: parsed.reason };
   const type = parsed.eventName;
 

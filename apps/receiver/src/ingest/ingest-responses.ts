@@ -30,6 +30,8 @@ export const INGEST_RESPONSES = {
   invalid_utf8: { status: 400, stored: 'no', message: 'request body is not valid utf-8' },
   invalid_json: { status: 400, stored: 'no', message: 'request body is not valid JSON' },
   too_deep: { status: 400, stored: 'no', message: 'request body is nested too deeply' },
+  duplicate_key: { status: 400, stored: 'no', message: 'request body repeats a key within one object' },
+  reserved_key: { status: 400, stored: 'no', message: 'request body has a __proto__ or constructor key' },
   not_an_object: { status: 400, stored: 'no', message: 'request body must be a JSON object' },
   missing_event: { status: 400, stored: 'no', message: 'request body must have a string "event" field' },
   schema_validation_failed: {

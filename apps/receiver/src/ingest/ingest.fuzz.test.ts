@@ -43,6 +43,13 @@ const hostileText = fc.oneof(
     .map(([key, value, event]) =>
       JSON.stringify(event).replace(/^\{/, `{${JSON.stringify(key)}:${JSON.stringify(value)},`),
     ),
+  // a key of the event repeated, at the top or inside data (the receiver must refuse, not pick one)
+  fc.tuple(fakeEvent, fc.jsonValue({ maxDepth: 1 }), fc.boolean()).map(([event, value, nested]) => {
+    const text = JSON.stringify(event);
+    return nested
+      ? text.replace(/"data":\{/, `"data":{"dup":${JSON.stringify(value)},"dup":1,`)
+      : text.replace(/\}$/, `,"event":${JSON.stringify(value)}}`);
+  }),
   fc
     .integer({ min: 0, max: BODY_LIMIT + 1024 })
     .map((size) => `{"event":"lead.created","x":"${'a'.repeat(size)}"}`),
@@ -204,6 +211,39 @@ describe(`ingest fuzzing (${runs} cases per property)`, () => {
           .map(([status, n]) => `${status}: ${n}`);
         process.stdout.write(`fuzz: ${runs} hostile deliveries, answers ${summary.join(', ')}\n`);
       }
+    },
+    timeoutMs,
+  );
+
+  it(
+    'refuses every body that repeats a key, at the top or nested, and stores none',
+    async () => {
+      const duplicated = fc
+        .tuple(fakeEvent, fc.nat(), fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
+        .map(([event, salt, key, value]) => {
+          // the key twice in one object: at the top, or inside the event's data
+          const pair = `${JSON.stringify(key)}:${JSON.stringify(value)}`;
+          const text = JSON.stringify({ ...event, fuzzSalt: salt });
+          // a function, not a string: a key holding `$&` must not be read as a replacement pattern
+          const top = text.replace(/^\{/, () => `{${pair},${pair},`);
+          // the first nested object of the event, if it has one
+          const nested = text.replace(/:\{(?!\})/, () => `:{${pair},${pair},`);
+          return salt % 2 === 0 || nested === text ? top : nested;
+        });
+      await fc.assert(
+        fc.asyncProperty(duplicated, async (payload) => {
+          const before = await storedTotal();
+          const { status, text } = await send(payload, {
+            'content-type': 'application/json',
+            'x-webhook-secret': SECRETS[0],
+          });
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          expect(status, text).toBe(400);
+          expect(JSON.parse(text).error.code).toMatch(/^(duplicate_key|reserved_key)$/);
+          expect(await storedTotal()).toBe(before);
+        }),
+        { numRuns: Math.max(50, Math.floor(runs / 10)) },
+      );
     },
     timeoutMs,
   );

@@ -1,29 +1,48 @@
 // turns raw bytes into a plain json object with a string `event`, or says why it cannot
+import { scanJsonText } from './json-text-scan.js';
 
 export const MAX_JSON_DEPTH = 64;
 
 export type JsonBodyResult =
   | { ok: true; body: Record<string, unknown>; text: string; eventName: string }
-  | { ok: false; reason: 'invalid_utf8' | 'invalid_json' | 'too_deep' | 'not_an_object' | 'missing_event' };
+  | {
+      ok: false;
+      reason:
+        | 'invalid_utf8'
+        | 'invalid_json'
+        | 'too_deep'
+        | 'duplicate_key'
+        | 'reserved_key'
+        | 'not_an_object'
+        | 'missing_event';
+    };
+
+export interface JsonBodyOptions {
+  /** refuse repeated and reserved keys (default true; false only for the bench's before/after) */
+  checkKeys?: boolean;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-export function parseJsonBody(raw: Buffer): JsonBodyResult {
+export function parseJsonBody(raw: Buffer, options: JsonBodyOptions = {}): JsonBodyResult {
   let text: string;
   try {
     text = utf8.decode(raw);
   } catch {
     return { ok: false, reason: 'invalid_utf8' };
   }
-  // checked on the text before parsing, so a hostile nesting never reaches a recursive walk
-  if (nestingDepth(text) > MAX_JSON_DEPTH) return { ok: false, reason: 'too_deep' };
+  // checked on the text before parsing, so a hostile nesting never reaches a recursive walk; keys in
+  // the same pass
+  const finding = scanJsonText(text, MAX_JSON_DEPTH, options.checkKeys ?? true);
+  if (finding === 'too_deep') return { ok: false, reason: finding };
   let value: unknown;
   try {
-    // JSON.parse defines `__proto__` as an own data property: no prototype is touched
     value = JSON.parse(text);
   } catch {
     return { ok: false, reason: 'invalid_json' };
   }
+  // after the parse: a text that is no JSON at all is invalid_json, whatever its keys looked like
+  if (finding) return { ok: false, reason: finding };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: 'not_an_object' };
   }
@@ -31,23 +50,4 @@ export function parseJsonBody(raw: Buffer): JsonBodyResult {
   const eventName = Object.hasOwn(body, 'event') ? body.event : undefined;
   if (typeof eventName !== 'string' || eventName === '') return { ok: false, reason: 'missing_event' };
   return { ok: true, body, text, eventName };
-}
-
-/** deepest bracket nesting outside string literals */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i += 1;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      depth += 1;
-      if (depth > max) max = depth;
-    } else if (c === 0x7d || c === 0x5d) depth -= 1;
-  }
-  return max;
 }

@@ -105,6 +105,44 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}:`));
   });
 
+  it('refuses a WEBHOOK_SECRET_HEADER that frames, routes or is set by the sender, naming it', () => {
+    for (const name of [
+      'host',
+      'Content-Length',
+      'transfer-encoding',
+      'connection',
+      'te',
+      'proxy-x',
+      'expect',
+    ]) {
+      expect(() => loadConfig({ WEBHOOK_SECRET: SECRET, WEBHOOK_SECRET_HEADER: name }), name).toThrow(
+        new RegExp(`WEBHOOK_SECRET_HEADER: "${name.toLowerCase()}" is a request-framing`),
+      );
+    }
+    for (const name of [
+      'content-type',
+      'user-agent',
+      'webhook-signature',
+      'keep-alive',
+      'upgrade',
+      'trailer',
+    ]) {
+      expect(() => loadConfig({ WEBHOOK_SECRET: SECRET, WEBHOOK_SECRET_HEADER: name }), name).toThrow(
+        ConfigError,
+      );
+    }
+  });
+
+  it('takes the server bounds from the table the sender shares', () => {
+    const config = loadConfig({ WEBHOOK_SECRET: SECRET });
+    expect([config.headersTimeoutMs, config.requestTimeoutMs, config.maxConnections]).toEqual([
+      6000, 6000, 1024,
+    ]);
+    expect(() =>
+      loadConfig({ WEBHOOK_SECRET: SECRET, HEADERS_TIMEOUT_MS: '7000', REQUEST_TIMEOUT_MS: '6000' }),
+    ).toThrow(/HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS/);
+  });
+
   it('accepts postgres URLs and a pool size', () => {
     for (const url of ['postgres://u:p@db:5432/inbox', 'postgresql://db/inbox']) {
       expect(

@@ -1,9 +1,11 @@
 import {
   DEFAULT_SECRET_HEADER,
-  DELIVERY_TIMEOUT_MS,
   parseSecretList,
   parseSigningKeys,
+  SERVER_BOUND_VARIABLES,
   SIGNING_KEY_PREFIX,
+  secretHeaderProblem,
+  serverBoundsProblem,
   signingKeyProblem,
 } from '@omni-webhooks/contract';
 import { z } from 'zod';
@@ -24,9 +26,11 @@ const integer = (min: number, max: number) => z.coerce.number().int().min(min).m
 /** shortest accepted header secret, as for ADMIN_TOKEN: the secret is the whole of what a sender proves */
 export const MIN_SECRET_LENGTH = 16;
 
-/** a sender that has not finished its request a second past the delivery timeout has given up on it */
-const DEFAULT_REQUEST_TIMEOUT_MS = DELIVERY_TIMEOUT_MS + 1000;
-const headerName = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** a server bound (the sender's too), from the one table in @omni-webhooks/contract */
+const serverBound = (name: keyof typeof SERVER_BOUND_VARIABLES, doc: string) => {
+  const bound = SERVER_BOUND_VARIABLES[name];
+  return integer(bound.min, bound.max).default(bound.default).describe(doc);
+};
 
 export const receiverEnvSchema = z
   .object({
@@ -66,7 +70,10 @@ export const receiverEnvSchema = z
     WEBHOOK_SECRET_HEADER: z
       .string()
       .transform((value) => value.trim().toLowerCase())
-      .pipe(z.string().regex(headerName, 'must be an HTTP header name'))
+      .superRefine((name, context) => {
+        const problem = secretHeaderProblem(name);
+        if (problem) context.addIssue({ code: 'custom', message: problem });
+      })
       .default(DEFAULT_SECRET_HEADER)
       .describe('header carrying the secret'),
     DATABASE_URL: z
@@ -119,21 +126,16 @@ export const receiverEnvSchema = z
       .describe(
         'an attempt running longer is aborted (`context.signal`) and counts as a failure, retried like one',
       ),
-    HEADERS_TIMEOUT_MS: integer(100, 600_000)
-      .default(DEFAULT_REQUEST_TIMEOUT_MS)
-      .describe('a connection that has not sent its request headers within this is closed'),
-    REQUEST_TIMEOUT_MS: integer(100, 600_000)
-      .default(DEFAULT_REQUEST_TIMEOUT_MS)
-      .describe(
-        'a request not received whole within this is answered 408 and its connection closed (a sender gives up after 5 s)',
-      ),
-    MAX_CONNECTIONS: integer(1, 1_000_000)
-      .default(1024)
-      .describe('open connections at most; more are closed at once'),
+    HEADERS_TIMEOUT_MS: serverBound('HEADERS_TIMEOUT_MS', SERVER_BOUND_VARIABLES.HEADERS_TIMEOUT_MS.doc),
+    REQUEST_TIMEOUT_MS: serverBound(
+      'REQUEST_TIMEOUT_MS',
+      `${SERVER_BOUND_VARIABLES.REQUEST_TIMEOUT_MS.doc} (a sender gives up after 5 s)`,
+    ),
+    MAX_CONNECTIONS: serverBound('MAX_CONNECTIONS', SERVER_BOUND_VARIABLES.MAX_CONNECTIONS.doc),
     AUTH_FAILURE_LIMIT: integer(0, 1_000_000)
       .default(20)
       .describe(
-        'refused authentications (401) from one address within `AUTH_FAILURE_WINDOW_MS` before its unauthenticated requests are answered 429 (`0`: no limit)',
+        'refused authentications (401: wrong secrets, signatures and admin tokens) from one address within `AUTH_FAILURE_WINDOW_MS` before its unauthenticated requests are answered 429 (`0`: no limit)',
       ),
     AUTH_FAILURE_WINDOW_MS: integer(1000, 86_400_000)
       .default(60_000)
@@ -155,13 +157,11 @@ export const receiverEnvSchema = z
   })
   .superRefine((env, context) => {
     checkCredentials(env, context);
-    if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
-      context.addIssue({
-        code: 'custom',
-        path: ['HEADERS_TIMEOUT_MS'],
-        message: 'must not exceed REQUEST_TIMEOUT_MS',
-      });
-    }
+    const unbound = serverBoundsProblem({
+      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    });
+    if (unbound) context.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: unbound });
     if (env.SIGNATURE_MODE === 'required' && !env.WEBHOOK_SIGNING_KEYS?.length && !legacyKeys(env).length) {
       context.addIssue({
         code: 'custom',

@@ -1,7 +1,6 @@
 // the built service as a child process (`pnpm test` builds dist first): start-up, bad config,
 // graceful stop, and at-least-once processing across a SIGKILL
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteInboxStore } from '../store/sqlite/sqlite-inbox-store.js';
 import { type ChildReceiver, spawnNode as spawnChild } from '../test-support/child-process.js';
+import { holdDelivery } from '../test-support/held-request.js';
 
 const dist = fileURLToPath(new URL('../../dist/service/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'receiver-main-'));
@@ -71,17 +71,13 @@ describe('dist/service/main.js signals and help', () => {
     const run = spawnNode([join(dist, 'main.js')], {
       WEBHOOK_SECRET: secret,
       PORT: '0',
-      SHUTDOWN_TIMEOUT_MS: '800',
+      SHUTDOWN_TIMEOUT_MS: '3000',
       DATABASE_URL: `file:${join(dir, 'signals', 'inbox.sqlite')}`,
     });
     const line = await run.waitForLine(/listening on http:\/\/127\.0\.0\.1:\d+/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)?.[1]);
-    // a request whose body never ends keeps the shutdown busy until its deadline
-    const socket = connect(port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // an authenticated request whose body never ends keeps server.close() waiting until the deadline
+    const socket = await holdDelivery(port, secret);
     run.child.kill('SIGINT');
     await run.waitForLine(/"msg":"shutting down"/);
     run.child.kill('SIGTERM');

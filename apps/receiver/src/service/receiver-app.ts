@@ -61,12 +61,14 @@ export function createReceiverApp({
   });
   mountDriftRoutes(router, store, adminToken, {
     flushDrift: () => receiver.driftRadar?.flush() ?? Promise.resolve(),
+    authFailures: receiver.authFailures,
   });
   if (eventStreams) mountEventStreamRoutes(router, store, adminToken, eventStreams);
   mountEventsRoutes(router, store, adminToken, {
     validationMode,
     onRequeued: () => receiver.worker.notify(),
     onRevalidated: (type, body) => receiver.driftRadar?.observe(type, body),
+    authFailures: receiver.authFailures,
   });
 
   app.use(async (ctx, next) => {

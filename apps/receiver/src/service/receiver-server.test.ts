@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { holdDelivery } from '../test-support/held-request.js';
 import { SECRETS, startHarness } from '../test-support/receiver-harness.js';
 
 describe('receiver shutdown', () => {
@@ -19,20 +19,23 @@ describe('receiver shutdown', () => {
     await harness.post(JSON.stringify(createFakeEvent('lead.created')));
     await expect.poll(() => handlerStarted).toBe(true);
     // an authenticated request whose body never finishes keeps server.close() waiting until the deadline
-    const { port } = new URL(harness.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('POST /webhooks/omniai HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n');
-    socket.write(`x-webhook-secret: ${SECRETS[0]}\r\n`);
-    socket.write('content-length: 100\r\n\r\n{"event":');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
+    const order: string[] = [];
+    // the server's side of the connection: closed when the deadline cuts it
+    harness.server.once('connection', (serverSide) =>
+      serverSide.once('close', () => order.push('request cut')),
+    );
+    const socket = await holdDelivery(Number(new URL(harness.url).port), SECRETS[0]);
+    const stopHandlers = harness.receiver.stop;
+    const stop = vi.spyOn(harness.receiver, 'stop').mockImplementation((timeoutMs) => {
+      order.push('handlers stopped');
+      return stopHandlers(timeoutMs);
+    });
     await harness.close();
-    const took = Date.now() - started;
     socket.destroy();
-    // one shared deadline: about 1.5 s, where a deadline each would take 3 s
-    expect(took).toBeGreaterThanOrEqual(1450);
-    expect(took).toBeLessThan(2500);
+    // one shared deadline: the stuck request used it up, so the handlers get what is left of it,
+    // never a SHUTDOWN_TIMEOUT_MS of their own (a deadline each would hand them 1500 ms)
+    expect(order.sort()).toEqual(['handlers stopped', 'request cut']);
+    expect(stop).toHaveBeenCalledTimes(1);
+    expect(stop.mock.calls[0]?.[0]).toBeLessThan(750);
   });
 });

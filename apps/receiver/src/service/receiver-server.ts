@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createBoundedServer } from '@omni-webhooks/contract';
 import type { Logger } from 'pino';
 import { createEventStreamHub, type EventStreamHub } from '../admin/event-stream.js';
 import { createLogger } from '../logger.js';
@@ -88,17 +89,14 @@ export async function startReceiver(
     trustProxy: config.trustProxy,
     eventStreams,
   });
-  const server = createServer(
+  const server = createBoundedServer(
     {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      // node checks both timeouts on this interval (default 30 s): a stalled request must not outlive them by that
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxConnections: config.maxConnections,
     },
     app.callback(),
   );
-  server.keepAliveTimeout = 5000;
-  server.maxConnections = config.maxConnections;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

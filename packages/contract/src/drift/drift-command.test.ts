@@ -228,3 +228,51 @@ describe('omni-contract drift --url', () => {
     }
   });
 });
+
+describe('omni-contract drift --url against a hostile answer', () => {
+  let server: Server;
+  let url: string;
+  let redirectedTo = 0;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      if (request.url?.startsWith('/endless/')) {
+        // an answer that never ends: chunks for as long as the client reads
+        response.setHeader('content-type', 'application/json');
+        response.write('{"drift":[');
+        const timer = setInterval(() => response.write(`${'{"event":"x"},'.repeat(1000)}`), 1);
+        response.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (request.url?.startsWith('/moved/')) {
+        response.writeHead(302, {
+          location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/elsewhere/drift`,
+        });
+        response.end();
+        return;
+      }
+      redirectedTo += 1;
+      response.end('{"drift":[]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('stops reading an endless answer at the bound and exits 2 saying so', async () => {
+    const run = io();
+    const options = { url: `${url}/endless/`, token: 'admin-token-0123456789', maxBytes: 256 * 1024 };
+    expect(await runDrift(options, run.io)).toBe(DRIFT_EXIT.input);
+    expect(run.stderr()).toMatch(/answered more than 262144 bytes: not read further/);
+  });
+
+  it('does not follow a redirect, and exits 2 naming it', async () => {
+    const run = io();
+    expect(await runDrift({ url: `${url}/moved/`, token: 'admin-token-0123456789' }, run.io)).toBe(
+      DRIFT_EXIT.input,
+    );
+    expect(run.stderr()).toMatch(/answered 302 to .*\/elsewhere\/drift: redirects are not followed/);
+    expect(redirectedTo).toBe(0);
+  });
+});

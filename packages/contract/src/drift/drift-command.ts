@@ -14,6 +14,8 @@ export interface DriftOptions {
   /** only rows seen at or after this ISO-8601 time (e.g. since the schema update was deployed) */
   since?: string;
   timeoutMs?: number;
+  /** most bytes of the receiver's answer read (default DRIFT_ANSWER_LIMIT_BYTES) */
+  maxBytes?: number;
 }
 
 export interface DriftIo {
@@ -80,7 +82,7 @@ export async function runDrift(options: DriftOptions, io: DriftIo): Promise<numb
         throw new DriftInputError(`--url ${options.url} must be an http(s) URL, e.g. http://127.0.0.1:3000`);
       }
       if (!options.token) throw new DriftInputError('no admin token: give --token or set ADMIN_TOKEN');
-      rows = await fetchDriftRows(options.url, options.token, options.timeoutMs ?? 10_000);
+      rows = await fetchDriftRows(options.url, options.token, options.timeoutMs ?? 10_000, options.maxBytes);
     } else {
       rows = await driftRowsFromCapture(options.from ?? '');
     }

@@ -1,6 +1,7 @@
 // drift rows as `GET /drift` answers them, or as `--from` computes them from captured bodies
 import { readFile } from 'node:fs/promises';
 import { DRIFT_KINDS, detectSchemaDrift } from '@omni-webhooks/schema';
+import { type BoundedAnswer, BoundedFetchError, fetchBounded } from '../bounded-fetch.js';
 import type { DriftResponse, DriftRow, ExportLine } from '../receiver-wire.js';
 
 export type { DriftRow };
@@ -23,27 +24,42 @@ function isDriftRow(value: unknown): value is DriftRow {
   );
 }
 
-/** the rows of a receiver's `GET /drift` (admin token) */
-export async function fetchDriftRows(baseUrl: string, token: string, timeoutMs: number): Promise<DriftRow[]> {
+/** most bytes of a `GET /drift` answer read: 10 000 rows with their examples fit well within */
+export const DRIFT_ANSWER_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** the rows of a receiver's `GET /drift` (admin token); redirects are not followed, the answer is bounded */
+export async function fetchDriftRows(
+  baseUrl: string,
+  token: string,
+  timeoutMs: number,
+  maxBytes = DRIFT_ANSWER_LIMIT_BYTES,
+): Promise<DriftRow[]> {
   const url = new URL('drift?limit=10000', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  let response: Response;
+  let response: BoundedAnswer;
   try {
-    response = await fetch(url, {
+    response = await fetchBounded(url, {
       headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+      maxBytes,
     });
   } catch (error) {
-    throw new DriftInputError(`cannot reach ${url.href}: ${(error as Error).message}`);
+    if (error instanceof BoundedFetchError) throw new DriftInputError(error.message);
+    throw error;
   }
   if (response.status === 401 || response.status === 403) {
     throw new DriftInputError(
       `${url.href} answered ${response.status}: check --token (the receiver's ADMIN_TOKEN)`,
     );
   }
-  if (!response.ok) throw new DriftInputError(`${url.href} answered ${response.status}`);
-  const body = (await response.json().catch(() => undefined)) as
-    | Partial<Record<keyof DriftResponse, unknown>>
-    | undefined;
+  if (response.status < 200 || response.status > 299) {
+    throw new DriftInputError(`${url.href} answered ${response.status}`);
+  }
+  let body: Partial<Record<keyof DriftResponse, unknown>> | undefined;
+  try {
+    body = JSON.parse(response.text) as Partial<Record<keyof DriftResponse, unknown>>;
+  } catch {
+    body = undefined;
+  }
   if (!Array.isArray(body?.drift) || !body.drift.every(isDriftRow)) {
     throw new DriftInputError(
       `${url.href} did not answer { "drift": [...] }: is it an omni-webhooks receiver?`,

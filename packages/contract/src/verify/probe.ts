@@ -1,4 +1,5 @@
 // one request to the receiver under test, timed, never throwing
+import { readBodyUpTo } from '../bounded-fetch.js';
 
 export interface ProbeRequest {
   url: string;
@@ -67,20 +68,8 @@ export async function probe(request: ProbeRequest): Promise<ProbeResponse> {
 
 /** reads at most PROBE_BODY_LIMIT_BYTES so a short body keeps the connection reusable; cancels the rest */
 async function drainPrefix(response: Response): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  let size = 0;
-  try {
-    while (size < PROBE_BODY_LIMIT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      size += value.byteLength;
-    }
-  } catch {
-    // the status is the answer; a body cut by the timeout or a reset does not change it
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
+  // the status is the answer; a body cut by the timeout or a reset does not change it
+  await readBodyUpTo(response, PROBE_BODY_LIMIT_BYTES).catch(() => undefined);
 }
 
 function describeNetworkError(error: unknown): string {

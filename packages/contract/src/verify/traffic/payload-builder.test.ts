@@ -87,6 +87,28 @@ describe('buildPayload', () => {
     expect(JSON.parse(long.body).data.checklistItems).toHaveLength(100);
   });
 
+  test('long arrays whose items gain non-ASCII text still end under the body limit', () => {
+    // with a small limit the two 100-item arrays of an extraction, each under half the limit, outgrow
+    // it together once every text field gains a cjk prefix: the arrays are shortened instead
+    const small = { bodyLimitBytes: 48 * 1024 };
+    const lengths = new Set<string>();
+    for (let seed = 0; seed < 12; seed += 1) {
+      const payload = buildPayload(
+        { type: 'document.extracted', seed, text: 'cjk', shape: 'arrays-long', drift: 'added-field' },
+        createTrafficSource(),
+        small,
+      );
+      expect(Buffer.byteLength(payload.body)).toBeLessThanOrEqual(
+        small.bodyLimitBytes - NEAR_LIMIT_MARGIN_BYTES,
+      );
+      expect(safeParseWebhookEvent(JSON.parse(payload.body), { mode: 'lenient' }).success).toBe(true);
+      lengths.add(/long arrays \(×(\d+)/.exec(payload.traits.join(' '))?.[1] ?? 'none');
+    }
+    // some payloads kept 100 items, some were shortened: both paths ran
+    expect(lengths.has('100')).toBe(true);
+    expect([...lengths].some((length) => Number(length) < 100)).toBe(true);
+  });
+
   test('leaves optional fields out, keeping what identifies the event', () => {
     const payload = build({
       type: 'lead.updated',

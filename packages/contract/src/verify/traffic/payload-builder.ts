@@ -70,7 +70,12 @@ function listed(paths: readonly JsonPath[]): string {
   return `${paths.length}: ${names}${paths.length > 3 ? ', …' : ''}`;
 }
 
-function applyShape(event: WebhookEvent, plan: PayloadPlan, limits: BuildLimits): string[] {
+function applyShape(
+  event: WebhookEvent,
+  plan: PayloadPlan,
+  limits: BuildLimits,
+  longLength: number,
+): string[] {
   const paths = allPaths(event);
   switch (plan.shape) {
     case 'optional-absent': {
@@ -101,13 +106,13 @@ function applyShape(event: WebhookEvent, plan: PayloadPlan, limits: BuildLimits)
         (value) => {
           const items = value as unknown[];
           if (items.length === 0) return value;
-          const long = Array.from({ length: LONG_ARRAY_LENGTH }, (_, index) => items[index % items.length]);
+          const long = Array.from({ length: longLength }, (_, index) => items[index % items.length]);
           // a long array stays well under the body limit: that is the near-limit payload's job
           return bytes(long) > budget ? value : long;
         },
         true,
       );
-      return [`long arrays (×${LONG_ARRAY_LENGTH}, ${listed(grown)})`];
+      return [`long arrays (×${longLength}, ${listed(grown)})`];
     }
     default:
       return [];
@@ -164,18 +169,35 @@ function padToLimit(event: WebhookEvent, limits: BuildLimits): string[] {
   ];
 }
 
-export function buildPayload(plan: PayloadPlan, source: TrafficSource, limits: BuildLimits): VariedPayload {
+function build(plan: PayloadPlan, source: TrafficSource, limits: BuildLimits, longLength: number) {
   const event = structuredClone(source.event(plan.type, { seed: plan.seed }));
   const traits = [
-    ...applyShape(event, plan, limits),
+    ...applyShape(event, plan, limits, longLength),
     ...applyText(event, plan),
     ...applyDrift(event, plan),
     ...(plan.shape === 'near-size-limit' ? padToLimit(event, limits) : []),
   ];
+  return { event, traits };
+}
+
+/**
+ * builds the payload a plan names. only the near-limit shape may come close to the body limit: long
+ * arrays whose items then gain non-ascii text in every field can outgrow it together, so they are
+ * shortened until the body ends at least NEAR_LIMIT_MARGIN_BYTES under the limit (a 413 there would
+ * be the suite's fault, not the receiver's)
+ */
+export function buildPayload(plan: PayloadPlan, source: TrafficSource, limits: BuildLimits): VariedPayload {
+  const ceiling = limits.bodyLimitBytes - NEAR_LIMIT_MARGIN_BYTES;
+  let longLength = LONG_ARRAY_LENGTH;
+  let built = build(plan, source, limits, longLength);
+  while (plan.shape === 'arrays-long' && longLength > 2 && bytes(built.event) > ceiling) {
+    longLength = Math.max(2, Math.floor(longLength / 2));
+    built = build(plan, source, limits, longLength);
+  }
   return {
     plan,
-    event,
-    body: JSON.stringify(event),
-    traits: traits.length ? traits : ['a plain generated event'],
+    event: built.event,
+    body: JSON.stringify(built.event),
+    traits: built.traits.length ? built.traits : ['a plain generated event'],
   };
 }

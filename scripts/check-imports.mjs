@@ -18,8 +18,9 @@ const APPS = [
     floors: [
       ['base/'], // errors, ids, value schemas
       ['targets/', 'outbox/'],
-      ['endpoints/', 'events/', 'delivery/'],
+      ['endpoints/', 'events/', 'delivery/', 'documents/'],
       ['dispatch/'], // enqueue then schedule
+      ['scenarios/'], // plays a scenario plan through dispatch; its runs' rows
       ['access/', 'http/', 'console/', 'cli/'],
       ['config.ts', 'logger.ts', 'mock-sender.ts', 'service.ts', 'service-help.ts'],
       ['index.ts', 'main.ts', 'cli.ts', 'test-support/'],

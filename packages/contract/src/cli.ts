@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { contractProgram } from './cli-shell.js';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from './delivery-contract.js';
 import { registerDriftCommand } from './drift/drift-command.js';
 import { registerListenCommand } from './listen/listen-command.js';
@@ -43,9 +44,7 @@ interface VerifyFlags extends TrafficFlags {
   oversizeBytes: number;
 }
 
-const program = new Command('omni-contract')
-  .description("Checks that a webhook receiver survives OmniAI's documented delivery contract.")
-  .showHelpAfterError();
+const program = contractProgram();
 
 addTrafficOptions(program.command('verify'))
   .description(

@@ -209,4 +209,39 @@ describe('omni-contract listen', () => {
       /admin token/,
     );
   });
+
+  it('refuses a stream event past --max-event-bytes, counted in bytes, before forwarding anything', async () => {
+    // 300 characters of two bytes each: under a 512-character bound, over a 512-byte one
+    const big = {
+      id: '0190a0b0-0000-7000-8000-0000000000ff',
+      type: 'lead.created',
+      receivedAt: '2026-06-01T00:00:00.000Z',
+      body: 'é'.repeat(300),
+    };
+    const stream = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(
+        `id: p0\nevent: ready\ndata: {}\n\nid: p1\nevent: delivery\ndata: ${JSON.stringify(big)}\n\n`,
+      );
+    });
+    const local = await localReceiver();
+    const { io, out } = capture();
+    await expect(listen(options(stream, local.url, { maxEventBytes: 512 }), io)).rejects.toThrow(
+      /exceeded 512 bytes/,
+    );
+    expect(local.received).toHaveLength(0);
+    expect(out).toEqual([]);
+  });
+
+  it('writes neither the admin token nor the local secret, whatever happens', async () => {
+    const { url } = await fakeStream();
+    const local = await localReceiver((n) => (n <= 4 ? 500 : 200));
+    const { io, out, err } = capture();
+    expect(await listen(options(url, local.url, { exitAfter: 2, json: false }), io)).toBe(1);
+    await listen(options(url, 'http://127.0.0.1:9/x', { exitAfter: 1 }), io);
+    const written = [...out, ...err].join('');
+    expect(written).toMatch(/not forwarded/);
+    expect(written).not.toContain(TOKEN);
+    expect(written).not.toContain(SECRET);
+  });
 });

@@ -42,7 +42,7 @@ export async function* readSseEvents(
         const field = colon === -1 ? line : line.slice(0, colon);
         const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
         if (field === 'data') {
-          size += value.length;
+          size += Buffer.byteLength(value);
           if (size > maxEventBytes) throw new SseLimitError(maxEventBytes);
           data.push(value);
         } else if (field === 'event') event = value;
@@ -50,6 +50,6 @@ export async function* readSseEvents(
       }
       newline = buffered.search(/\r\n|\n|\r/);
     }
-    if (buffered.length > maxEventBytes) throw new SseLimitError(maxEventBytes);
+    if (Buffer.byteLength(buffered) > maxEventBytes) throw new SseLimitError(maxEventBytes);
   }
 }

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import { pino } from 'pino';
@@ -140,6 +141,61 @@ describe('AUTH_MODE=none', () => {
       expect(answer.status).toBe(200);
     } finally {
       await open.close();
+    }
+  });
+});
+
+describe('a wrong path token, on a receiver of its own (a fresh failure budget)', () => {
+  let own: Harness;
+  beforeAll(async () => {
+    own = await startHarness({
+      WEBHOOK_SECRET: '',
+      WEBHOOK_SIGNING_KEYS: '',
+      SIGNATURE_MODE: '',
+      WEBHOOK_PATH_TOKEN: TOKEN,
+      AUTH_FAILURE_LIMIT: '100',
+    });
+  });
+  afterAll(async () => {
+    await own.close();
+  });
+
+  it('is answered 401 before the body is read: the answer comes while the body is still unsent', async () => {
+    const { port } = new URL(own.url);
+    const answer = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/webhooks/omniai/${'w'.repeat(40)}`,
+        headers: { 'content-type': 'application/json', 'content-length': String(512 * 1024) },
+      });
+      request.on('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+        request.destroy();
+      });
+      request.on('error', reject);
+      // the headers go out; not one byte of the body does
+      request.flushHeaders();
+    });
+    expect(answer).toBe(401);
+  });
+
+  it('keeps the token out of the admin answers of the events it stored', async () => {
+    const delivered = await fetch(`${own.url}/webhooks/omniai/${TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(createFakeEvent('lead.created', undefined, { seed: 7 })),
+    });
+    expect(delivered.status).toBe(200);
+    const list = await own.admin('/events?limit=10');
+    expect(list.json.events).toHaveLength(1);
+    const one = await own.admin(`/events/${list.json.events[0].id}`);
+    expect(one.status).toBe(200);
+    for (const text of [JSON.stringify(list.json), JSON.stringify(one.json)]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(TOKEN.slice(0, 16));
     }
   });
 });

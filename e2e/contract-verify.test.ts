@@ -64,6 +64,38 @@ describe('omni-contract verify against the project receiver', () => {
     expect(xml).toMatch(/<property name="seed" value="\d+"\/>/);
   });
 
+  test('--path-token passes against the receiver deployed with WEBHOOK_PATH_TOKEN and no secret', async () => {
+    const dir = await tempDir();
+    const pathToken = 'e2e-path-token-0123456789abcdefghijkl';
+    const receiver = await track(
+      startReceiver({ dir, secret: '', env: { WEBHOOK_PATH_TOKEN: pathToken, WEBHOOK_SECRET: '' } }),
+    );
+
+    const { code, output } = await verify(
+      [
+        '--url',
+        `${receiver.url}${WEBHOOK_PATH}`,
+        '--path-token',
+        '--strict',
+        '--payloads',
+        '20',
+        '--burst',
+        '8',
+      ],
+      { WEBHOOK_PATH_TOKEN: pathToken },
+    );
+
+    expect(output).toMatch(
+      /^omni-contract verify http:\/\/127\.0\.0\.1:\d+\/webhooks\/omniai\/<path-token>$/m,
+    );
+    expect(output).toMatch(/^\d+ passed, 0 failed, \d+ skipped in \d+ ms$/m);
+    expect(output).not.toContain(pathToken);
+    expect(code).toBe(0);
+    // the refusals were made: a wrong and a missing token, each answered 401 by the real receiver
+    expect(output).toMatch(/^PASS .*refuses a delivery with a wrong path token/m);
+    expect(output).toMatch(/^PASS .*refuses a delivery without the path token/m);
+  });
+
   test('--json prints the whole report, the same seed sending the same payloads', async () => {
     const dir = await tempDir();
     const receiver = await track(startReceiver({ dir, secret }));

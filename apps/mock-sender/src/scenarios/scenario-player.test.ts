@@ -212,5 +212,37 @@ describe('ScenarioPlayer', () => {
       const ids = new Set(requests.map((request) => request.headers['webhook-id']));
       expect(ids.size).toBe(played.originals);
     });
+
+    it('aborts a run whose deliveries wait for a retry at the real scale: the waits end, nothing is settled', async () => {
+      receiver = await startTestReceiver(() => 503);
+      const waiting = plan({ leads: 3, speed: 1_000_000, seed: 6 });
+      const deliverer = createInMemoryDeliverer({
+        target: {
+          endpointId: 'scenario',
+          url: receiver.url,
+          secret: undefined,
+          secretHeader: 'x-webhook-secret',
+          sign: false,
+        },
+        concurrency: 8,
+      });
+      const controller = new AbortController();
+      const player = new ScenarioPlayer({ plan: waiting, deliverer, signal: controller.signal });
+      let failedAttempts = 0;
+      // each lead's first delivery failed its first attempt and now waits 60 s for its second
+      player.on('attempt', () => {
+        if (++failedAttempts === waiting.journeys.length) controller.abort();
+      });
+      const started = performance.now();
+      try {
+        const result = await player.play();
+        expect(result).toMatchObject({ aborted: true, played: [] });
+        expect(summarizeRun(result).unsettled).toBe(waiting.deliveries.length);
+      } finally {
+        await deliverer.close();
+      }
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(receiver.requests).toHaveLength(waiting.journeys.length);
+    });
   });
 });

@@ -1,6 +1,7 @@
 // mock sender delivery throughput against a plain fetch loop at the same concurrency (with and without
 // group commit of the attempt writes), the memory the engine holds per scheduled retry, and what 100 000
-// retries coming due at once cost (memory, event-loop stall) now that only free runs wake
+// retries coming due at once cost (memory, event-loop stall) now that only free runs wake, and
+// `omni-mock scenario` against `omni-mock send` for the same deliveries
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { runInNewContext } from 'node:vm';
 import { DEFAULT_SECRET_HEADER, DELIVERY_TIMEOUT_MS } from '@omni-webhooks/contract';
 import { DeliveryEngine, Outbox, openDatabase } from '@omni-webhooks/mock-sender';
 import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { benchPlan, scenarioRate, sendRate } from '../support/scenario-rate.js';
 
 const CONCURRENCY = 64;
 const DELIVERIES = 5000;
@@ -299,6 +301,26 @@ export default async function senderSuite(): Promise<void> {
         `  without group commit ${rate(best(alone))}/s (each attempt write commits alone)\n` +
         `  ratio sender/fetch   ${(best(sender) / best(baseline)).toFixed(2)} ` +
         `(${(best(alone) / best(baseline)).toFixed(2)} without group commit)\n`,
+    );
+
+    const plan = benchPlan(DELIVERIES, CONCURRENCY);
+    await sendRate(ok.url, benchPlan(500, CONCURRENCY), CONCURRENCY);
+    await scenarioRate(ok.url, benchPlan(500, CONCURRENCY));
+    const sent: number[] = [];
+    const played: number[] = [];
+    // alternating which goes first, so a round's drift in machine load falls on both
+    for (let round = 1; round <= 3; round++) {
+      if (round % 2) sent.push(await sendRate(ok.url, plan, CONCURRENCY));
+      played.push(await scenarioRate(ok.url, plan));
+      if (!(round % 2)) sent.push(await sendRate(ok.url, plan, CONCURRENCY));
+    }
+    process.stdout.write(
+      `omni-mock scenario against omni-mock send: the same ${plan.deliveries.length} deliveries (lead-journey, ` +
+        `${plan.journeys.length} leads, ${plan.duplicates} duplicates, due at once), in-memory outbox, ` +
+        `concurrency ${CONCURRENCY}, best of 3:\n` +
+        `  send                  ${rate(best(sent))}/s (every event handed to the engine at once)\n` +
+        `  scenario              ${rate(best(played))}/s (the player: a lead's deliveries one after the other)\n` +
+        `  ratio scenario/send   ${(best(played) / best(sent)).toFixed(2)} (goal >= 0.9)\n`,
     );
 
     const live = await liveRetries(dir, failing.url, body, LIVE_RETRIES, undefined);

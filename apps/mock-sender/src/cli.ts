@@ -13,4 +13,8 @@ await createCli({
     await startService(loadConfigOrExit(env));
   },
   env: process.env,
+  onInterrupt: (handler) => {
+    process.once('SIGINT', handler);
+    return () => process.off('SIGINT', handler);
+  },
 }).parseAsync();

@@ -1,5 +1,5 @@
 // the library's face: the sender as a whole, its configuration, and the parts the README names
-// (engine, outbox, endpoints, event factory, HTTP API); everything else is the inside
+// (engine, outbox, endpoints, event factory, HTTP API, scenario player); everything else is the inside
 export { CONFIG_VARIABLES, ConfigError, loadConfig, type SenderConfig } from './config.js';
 export {
   type AttemptReport,
@@ -32,5 +32,26 @@ export {
   Outbox,
 } from './outbox/outbox.js';
 export { OutboxInUseError } from './outbox/outbox-owner.js';
+export {
+  createEngineDeliverer,
+  createInMemoryDeliverer,
+  type EngineDeliverer,
+  type EngineDelivererParts,
+} from './scenarios/engine-deliverer.js';
+export {
+  type PlayerTimers,
+  ScenarioPlayer,
+  type ScenarioPlayerOptions,
+} from './scenarios/scenario-player.js';
+export type {
+  AttemptRecord,
+  DeliveryOutcome,
+  PlayedDelivery,
+  PlayResult,
+  ScenarioDeliverer,
+  ScenarioPlayerEvents,
+  ScenarioProgress,
+} from './scenarios/scenario-progress.js';
+export { formatSummary, type RunSummary, summarizeRun } from './scenarios/scenario-summary.js';
 export { TargetGuard, type TargetGuardOptions, TargetRefusedError } from './targets/target-guard.js';
 export { TargetPolicy, type TargetPolicyOptions } from './targets/target-policy.js';

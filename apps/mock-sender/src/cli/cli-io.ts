@@ -11,4 +11,6 @@ export interface CliIo {
   /** runs the service for `serve` */
   serve: (env: Record<string, string | undefined>) => Promise<void>;
   env: Record<string, string | undefined>;
+  /** calls the handler on the first interrupt (SIGINT in the binary); returns a function that stops listening */
+  onInterrupt?: ((handler: () => void) => () => void) | undefined;
 }

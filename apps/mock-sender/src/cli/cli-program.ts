@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { type CliIo, INPUT_ERROR_EXIT_CODE } from './cli-io.js';
 import { cliOptionParsers } from './option-parsers.js';
 import { registerReplayCommand } from './replay-command.js';
+import { registerScenarioCommand } from './scenario-command.js';
 import { registerSendCommand } from './send-command.js';
 import { addSenderCommands } from './sender-commands.js';
 
@@ -25,6 +26,7 @@ export function createCli(io: CliIo): Command {
   const context = { io, fail, output, parsers: cliOptionParsers };
   registerSendCommand(program, context);
   registerReplayCommand(program, context);
+  registerScenarioCommand(program, context);
 
   program
     .command('serve')

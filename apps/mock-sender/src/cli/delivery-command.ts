@@ -157,14 +157,19 @@ export interface DeliveryCliOptions {
   concurrency: number;
 }
 
-/** adds the delivery options to a command; only the concurrency differs between commands */
+/**
+ * adds the delivery options to a command; only the concurrency differs between commands (undefined:
+ * the command has its own, `scenario`'s knob), and `--url` is optional where a command can do without
+ */
 export function addDeliveryOptions(
   command: Command,
   parsers: typeof cliOptionParsers,
-  concurrency: { help: string; fallback: number },
+  concurrency: { help: string; fallback: number } | undefined,
+  { urlRequired = true }: { urlRequired?: boolean } = {},
 ): Command {
-  return command
-    .requiredOption('--url <url>', 'receiver URL', parsers.url)
+  if (urlRequired) command.requiredOption('--url <url>', 'receiver URL', parsers.url);
+  else command.option('--url <url>', 'receiver URL', parsers.url);
+  command
     .option('--secret <secret>', 'secret sent in the secret header', parsers.secret)
     .option(
       '--signing-key <whsec_key>',
@@ -183,8 +188,11 @@ export function addDeliveryOptions(
     .option('--timeout <ms>', 'per-attempt timeout (1 to 600000)', parsers.timeout, DELIVERY_TIMEOUT_MS)
     .addOption(
       new Option('--success <rule>', 'what counts as delivered').choices(SUCCESS_RULES).default('200'),
-    )
-    .option('--concurrency <n>', concurrency.help, parsers.concurrency, concurrency.fallback);
+    );
+  if (concurrency) {
+    command.option('--concurrency <n>', concurrency.help, parsers.concurrency, concurrency.fallback);
+  }
+  return command;
 }
 
 /** the parsed flags as DeliveryOptions; with --sign and no --signing-key, WEBHOOK_SIGNING_KEY is the key */

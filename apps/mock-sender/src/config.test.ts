@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       maxLiveStreams: 50,
       server: { headersTimeoutMs: 6000, requestTimeoutMs: 6000, maxConnections: 1024 },
+      documents: { publicUrl: undefined, signingKeys: [], linkTtlSeconds: 3600 },
     });
   });
 
@@ -109,6 +110,17 @@ describe('loadConfig', () => {
     ['TARGET_URL', 'http://metadata.google.internal/computeMetadata/v1'],
     ['WEBHOOK_SIGNING_KEY', 'whsec_c2hvcnQ='],
     ['WEBHOOK_SIGNING_KEY', 'whsec_not base64!'],
+    ['SENDER_PUBLIC_URL', 'sender.staging.example'],
+    ['SENDER_PUBLIC_URL', 'ftp://sender.staging.example'],
+    ['SENDER_PUBLIC_URL', 'https://sender.staging.example/?x=1'],
+    ['SENDER_PUBLIC_URL', 'https://sender.staging.example/#top'],
+    ['SENDER_PUBLIC_URL', 'https://user:pass@sender.staging.example'],
+    ['SENDER_DOCUMENT_KEY', 'too-short-a-key'],
+    ['SENDER_DOCUMENT_KEY', 'a-document-key-of-32-characters-0,'],
+    ['SENDER_DOCUMENT_KEY', 'a document key with spaces of 32 characters'],
+    ['DOCUMENT_LINK_TTL_SECONDS', '0'],
+    ['DOCUMENT_LINK_TTL_SECONDS', '1.5'],
+    ['DOCUMENT_LINK_TTL_SECONDS', '604801'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid ${name}: `));
@@ -161,6 +173,28 @@ describe('access configuration', () => {
       expect(loadConfig({ HOST: host }).apiTokens).toEqual([]);
     },
   );
+});
+
+describe('document links', () => {
+  it('reads SENDER_PUBLIC_URL, SENDER_DOCUMENT_KEY (split for rotation) and DOCUMENT_LINK_TTL_SECONDS', () => {
+    expect(
+      loadConfig({
+        SENDER_PUBLIC_URL: 'https://sender.staging.example/omni',
+        SENDER_DOCUMENT_KEY: 'first-document-key-0123456789abcdef, second-document-key-0123456789abcde',
+        DOCUMENT_LINK_TTL_SECONDS: '600',
+      }).documents,
+    ).toEqual({
+      publicUrl: 'https://sender.staging.example/omni',
+      signingKeys: ['first-document-key-0123456789abcdef', 'second-document-key-0123456789abcde'],
+      linkTtlSeconds: 600,
+    });
+  });
+
+  it('never quotes a document key in its error', () => {
+    expect(() => loadConfig({ SENDER_DOCUMENT_KEY: 'too-short-a-key' })).toThrow(
+      /^invalid SENDER_DOCUMENT_KEY: each comma-separated key needs at least 32 characters$/,
+    );
+  });
 });
 
 describe('README', () => {

@@ -17,6 +17,7 @@ import {
   httpUrlSchema,
   retryTimeScaleSchema,
 } from './base/field-schemas.js';
+import { DOCUMENT_CONFIG_VARIABLES, type DocumentConfig } from './documents/document-config.js';
 import { resolveSigningKey, signingKeySchema } from './endpoints/signing-key.js';
 import {
   DEFAULT_REQUEST_LIMITS,
@@ -171,6 +172,7 @@ export const CONFIG_VARIABLES = {
   },
   ...ACCESS_CONFIG_VARIABLES,
   ...SERVER_BOUND_CONFIG_VARIABLES,
+  ...DOCUMENT_CONFIG_VARIABLES,
 } as const;
 
 type ConfigVariable = keyof typeof CONFIG_VARIABLES;
@@ -211,6 +213,8 @@ export interface SenderConfig {
   maxLiveStreams: number;
   /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, MAX_CONNECTIONS */
   server: ServerBounds;
+  /** SENDER_PUBLIC_URL, SENDER_DOCUMENT_KEY, DOCUMENT_LINK_TTL_SECONDS */
+  documents: DocumentConfig;
 }
 
 export class ConfigError extends Error {
@@ -306,5 +310,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: read(env, 'TRUST_PROXY'),
     maxLiveStreams: read(env, 'MAX_LIVE_STREAMS'),
     server,
+    documents: {
+      publicUrl: read(env, 'SENDER_PUBLIC_URL'),
+      signingKeys: read(env, 'SENDER_DOCUMENT_KEY') ?? [],
+      linkTtlSeconds: read(env, 'DOCUMENT_LINK_TTL_SECONDS'),
+    },
   };
 }

@@ -14,7 +14,13 @@ export {
   EndpointRegistry,
   type EndpointView,
 } from './endpoints/endpoint-registry.js';
-export { buildEvents, type EventRequest, MAX_EVENTS_PER_REQUEST } from './events/event-factory.js';
+export {
+  type BuildEventsOptions,
+  buildEvents,
+  type EventRequest,
+  MAX_EVENTS_PER_REQUEST,
+  type PrepareEvent,
+} from './events/event-factory.js';
 export { createHttpApi, type HttpApiOptions } from './http/http-api.js';
 export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './http/request-limits.js';
 export { createMockSender, type MockSender, type MockSenderOptions } from './mock-sender.js';

@@ -12,7 +12,9 @@ import {
 import type { SenderConfig } from './config.js';
 import { createWebConsole, type WebConsole } from './console/web-console.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
+import { DocumentLinks } from './documents/document-links.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
+import { createDocumentRoutes } from './http/document-routes.js';
 import { createHttpApi } from './http/http-api.js';
 import { openDatabase, type SqliteDatabase } from './outbox/database.js';
 import { Outbox } from './outbox/outbox.js';
@@ -44,6 +46,8 @@ export interface MockSender {
   db: SqliteDatabase;
   webConsole: WebConsole;
   access: AccessControl;
+  /** the sender's own document links, with SENDER_PUBLIC_URL: `prepareEvent` for whatever else generates events */
+  documents: DocumentLinks | undefined;
   /** listens on `port`/`host` (config by default) and answers the base url */
   listen(port?: number, host?: string): Promise<string>;
   /** stops listening, lets requests in flight finish, closes the database */
@@ -122,11 +126,23 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       'ALLOW_UNAUTHENTICATED=true: anyone who reaches this sender can send, redeliver and change endpoints',
     );
   }
+  const { publicUrl } = config.documents;
+  const documents =
+    publicUrl === undefined
+      ? undefined
+      : new DocumentLinks({
+          db,
+          publicUrl,
+          signingKeys: config.documents.signingKeys,
+          ttlSeconds: config.documents.linkTtlSeconds,
+          clock,
+        });
   const access = createAccessControl({
     ...options.access,
     tokens: config.apiTokens,
     host: config.host,
-    allowedHosts: config.allowedHosts,
+    // receivers fetch document links by the public name
+    allowedHosts: [...config.allowedHosts, ...(publicUrl ? [new URL(publicUrl).hostname] : [])],
     logger,
     clock,
   });
@@ -135,6 +151,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     logger,
     assetsDir: options.consoleAssetsDir,
     maxStreams: config.maxLiveStreams,
+    prepareEvent: documents?.prepareEvent,
     ...options.feed,
   });
   const app = createHttpApi({
@@ -144,6 +161,8 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     logger,
     clock,
     console: webConsole.middleware,
+    documents: documents && createDocumentRoutes({ links: documents, logger, clock }),
+    prepareEvent: documents?.prepareEvent,
     access: access.middleware,
     trustProxy: config.trustProxy,
     limits: config.limits,
@@ -160,6 +179,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     db,
     webConsole,
     access,
+    documents,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         // bounded as the receiver is: trickled headers, slow bodies and surplus connections are cut

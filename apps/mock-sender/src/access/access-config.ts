@@ -36,8 +36,8 @@ export const ACCESS_CONFIG_VARIABLES = {
     default: undefined,
     doc:
       'bearer token(s) every route requires but the public ones: `/healthz`, the console page (`GET /`, `/assets/*`, ' +
-      `which shows the sign-in form) and its sign-in (${MIN_API_TOKEN_LENGTH}+ characters each; comma-separated ` +
-      'for rotation); the web console signs in with it',
+      'which shows the sign-in form) and its sign-in, and the signed document links (`GET`/`HEAD /documents/*`); ' +
+      `${MIN_API_TOKEN_LENGTH}+ characters each, comma-separated for rotation; the web console signs in with it`,
   },
   ALLOW_UNAUTHENTICATED: {
     schema: booleanFlag,

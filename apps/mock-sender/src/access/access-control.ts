@@ -40,9 +40,11 @@ export interface AccessControl {
   failedSignIns: FailedSignIns;
 }
 
-// the page and its files load for anyone: the page shows the sign-in form; /healthz is for probes
+// the page and its files load for anyone: the page shows the sign-in form; /healthz is for probes;
+// a document link (SENDER_PUBLIC_URL) is pre-signed: its signature is the credential, checked by its route
 const isPublic = (ctx: Koa.Context) =>
-  (ctx.method === 'GET' || ctx.method === 'HEAD') && (ctx.path === '/' || ctx.path.startsWith('/assets/'));
+  (ctx.method === 'GET' || ctx.method === 'HEAD') &&
+  (ctx.path === '/' || ctx.path.startsWith('/assets/') || ctx.path.startsWith('/documents/'));
 
 async function readToken(ctx: Koa.Context): Promise<string> {
   if (!ctx.is('application/json')) {

@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { HttpError } from '../base/http-error.js';
 import type { DeliveryEngine } from '../delivery/delivery-engine.js';
+import type { PrepareEvent } from '../events/event-factory.js';
 import { CONSOLE_ASSETS_DIR, type ConsoleAsset, loadConsoleAssets } from './console-assets.js';
 import { DeliveryFeed } from './delivery-feed.js';
 
@@ -19,6 +20,8 @@ export interface WebConsoleOptions {
   /** how long a live-feed client may leave messages untaken, and how long a stream lasts */
   stallMs?: number | undefined;
   maxAgeMs?: number | undefined;
+  /** done to each sample, as POST /events does to a generated event (an edited sample keeps its link) */
+  prepareEvent?: PrepareEvent | undefined;
 }
 
 export interface WebConsole {
@@ -86,7 +89,8 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
     if (!isWebhookEventType(type)) {
       throw new HttpError(400, 'unknown_event', `?event= must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}`);
     }
-    ctx.body = { payload: createFakeEvent(type) };
+    const sample = createFakeEvent(type) as Record<string, unknown>;
+    ctx.body = { payload: options.prepareEvent?.(sample, { type, overrides: undefined }) ?? sample };
   });
 
   // registered ahead of the API router, so `stream` is never read as a delivery id

@@ -25,6 +25,25 @@ export interface EventRequest {
 
 type FakeOverrides = Parameters<typeof createFakeEvent>[1];
 
+/** what a generated event was asked for, as a hook sees it */
+export interface GeneratedEventRequest {
+  type: WebhookEventType;
+  overrides: Record<string, unknown> | undefined;
+}
+
+/**
+ * done to each generated event before it is checked and serialised (the running sender links its
+ * documents to itself); a payload sent as is never goes through it
+ */
+export type PrepareEvent = (
+  event: Record<string, unknown>,
+  request: GeneratedEventRequest,
+) => Record<string, unknown>;
+
+export interface BuildEventsOptions {
+  prepareEvent?: PrepareEvent | undefined;
+}
+
 function generate(
   type: WebhookEventType,
   overrides: Record<string, unknown> | undefined,
@@ -72,7 +91,7 @@ function indexedPath(index: number, path: (string | number)[]): (string | number
 }
 
 /** the events one `POST /events` asks for, serialised once: these bytes go out on every attempt */
-export function buildEvents(request: EventRequest): OutboxEvent[] {
+export function buildEvents(request: EventRequest, options: BuildEventsOptions = {}): OutboxEvent[] {
   const total = request.count ?? 1;
   const allowInvalid = request.allowInvalid ?? false;
   if (request.payload !== undefined && request.overrides !== undefined) {
@@ -95,8 +114,11 @@ export function buildEvents(request: EventRequest): OutboxEvent[] {
       `cannot generate ${JSON.stringify(type)}: not an OmniAI event type; send a "payload" to deliver it as is`,
     );
   }
+  const { prepareEvent } = options;
+  const context = { type, overrides: request.overrides };
   return Array.from({ length: total }, (_, index) => {
-    const payload = generate(type, request.overrides);
+    const generated = generate(type, request.overrides);
+    const payload = prepareEvent ? prepareEvent(generated, context) : generated;
     validate(type, payload, allowInvalid, index);
     return { id: newId('msg'), type, body: JSON.stringify(payload) };
   });

@@ -10,7 +10,12 @@ import type { DeliveryEngine } from '../delivery/delivery-engine.js';
 import { dispatchEvents, dispatchRedelivery } from '../dispatch/dispatch.js';
 import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-registry.js';
 import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
-import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
+import {
+  buildEvents,
+  MAX_EVENTS_PER_REQUEST,
+  type PrepareEvent,
+  payloadIssues,
+} from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
 import { TargetGuard } from '../targets/target-guard.js';
 import {
@@ -34,6 +39,10 @@ export interface HttpApiOptions {
   clock?: () => number;
   /** mounted before the API routes: the web console's page, assets and live feed */
   console?: Koa.Middleware | undefined;
+  /** mounted after the console: `GET /documents/:id/:filename` (document-routes.ts), with SENDER_PUBLIC_URL */
+  documents?: Koa.Middleware | undefined;
+  /** done to each generated event (the sender's own document links) */
+  prepareEvent?: PrepareEvent | undefined;
   /** mounted first after the error handler: Host, Origin and token checks, the audit log (access/) */
   access?: Koa.Middleware | undefined;
   /** behind a reverse proxy: X-Forwarded-Proto and the proxy's X-Forwarded-For entry are believed */
@@ -175,6 +184,9 @@ export function createHttpApi(options: HttpApiOptions): Koa {
   if (options.console) {
     app.use(options.console);
   }
+  if (options.documents) {
+    app.use(options.documents);
+  }
 
   router.post('/events', async (ctx) => {
     const { include } = parse(postEventsQuery, ctx.query, 'query');
@@ -207,7 +219,7 @@ export function createHttpApi(options: HttpApiOptions): Koa {
         `endpoint ${request.endpointId} does not take ${request.event}`,
       );
     }
-    const events = buildEvents(request);
+    const events = buildEvents(request, { prepareEvent: options.prepareEvent });
     checkEventBytes(events, limits);
     const deliveries = dispatchEvents(
       { outbox, engine },

@@ -98,6 +98,25 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE events SET body_id = rowid;
   ALTER TABLE events DROP COLUMN body;
   `,
+  // documents behind the sender's own links (SENDER_PUBLIC_URL) until those expire, and the key
+  // signing them when SENDER_DOCUMENT_KEY is unset (see src/documents/)
+  `
+  CREATE TABLE documents (
+    id TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (id, filename, mime_type, size)
+  );
+  CREATE INDEX documents_expiry ON documents (expires_at);
+  CREATE TABLE document_signing_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** `file:./data/sender.sqlite` (resolved against the working directory), `file:///abs/x.sqlite` or `file::memory:` */

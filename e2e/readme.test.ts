@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SUMMARY_LINES } from '@omni-webhooks/mock-sender';
+import { parseScenario, TRAFFIC_KNOBS } from '@omni-webhooks/schema/fixtures';
 import { describe, expect, test } from 'vitest';
 
 // the root README is the newcomer's map: every root command on it, the environment one link away
@@ -36,5 +38,15 @@ describe('root README', () => {
     expect(readme).toContain(
       `npm install -g ${rootPackage.packageManager} && pnpm install && pnpm start\npnpm test\n`,
     );
+  });
+
+  test('plays realistic traffic with a scenario file that is valid, every knob and every summary line', () => {
+    const section = readme.slice(readme.indexOf('## Play realistic traffic in staging'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    expect(parseScenario(yaml ?? '', 'README.md').steps.length).toBeGreaterThan(0);
+    for (const { flag } of Object.values(TRAFFIC_KNOBS)) expect(section).toContain(`\`${flag}\``);
+    const summary = /```\n(scenario [\s\S]*?)```/.exec(section)?.[1] ?? '';
+    for (const line of SUMMARY_LINES) expect(summary).toMatch(new RegExp(`^ +${line} {2,}\\S`, 'm'));
   });
 });

@@ -58,6 +58,6 @@ export type {
   ScenarioPlayerEvents,
   ScenarioProgress,
 } from './scenarios/scenario-progress.js';
-export { formatSummary, type RunSummary, summarizeRun } from './scenarios/scenario-summary.js';
+export { formatSummary, type RunSummary, SUMMARY_LINES, summarizeRun } from './scenarios/scenario-summary.js';
 export { TargetGuard, type TargetGuardOptions, TargetRefusedError } from './targets/target-guard.js';
 export { TargetPolicy, type TargetPolicyOptions } from './targets/target-policy.js';

@@ -780,7 +780,13 @@ describe('postgres inbox store: pool and outages', () => {
     const url = new URL(await freshDatabase());
     const gate = await openTcpGate({ host: url.hostname, port: Number(url.port) });
     url.port = String(gate.port);
-    const receiver = await startHarness({ DATABASE_URL: url.toString(), DATABASE_POOL_MAX: '3' });
+    // a short lease: when the cut lands between the first event's claim and its completion (a loaded
+    // machine widens that gap), the event runs again once the lease expires, well within the wait below
+    const receiver = await startHarness({
+      DATABASE_URL: url.toString(),
+      DATABASE_POOL_MAX: '3',
+      HANDLER_LEASE_MS: '1500',
+    });
     try {
       const before = JSON.stringify(createFakeEvent('lead.created', {}, { seed: 1 }));
       const during = JSON.stringify(createFakeEvent('lead.created', {}, { seed: 2 }));

@@ -17,6 +17,8 @@ import { createHttpApi } from './http/http-api.js';
 import { openDatabase, type SqliteDatabase } from './outbox/database.js';
 import { Outbox } from './outbox/outbox.js';
 import { OutboxOwner } from './outbox/outbox-owner.js';
+import type { ScenarioRunLimits } from './scenarios/scenario-run-request.js';
+import { ScenarioRuns } from './scenarios/scenario-runs.js';
 import { type ResolveHost, TargetGuard } from './targets/target-guard.js';
 import { TargetPolicy } from './targets/target-policy.js';
 
@@ -33,6 +35,8 @@ export interface MockSenderOptions {
   feed?: { stallMs?: number; maxAgeMs?: number } | undefined;
   /** resolves endpoint host names, at add time and at each attempt; the os resolver by default */
   resolveHost?: ResolveHost | undefined;
+  /** the bounds of scenario runs (tests lower them) */
+  scenarioLimits?: Partial<ScenarioRunLimits> | undefined;
 }
 
 export interface MockSender {
@@ -44,6 +48,7 @@ export interface MockSender {
   db: SqliteDatabase;
   webConsole: WebConsole;
   access: AccessControl;
+  scenarioRuns: ScenarioRuns;
   /** listens on `port`/`host` (config by default) and answers the base url */
   listen(port?: number, host?: string): Promise<string>;
   /** stops listening, lets requests in flight finish, closes the database */
@@ -116,6 +121,20 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
   if (resumed > 0) {
     logger?.info({ resumed }, 'resumed unsettled deliveries from the outbox');
   }
+  // after the engine's resume: a run's deliveries handed over before the restart are the engine's again
+  const scenarioRuns = new ScenarioRuns({
+    db,
+    outbox,
+    engine,
+    endpoints,
+    clock,
+    logger,
+    limits: options.scenarioLimits,
+  });
+  const resumedRuns = scenarioRuns.resume();
+  if (resumedRuns > 0) {
+    logger?.info({ resumedRuns }, 'resumed scenario runs');
+  }
   if (config.apiTokens.length === 0 && !isLoopbackHost(config.host)) {
     logger?.warn(
       { host: config.host },
@@ -148,6 +167,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     trustProxy: config.trustProxy,
     limits: config.limits,
     targets,
+    scenarioRuns,
   });
   let server: Server | undefined;
 
@@ -160,6 +180,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     db,
     webConsole,
     access,
+    scenarioRuns,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         // bounded as the receiver is: trickled headers, slow bodies and surplus connections are cut
@@ -179,6 +200,8 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       // live streams never end by themselves: the server would wait for them forever
       webConsole.close();
       await closed;
+      // runs first: they stop waiting on the engine, and stay running in their rows for the next start
+      await scenarioRuns.close();
       await engine.stop();
       targets.close();
       owner?.release();

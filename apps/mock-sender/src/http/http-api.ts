@@ -12,6 +12,7 @@ import { type EndpointRegistry, endpointView } from '../endpoints/endpoint-regis
 import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
 import { buildEvents, MAX_EVENTS_PER_REQUEST, payloadIssues } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
+import type { ScenarioRuns } from '../scenarios/scenario-runs.js';
 import { TargetGuard } from '../targets/target-guard.js';
 import {
   checkEndpointCount,
@@ -21,6 +22,7 @@ import {
   MAX_EVENTS_WITH_PAYLOAD,
   type RequestLimits,
 } from './request-limits.js';
+import { registerScenarioRoutes } from './scenario-routes.js';
 
 export const MAX_PAGE_SIZE = 10_000;
 /** a page with payloads and response bodies holds at most this many */
@@ -42,6 +44,8 @@ export interface HttpApiOptions {
   limits?: RequestLimits | undefined;
   /** the target policy endpoints are checked against when added; anything but link-local and metadata unless given */
   targets?: TargetGuard | undefined;
+  /** `/scenarios` routes (scenario-routes.ts) when given */
+  scenarioRuns?: ScenarioRuns | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -291,6 +295,10 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     }
     ctx.status = 204;
   });
+
+  if (options.scenarioRuns) {
+    registerScenarioRoutes(router, { runs: options.scenarioRuns, readBody });
+  }
 
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));

@@ -1,5 +1,6 @@
 import { builtInScenario, createScenarioPlan } from '@omni-webhooks/schema/fixtures';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { ScenarioRun } from '../console/browser/api.js';
 import type { RunView } from '../scenarios/scenario-runs.js';
 import { startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 import { call, useSenderApi } from '../test-support/sender-api.js';
@@ -290,5 +291,12 @@ describe('POST /scenarios', () => {
     expect((await call(base, 'POST', `/scenarios/${id}/stop`)).json).toMatchObject({ status: 'stopped' });
     expect((await call(base, 'POST', '/scenarios/run_nope/stop')).status).toBe(404);
     expect((await call(base, 'GET', '/scenarios/run_nope')).status).toBe(404);
+  });
+});
+
+describe('browser wire types of scenario runs', () => {
+  it('match what the API answers', () => {
+    expectTypeOf<RunView>().toExtend<ScenarioRun>();
+    expectTypeOf<ScenarioRun>().toExtend<RunView>();
   });
 });

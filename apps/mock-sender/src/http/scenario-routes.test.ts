@@ -1,6 +1,8 @@
-import { builtInScenario, createScenarioPlan } from '@omni-webhooks/schema/fixtures';
+import { readFileSync } from 'node:fs';
+import { builtInScenario, createScenarioPlan, TRAFFIC_KNOB_NAMES } from '@omni-webhooks/schema/fixtures';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { ScenarioRun } from '../console/browser/api.js';
+import { DEFAULT_SCENARIO_RUN_LIMITS } from '../scenarios/scenario-run-request.js';
 import type { RunView } from '../scenarios/scenario-runs.js';
 import { startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 import { call, useSenderApi } from '../test-support/sender-api.js';
@@ -298,5 +300,19 @@ describe('browser wire types of scenario runs', () => {
   it('match what the API answers', () => {
     expectTypeOf<RunView>().toExtend<ScenarioRun>();
     expectTypeOf<ScenarioRun>().toExtend<RunView>();
+  });
+});
+
+describe('the README on scenario runs', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('### Scenario runs'), readme.indexOf('## Web console'));
+
+  it('lists every knob of the body and the limits the code applies', () => {
+    const knobRow = section.split('\n').find((line) => line.startsWith('| `leads`')) ?? '';
+    const names = knobRow.split('|')[1]?.match(/`(\w+)`/g);
+    expect(names?.map((name) => name.slice(1, -1))).toEqual(TRAFFIC_KNOB_NAMES);
+    const { activeRuns, deliveries } = DEFAULT_SCENARIO_RUN_LIMITS;
+    expect(section).toContain(`| ${activeRuns} runs are playing`);
+    expect(section).toContain(`more than ${deliveries.toLocaleString('en-US').replace(',', ' ')} deliveries`);
   });
 });

@@ -12,13 +12,15 @@ import {
 import type { SenderConfig } from './config.js';
 import { createWebConsole, type WebConsole } from './console/web-console.js';
 import { DeliveryEngine } from './delivery/delivery-engine.js';
-import { DocumentLinks } from './documents/document-links.js';
+import { DocumentLinks, linkScenarioBody } from './documents/document-links.js';
 import { EndpointRegistry } from './endpoints/endpoint-registry.js';
 import { createDocumentRoutes } from './http/document-routes.js';
 import { createHttpApi } from './http/http-api.js';
 import { openDatabase, type SqliteDatabase } from './outbox/database.js';
 import { Outbox } from './outbox/outbox.js';
 import { OutboxOwner } from './outbox/outbox-owner.js';
+import type { ScenarioRunLimits } from './scenarios/scenario-run-request.js';
+import { ScenarioRuns } from './scenarios/scenario-runs.js';
 import { type ResolveHost, TargetGuard } from './targets/target-guard.js';
 import { TargetPolicy } from './targets/target-policy.js';
 
@@ -35,6 +37,8 @@ export interface MockSenderOptions {
   feed?: { stallMs?: number; maxAgeMs?: number } | undefined;
   /** resolves endpoint host names, at add time and at each attempt; the os resolver by default */
   resolveHost?: ResolveHost | undefined;
+  /** the bounds of scenario runs (tests lower them) */
+  scenarioLimits?: Partial<ScenarioRunLimits> | undefined;
 }
 
 export interface MockSender {
@@ -48,6 +52,7 @@ export interface MockSender {
   access: AccessControl;
   /** the sender's own document links, with SENDER_PUBLIC_URL: `prepareEvent` for whatever else generates events */
   documents: DocumentLinks | undefined;
+  scenarioRuns: ScenarioRuns;
   /** listens on `port`/`host` (config by default) and answers the base url */
   listen(port?: number, host?: string): Promise<string>;
   /** stops listening, lets requests in flight finish, closes the database */
@@ -120,12 +125,6 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
   if (resumed > 0) {
     logger?.info({ resumed }, 'resumed unsettled deliveries from the outbox');
   }
-  if (config.apiTokens.length === 0 && !isLoopbackHost(config.host)) {
-    logger?.warn(
-      { host: config.host },
-      'ALLOW_UNAUTHENTICATED=true: anyone who reaches this sender can send, redeliver and change endpoints',
-    );
-  }
   const { publicUrl } = config.documents;
   const documents =
     publicUrl === undefined
@@ -137,6 +136,27 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
           ttlSeconds: config.documents.linkTtlSeconds,
           clock,
         });
+  // after the engine's resume: a run's deliveries handed over before the restart are the engine's again
+  const scenarioRuns = new ScenarioRuns({
+    db,
+    outbox,
+    engine,
+    endpoints,
+    clock,
+    logger,
+    limits: options.scenarioLimits,
+    prepareBody: documents && linkScenarioBody(documents),
+  });
+  const resumedRuns = scenarioRuns.resume();
+  if (resumedRuns > 0) {
+    logger?.info({ resumedRuns }, 'resumed scenario runs');
+  }
+  if (config.apiTokens.length === 0 && !isLoopbackHost(config.host)) {
+    logger?.warn(
+      { host: config.host },
+      'ALLOW_UNAUTHENTICATED=true: anyone who reaches this sender can send, redeliver and change endpoints',
+    );
+  }
   const access = createAccessControl({
     ...options.access,
     tokens: config.apiTokens,
@@ -167,6 +187,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     trustProxy: config.trustProxy,
     limits: config.limits,
     targets,
+    scenarioRuns,
   });
   let server: Server | undefined;
 
@@ -180,6 +201,7 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
     webConsole,
     access,
     documents,
+    scenarioRuns,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         // bounded as the receiver is: trickled headers, slow bodies and surplus connections are cut
@@ -199,6 +221,8 @@ export function createMockSender(config: SenderConfig, options: MockSenderOption
       // live streams never end by themselves: the server would wait for them forever
       webConsole.close();
       await closed;
+      // runs first: they stop waiting on the engine, and stay running in their rows for the next start
+      await scenarioRuns.close();
       await engine.stop();
       targets.close();
       owner?.release();

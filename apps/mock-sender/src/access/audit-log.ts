@@ -22,6 +22,7 @@ export interface AuditRecord {
   eventTypes?: string[];
   deliveryCount?: number;
   deliveryIds?: string[];
+  scenarioRunId?: string;
 }
 
 // request-derived values are cut: a log line stays small whatever the request
@@ -69,7 +70,16 @@ export function auditRecord(ctx: Koa.Context, actor: Actor, status: number): Aud
   if (endpoint?.[1]) {
     record.endpointId = decoded(endpoint[1]);
   }
+  const stop = /^\/scenarios\/([^/]+)\/stop$/.exec(ctx.path);
+  if (stop?.[1]) {
+    record.scenarioRunId = decoded(stop[1]);
+  }
   const body = status < 300 ? asRecord(ctx.body) : undefined;
+  if (ctx.path === '/scenarios' && body) {
+    const id = idOf(body);
+    if (id) record.scenarioRunId = id;
+    if (typeof body.endpointId === 'string') record.endpointId = cut(body.endpointId, 64);
+  }
   if (ctx.path === '/endpoints' && body) {
     const id = idOf(body);
     if (id) record.endpointId = id;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { MAX_ATTEMPTS } from '@omni-webhooks/contract';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '@omni-webhooks/schema';
-import { createFakeEvent } from '@omni-webhooks/schema/fixtures';
+import { BUILT_IN_SCENARIOS, builtInScenario, createFakeEvent } from '@omni-webhooks/schema/fixtures';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { HttpError } from '../base/http-error.js';
@@ -81,7 +81,11 @@ export function createWebConsole(options: WebConsoleOptions): WebConsole {
   router.get('/assets/:name', (ctx) => serve(ctx, assets.get(ctx.params.name ?? '')));
 
   router.get('/console/settings', (ctx) => {
-    ctx.body = { eventTypes: WEBHOOK_EVENT_TYPES, maxAttempts: MAX_ATTEMPTS };
+    const scenarios = BUILT_IN_SCENARIOS.map((name) => ({
+      name,
+      description: builtInScenario(name).description ?? '',
+    }));
+    ctx.body = { eventTypes: WEBHOOK_EVENT_TYPES, maxAttempts: MAX_ATTEMPTS, scenarios };
   });
 
   router.get('/events/sample', (ctx) => {

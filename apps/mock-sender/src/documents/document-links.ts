@@ -102,3 +102,16 @@ export class DocumentLinks {
     return { status: 'found', link, expires: check.expires };
   }
 }
+
+/**
+ * the body a played scenario delivery goes out with: a `document.received` links its file to the sender
+ * (signed when handed to the outbox, so its expiry counts from then); every other body as planned
+ */
+export function linkScenarioBody(links: DocumentLinks): (delivery: { type: string; body: string }) => string {
+  return ({ type, body }) =>
+    type === 'document.received'
+      ? JSON.stringify(
+          links.prepareEvent(JSON.parse(body) as Record<string, unknown>, { type, overrides: undefined }),
+        )
+      : body;
+}

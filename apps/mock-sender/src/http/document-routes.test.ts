@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDocumentFile, documentUrl, signDocumentLink } from '@omni-webhooks/schema/fixtures';
+import {
+  builtInScenario,
+  createDocumentFile,
+  createScenarioPlan,
+  documentUrl,
+  signDocumentLink,
+} from '@omni-webhooks/schema/fixtures';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockSenderOptions } from '../mock-sender.js';
 import {
@@ -240,5 +246,45 @@ describe('without SENDER_PUBLIC_URL', () => {
       document.signedUrl.startsWith('https://omniai-documents.s3.us-east-2.amazonaws.com/documents/'),
     ).toBe(true);
     expect((await fetch(`${base}${new URL(document.signedUrl).pathname}`)).status).toBe(404);
+  });
+});
+
+describe('scenario runs with SENDER_PUBLIC_URL', () => {
+  it("link every document.received to the sender, a duplicate repeating its original's bytes", async () => {
+    // the real clock: a run's due times and the links' expiry both count from now
+    const target = await startTestReceiver();
+    cleanups.push(() => target.close());
+    const started = await startGuardedSender({
+      SENDER_PUBLIC_URL: PUBLIC_URL,
+      SENDER_DOCUMENT_KEY: KEY,
+      TARGET_URL: target.url,
+    });
+    cleanups.push(() => started.sender.close());
+    const body = { scenario: 'lead-journey', leads: 3, duplicates: 0.4, seed: 5, speed: 1_000_000 };
+    const planned = createScenarioPlan(builtInScenario('lead-journey'), { ...body, startAtMs: Date.now() });
+    const response = await fetch(`${started.base}/scenarios`, {
+      method: 'POST',
+      headers: { ...BEARER, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(202);
+    // a plan's size depends on the seed alone, not on when it starts
+    await expect.poll(() => target.requests.length, { timeout: 15_000 }).toBe(planned.deliveries.length);
+
+    const bodies = target.requests.map((request) => request.body);
+    const documents = bodies
+      .map((text) => JSON.parse(text) as { event: string; document?: LinkedDocument })
+      .filter((event) => event.event === 'document.received');
+    expect(documents.length).toBeGreaterThan(2);
+    for (const { document } of documents) {
+      const linked = document as LinkedDocument;
+      expect(linked.signedUrl.startsWith(`${PUBLIC_URL}/documents/`)).toBe(true);
+      const file = await fetch(local(started.base, linked.signedUrl));
+      expect(file.status).toBe(200);
+      expect((await file.arrayBuffer()).byteLength).toBe(linked.size);
+    }
+    // duplicates are redeliveries: as many distinct bodies as the plan has originals
+    expect(new Set(bodies).size).toBe(planned.originals);
+    expect(planned.duplicates).toBeGreaterThan(0);
   });
 });

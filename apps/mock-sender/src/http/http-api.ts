@@ -17,6 +17,7 @@ import {
   payloadIssues,
 } from '../events/event-factory.js';
 import { DELIVERY_STATES, InvalidCursorError, type Outbox } from '../outbox/outbox.js';
+import type { ScenarioRuns } from '../scenarios/scenario-runs.js';
 import { TargetGuard } from '../targets/target-guard.js';
 import {
   checkEndpointCount,
@@ -26,6 +27,7 @@ import {
   MAX_EVENTS_WITH_PAYLOAD,
   type RequestLimits,
 } from './request-limits.js';
+import { registerScenarioRoutes } from './scenario-routes.js';
 
 export const MAX_PAGE_SIZE = 10_000;
 /** a page with payloads and response bodies holds at most this many */
@@ -51,6 +53,8 @@ export interface HttpApiOptions {
   limits?: RequestLimits | undefined;
   /** the target policy endpoints are checked against when added; anything but link-local and metadata unless given */
   targets?: TargetGuard | undefined;
+  /** `/scenarios` routes (scenario-routes.ts) when given */
+  scenarioRuns?: ScenarioRuns | undefined;
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -303,6 +307,10 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     }
     ctx.status = 204;
   });
+
+  if (options.scenarioRuns) {
+    registerScenarioRoutes(router, { runs: options.scenarioRuns, readBody });
+  }
 
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));

@@ -117,6 +117,37 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // scenario runs (src/scenarios/): the request a plan is rebuilt from on start, and which plan
+  // entries went to which outbox delivery, so a resumed run neither skips nor repeats one
+  `
+  CREATE TABLE scenario_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    scenario TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    request TEXT NOT NULL,
+    start_at_ms INTEGER NOT NULL,
+    run_start_ms INTEGER NOT NULL,
+    planned INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'stopped', 'failed')),
+    error TEXT,
+    progress TEXT,
+    summary TEXT,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  CREATE INDEX scenario_runs_running ON scenario_runs (status) WHERE status = 'running';
+  CREATE TABLE scenario_run_deliveries (
+    run_id TEXT NOT NULL REFERENCES scenario_runs (id),
+    plan_index INTEGER NOT NULL,
+    delivery_id TEXT NOT NULL REFERENCES deliveries (id),
+    state TEXT NOT NULL CHECK (state IN ('dispatched', 'succeeded', 'failed')),
+    started_at_ms INTEGER NOT NULL,
+    settle_order INTEGER,
+    settled_at_ms INTEGER,
+    PRIMARY KEY (run_id, plan_index)
+  );
+  `,
 ];
 
 /** `file:./data/sender.sqlite` (resolved against the working directory), `file:///abs/x.sqlite` or `file::memory:` */

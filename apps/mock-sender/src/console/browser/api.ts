@@ -75,6 +75,68 @@ export interface SendInput {
   endpointId?: string;
 }
 
+export type ScenarioRunStatus = 'running' | 'done' | 'stopped' | 'failed';
+
+export interface ScenarioRunProgress {
+  planned: number;
+  started: number;
+  inFlight: number;
+  settled: number;
+  succeeded: number;
+  failed: number;
+  duplicates: number;
+  outOfOrder: number;
+}
+
+export interface ScenarioRunSummary {
+  scenario: string;
+  journeys: number;
+  planned: number;
+  deliveries: number;
+  skipped: number;
+  unsettled: number;
+  firstAttemptSuccesses: number;
+  retried: number;
+  failed: number;
+  duplicates: number;
+  outOfOrder: number;
+  answerMs: { p50: number; p95: number; p99: number } | undefined;
+  elapsedMs: number;
+  deliveriesPerSecond: number;
+  aborted: boolean;
+}
+
+/** GET /scenarios/:id (see RunView in scenario-runs.ts) */
+export interface ScenarioRun {
+  id: string;
+  scenario: string;
+  endpointId: string;
+  status: ScenarioRunStatus;
+  error: string | null;
+  knobs: Record<string, number>;
+  startAt: string;
+  createdAt: string;
+  finishedAt: string | null;
+  progress: ScenarioRunProgress;
+  summary: ScenarioRunSummary | null;
+}
+
+export interface ScenarioRunInput {
+  scenario: string;
+  endpointId?: string;
+  leads?: number;
+  speed?: number;
+  duplicates?: number;
+  reorderWindowMs?: number;
+  seed?: number;
+}
+
+/** a built-in scenario, as GET /console/settings lists them */
+export interface BuiltInScenario {
+  name: string;
+  description: string;
+}
+
 /** one message of GET /deliveries/stream */
 export type FeedEvent =
   | { type: 'attempt'; data: { deliveryId: string; n: number; status: number | null; succeeded: boolean } }
@@ -154,7 +216,11 @@ export const api = {
   session: () => request<SessionState>('GET', '/console/session'),
   signIn: (token: string) => request<SessionState>('POST', '/console/session', { token }),
   signOut: () => request<undefined>('DELETE', '/console/session'),
-  settings: () => request<{ eventTypes: string[]; maxAttempts: number }>('GET', '/console/settings'),
+  settings: () =>
+    request<{ eventTypes: string[]; maxAttempts: number; scenarios: BuiltInScenario[] }>(
+      'GET',
+      '/console/settings',
+    ),
   sample: (event: string) =>
     request<{ payload: Record<string, unknown> }>('GET', `/events/sample?event=${encodeURIComponent(event)}`),
   validate: (event: string, payload: Record<string, unknown>) =>
@@ -170,6 +236,10 @@ export const api = {
   delivery: (id: string) => request<Delivery>('GET', `/deliveries/${encodeURIComponent(id)}`),
   redeliver: (id: string) =>
     request<{ delivery: DeliverySummary }>('POST', `/deliveries/${encodeURIComponent(id)}/redeliver`),
+  startScenario: (input: ScenarioRunInput) => request<ScenarioRun>('POST', '/scenarios', input),
+  scenarioRuns: (limit: number) => request<{ runs: ScenarioRun[] }>('GET', `/scenarios?limit=${limit}`),
+  scenarioRun: (id: string) => request<ScenarioRun>('GET', `/scenarios/${encodeURIComponent(id)}`),
+  stopScenario: (id: string) => request<ScenarioRun>('POST', `/scenarios/${encodeURIComponent(id)}/stop`),
   endpoints: () => request<{ endpoints: Endpoint[] }>('GET', '/endpoints'),
   addEndpoint: (input: EndpointInput) => request<Endpoint>('POST', '/endpoints', input),
   removeEndpoint: (id: string) => request<undefined>('DELETE', `/endpoints/${encodeURIComponent(id)}`),

@@ -3,6 +3,7 @@ import { renderDeliveryRows } from './deliveries-view.js';
 import { byId, h } from './dom-builder.js';
 import { EndpointsView } from './endpoints-view.js';
 import { connectFeed } from './live-feed.js';
+import { ScenarioPanel } from './scenario-panel.js';
 import { SendForm } from './send-form.js';
 import { signedIn } from './sign-in.js';
 import { renderTimeline, updateCountdowns } from './timeline-view.js';
@@ -99,10 +100,13 @@ const sendForm = new SendForm((deliveries) => {
   refreshDeliveries();
 });
 
+const scenarioPanel = new ScenarioPanel();
+
 const refreshEndpoints = coalesced('Could not load endpoints', async () => {
   const { endpoints } = await api.endpoints();
   endpointsView.render(endpoints);
   sendForm.setEndpoints(endpoints);
+  scenarioPanel.setEndpoints(endpoints);
 });
 
 function select(id: string, focus: boolean): void {
@@ -157,10 +161,13 @@ try {
   maxAttempts = settings.maxAttempts;
   sendForm.setEventTypes(settings.eventTypes);
   endpointsView.setEventTypes(settings.eventTypes);
+  scenarioPanel.setScenarios(settings.scenarios);
   filterEvent.append(...settings.eventTypes.map((type) => h('option', { value: type }, type)));
 } catch (error) {
   report('Could not load the console settings', error);
 }
+
+scenarioPanel.showLatest().catch((error: unknown) => report('Could not load scenario runs', error));
 
 connectFeed({
   message: onFeed,

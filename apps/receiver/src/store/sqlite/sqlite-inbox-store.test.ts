@@ -7,6 +7,7 @@ import { describeInboxStore } from '../inbox-store.contract.js';
 import { openInboxStore } from '../open-inbox-store.js';
 import { createSqliteInboxStore } from './sqlite-inbox-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { COMPLETE_ALL_SQL } from './sqlite-statements.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'receiver-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -117,6 +118,49 @@ describe('sqlite inbox store', () => {
     expect(again).toMatchObject({ id: 'v1-row', duplicate: true, deliveryCount: 2 });
     expect(await upgraded.claim({ limit: 10, leaseMs: 1000 })).toMatchObject([{ id: 'v1-row' }]);
     await upgraded.close();
+  });
+
+  it('completes an event once when two completions of it arrive together, in the order of the writes', async () => {
+    const store = createSqliteInboxStore({ filename: join(dir, 'twice', 'inbox.sqlite') });
+    await store.migrate();
+    const event = {
+      type: 'lead.created',
+      status: 'received',
+      payload: '{}',
+      receivedAt: new Date(),
+    } as const;
+    const a = await store.insert({ ...event, dedupeKey: 'a' });
+    const b = await store.insert({ ...event, dedupeKey: 'b' });
+    const claimed = await store.claim({ limit: 2, leaseMs: 60_000 });
+    const token = claimed[0]?.leaseToken ?? '';
+    // one claim, one token; the renewal queued between the completions still finds b leased
+    expect(
+      await Promise.all([
+        store.complete(a.id, token),
+        store.renewLease(b.id, token, 60_000),
+        store.complete(b.id, token),
+        store.complete(b.id, token),
+      ]),
+    ).toEqual([true, true, true, false]);
+    expect((await store.get(b.id))?.status).toBe('processed');
+    await store.close();
+  });
+
+  it('completes a batch by looking each id up, never by walking the received rows', async () => {
+    const filename = join(dir, 'plan', 'inbox.sqlite');
+    await (async () => {
+      const store = createSqliteInboxStore({ filename });
+      await store.migrate();
+      await store.close();
+    })();
+    const db = openSqlite(filename);
+    const plan = db
+      .prepare<[string], { detail: string }>(`EXPLAIN QUERY PLAN ${COMPLETE_ALL_SQL}`)
+      .all('[]')
+      .map((row) => row.detail);
+    db.close();
+    expect(plan[0]).toMatch(/^SCAN json_each/);
+    expect(plan[1]).toMatch(/^SEARCH inbox_events USING INDEX \S+ \(id=\?\)$/);
   });
 
   it('rejects inserts once closed', async () => {

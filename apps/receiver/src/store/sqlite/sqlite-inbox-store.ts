@@ -26,6 +26,7 @@ import {
 import { keysetPage } from '../keyset-page.js';
 import { checkStorablePayload, storedLabel, storedType } from '../storable-text.js';
 import { timeOrderedId } from '../time-ordered-id.js';
+import { createCompletionBatches } from './sqlite-completions.js';
 import { sqliteDriftRecords } from './sqlite-drift-records.js';
 import { sqliteEventFeed } from './sqlite-event-feed.js';
 import { migrateSqlite } from './sqlite-migrations.js';
@@ -155,14 +156,19 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
   }
 
   /** runs `run` inside the next group transaction (or its own one without group commit) */
-  function write<T>(run: () => T): Promise<T> {
+  function write<T>(run: () => T, cutCompletions = true): Promise<T> {
     try {
       ready();
     } catch (error) {
       return Promise.reject(error);
     }
+    if (cutCompletions) completions.cut();
     return writes.run(run);
   }
+  const completions = createCompletionBatches(
+    (run) => write(run, false),
+    (list) => ready().completeAll.all(list),
+  );
 
   return {
     async migrate() {
@@ -226,7 +232,10 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     },
 
     complete(id, leaseToken, now = new Date()) {
-      return write(() => ready().complete.run(now.toISOString(), id, leaseToken).changes === 1);
+      // without group commit each write commits alone: nothing to gather
+      if (!groupCommit)
+        return write(() => ready().complete.run(now.toISOString(), id, leaseToken).changes === 1);
+      return completions.complete({ id, leaseToken, at: now.toISOString() });
     },
 
     fail(id, leaseToken, error, retryAt, now = new Date()) {

@@ -20,7 +20,7 @@ export {
 } from './delivery-contract.js';
 export { isLoopbackHost } from './loopback.js';
 export type { DriftResponse, DriftRow, ExportLine, StoredEventStatus } from './receiver-wire.js';
-export { parseSecretList, verifySecret } from './secret.js';
+export { parseSecretList, secretVerifier, verifySecret } from './secret.js';
 export {
   RESERVED_HEADER_NAMES,
   RESERVED_HEADER_PREFIXES,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSecretList, verifySecret } from './secret.js';
+import { parseSecretList, secretVerifier, verifySecret } from './secret.js';
 
 describe('verifySecret', () => {
   it('accepts the configured secret', () => {
@@ -23,6 +23,18 @@ describe('verifySecret', () => {
     expect(verifySecret('s3cre', ['s3cret'])).toBe(false);
     expect(verifySecret('s3cret!', ['s3cret'])).toBe(false);
     expect(verifySecret('S3CRET', ['s3cret'])).toBe(false);
+  });
+});
+
+describe('secretVerifier', () => {
+  it('answers as verifySecret for every call, with the list taken at creation', () => {
+    const secrets = ['new', '', 'old'];
+    const verify = secretVerifier(secrets);
+    secrets.push('later');
+    for (const received of ['new', 'old', 'wrong', '', undefined, 'ol', 'later']) {
+      expect(verify(received)).toBe(verifySecret(received, ['new', 'old']));
+    }
+    expect(secretVerifier([])('x')).toBe(false);
   });
 });
 

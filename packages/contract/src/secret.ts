@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { equalInConstantTime } from './constant-time.js';
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
+// one call where node has crypto.hash (20.12 on), else a hash object
+const digest: (value: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (value) => crypto.hash('sha256', value, 'buffer')
+    : (value) => crypto.createHash('sha256').update(value, 'utf8').digest();
 
 /**
  * True when `received` equals one of `secrets` (several during a rotation).
@@ -12,19 +14,27 @@ function digest(value: string): Buffer {
  * Empty strings never match.
  */
 export function verifySecret(received: string | undefined, secrets: readonly string[]): boolean {
-  if (received === undefined || received === '') {
-    return false;
-  }
-  const receivedDigest = digest(received);
-  let matched = false;
-  for (const secret of secrets) {
-    if (secret === '') {
-      continue;
+  return secretVerifier(secrets)(received);
+}
+
+/**
+ * `verifySecret` against a list fixed at start-up: the secrets are hashed once here, not on every
+ * request; each call then hashes only what was received
+ */
+export function secretVerifier(secrets: readonly string[]): (received: string | undefined) => boolean {
+  const digests = secrets.filter((secret) => secret !== '').map(digest);
+  return (received) => {
+    if (received === undefined || received === '') {
+      return false;
     }
-    // non-short-circuit or: every secret is compared whatever the earlier ones gave
-    matched = equalInConstantTime(receivedDigest, digest(secret)) || matched;
-  }
-  return matched;
+    const receivedDigest = digest(received);
+    let matched = false;
+    for (const secretDigest of digests) {
+      // non-short-circuit or: every secret is compared whatever the earlier ones gave
+      matched = equalInConstantTime(receivedDigest, secretDigest) || matched;
+    }
+    return matched;
+  };
 }
 
 /** splits a comma-separated secret list (`WEBHOOK_SECRET=new,old`), dropping blanks */

@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADERS, verifySecret, verifyWebhookSignature } from '@omni-webhooks/contract';
+import { SIGNATURE_HEADERS, secretVerifier, verifyWebhookSignature } from '@omni-webhooks/contract';
 import { type RequestHeaders, single } from './early-refusal.js';
 
 // who may deliver. two credentials: the secret header (sent in clear with every delivery, so a captured
@@ -40,17 +40,39 @@ export type HeaderVerdict =
       secretMatched: boolean;
     };
 
+interface Verifiers {
+  secret: (received: string | undefined) => boolean;
+  pathToken: (received: string | undefined) => boolean;
+}
+
+// settings are fixed at start-up: their secrets and tokens are hashed once, on first use, not per request
+const verifiers = new WeakMap<AuthSettings, Verifiers>();
+
+function verifiersOf(settings: AuthSettings): Verifiers {
+  let found = verifiers.get(settings);
+  if (!found) {
+    found = {
+      secret: secretVerifier(settings.secrets),
+      pathToken: secretVerifier(settings.pathTokens ?? []),
+    };
+    verifiers.set(settings, found);
+  }
+  return found;
+}
+
 /** what the headers alone decide; when only a signature can let the request in, its body must be read */
 export function authenticateHeaders(
   settings: AuthSettings,
   headers: RequestHeaders,
   pathToken?: string,
 ): HeaderVerdict {
+  const verify = verifiersOf(settings);
   const sentSecret = single(headers[settings.secretHeader]);
-  const tokenMatched = pathToken !== undefined && verifySecret(pathToken, settings.pathTokens ?? []);
+  const tokenMatched = pathToken !== undefined && verify.pathToken(pathToken);
   if (pathToken !== undefined && !tokenMatched) return { ok: false, code: 'unauthorized' };
-  const secretMatched = verifySecret(sentSecret, settings.secrets) || tokenMatched;
-  if (sentSecret !== undefined && sentSecret !== '' && !verifySecret(sentSecret, settings.secrets))
+  const sentSecretMatched = verify.secret(sentSecret);
+  const secretMatched = sentSecretMatched || tokenMatched;
+  if (sentSecret !== undefined && sentSecret !== '' && !sentSecretMatched)
     return { ok: false, code: 'unauthorized' };
 
   const signatureSent = Object.values(SIGNATURE_HEADERS).some((name) => headers[name] !== undefined);

@@ -24,6 +24,35 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('writes exactly what the earlier array-joining version wrote, so stored keys still match', () => {
+    const joined = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) as string;
+      if (Array.isArray(value)) return `[${value.map(joined).join(',')}]`;
+      const record = value as Record<string, unknown>;
+      return `{${Object.keys(record)
+        .sort()
+        .map((key) => `${JSON.stringify(key)}:${joined(record[key])}`)
+        .join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(joined(value));
+      }),
+      { numRuns: 500 },
+    );
+    for (const text of [
+      '-0',
+      '1e21',
+      '1.5e-7',
+      '0.1',
+      '"\\u00e9\\ud83d\\ude00\\n"',
+      '{"":[],"\\u0000":{}}',
+    ]) {
+      expect(canonicalJson(JSON.parse(text))).toBe(joined(JSON.parse(text)));
+    }
+    expect(() => canonicalJson({ a: undefined })).toThrow(TypeError);
+  });
+
   it('keeps a __proto__ key as data', () => {
     const parsed = JSON.parse('{"__proto__":{"x":1},"a":1}') as unknown;
     expect(canonicalJson(parsed)).toBe('{"__proto__":{"x":1},"a":1}');

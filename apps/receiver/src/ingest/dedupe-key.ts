@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { SIGNATURE_HEADERS } from '@omni-webhooks/contract';
 import { canonicalJson } from './canonical-json.js';
 
@@ -16,7 +16,11 @@ export type DedupeKeyFunction = (input: DedupeKeyInput) => string;
 // (postgres refuses btree entries over about 2.7 kB), and a sender controls the header's length
 const MAX_PLAIN_WEBHOOK_ID_LENGTH = 200;
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+// one call where node has crypto.hash (20.12 on; no hash object per delivery), else a hash object
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** `sha256:` and the hash of the body's canonical json: equal for a redelivery in any key order or spacing */
 export function bodyHashKey(body: Record<string, unknown>): string {

@@ -259,6 +259,25 @@ export function describeInboxStore(name: string, createStore: InboxStoreFactory)
       ).toEqual([]);
     });
 
+    it('answers completions made together each for its own lease and time', async () => {
+      const ids = await Promise.all([1, 2, 3].map(async () => (await store.insert(newEvent())).id));
+      const now = new Date('2026-01-01T00:00:01.000Z');
+      const claimed = await store.claim({ limit: 10, leaseMs: 30_000, now });
+      const tokenOf = (id: string) => claimed.find((event) => event.id === id)?.leaseToken ?? '';
+      const [a, b, c] = ids as [string, string, string];
+      const times = [1, 2, 3].map((s) => new Date(now.getTime() + s * 1000));
+      expect(
+        await Promise.all([
+          store.complete(a, tokenOf(a), times[0]),
+          store.complete(b, '00000000-0000-0000-0000-000000000000', times[1]),
+          store.complete(c, tokenOf(c), times[2]),
+        ]),
+      ).toEqual([true, false, true]);
+      expect(await store.get(a)).toMatchObject({ status: 'processed', processedAt: times[0]?.toISOString() });
+      expect(await store.get(b)).toMatchObject({ status: 'received', processedAt: null });
+      expect(await store.get(c)).toMatchObject({ status: 'processed', processedAt: times[2]?.toISOString() });
+    });
+
     it('either leases a new event at insert (then no claim returns it) or leaves it to claims', async () => {
       const inserted = await store.insert(newEvent({ leaseMs: 30_000 }));
       const claims = await store.claim({ limit: 10, leaseMs: 30_000 });

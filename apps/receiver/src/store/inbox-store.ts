@@ -36,8 +36,8 @@ export interface NewInboxEvent {
   bodyHash?: { key: string; windowMs: number };
   /**
    * leases a new `received` row to the caller as it is inserted (its first attempt), so a worker in
-   * this process runs it without a claim. only a store whose database serves one process may (sqlite);
-   * others ignore it and never answer `claimed`
+   * this process runs it without a claim. a store may ignore it and never answer `claimed`; both do
+   * lease (postgres on the database's clock, like its claims)
    */
   leaseMs?: number;
   /** the delivery's headers as json, credentials left out (GET /events/stream); kept from the first delivery */

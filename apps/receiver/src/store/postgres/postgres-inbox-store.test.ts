@@ -346,6 +346,35 @@ describe('postgres inbox store: several replicas on one database', () => {
     await close();
   });
 
+  it('leases a new event to the replica that inserted it, on the database clock, until it expires', async () => {
+    const { replicas, close } = await twoReplicas();
+    const inserted = await replicas[0].insert({ ...newEvent('leased-at-insert'), leaseMs: 300 });
+    expect(inserted.claimed).toMatchObject({ id: inserted.id, handlerAttempts: 1 });
+    // a duplicate, at either replica, is not leased again, and leaves the lease alone
+    const again = await replicas[1].insert({ ...newEvent('leased-at-insert'), leaseMs: 60_000 });
+    expect(again).toMatchObject({ id: inserted.id, duplicate: true });
+    expect(again.claimed).toBeUndefined();
+    expect(await replicas[1].claim({ limit: 10, leaseMs: 60_000 })).toEqual([]);
+    // the inserting replica "died": another claims the event once the lease is over
+    const reclaimed = await vi.waitFor(
+      async () => {
+        const [claimed] = await replicas[1].claim({ limit: 10, leaseMs: 60_000 });
+        if (!claimed) throw new Error('not reclaimed yet');
+        return claimed;
+      },
+      { timeout: 5000, interval: 50 },
+    );
+    expect(reclaimed).toMatchObject({ id: inserted.id, handlerAttempts: 2 });
+    expect(await replicas[0].complete(inserted.id, inserted.claimed?.leaseToken ?? '')).toBe(false);
+    expect(await replicas[1].complete(inserted.id, reclaimed.leaseToken)).toBe(true);
+    // copies of one key in one batch: only the one that made the row holds its lease
+    const copies = await Promise.all(
+      [1, 2, 3].map(() => replicas[0].insert({ ...newEvent('copies'), leaseMs: 60_000 })),
+    );
+    expect(copies.filter((copy) => copy.claimed)).toHaveLength(1);
+    await close();
+  });
+
   it('an event whose replica died mid-handler is reclaimed by another once its lease expires', async () => {
     const { replicas, close } = await twoReplicas();
     const { id } = await replicas[0].insert(newEvent('lease'));
@@ -780,12 +809,12 @@ describe('postgres inbox store: pool and outages', () => {
     const url = new URL(await freshDatabase());
     const gate = await openTcpGate({ host: url.hostname, port: Number(url.port) });
     url.port = String(gate.port);
-    // a short lease: when the cut lands between the first event's claim and its completion (a loaded
-    // machine widens that gap), the event runs again once the lease expires, well within the wait below
+    // a completion the cut swallows (the first event's handler runs just as it comes) leaves the event
+    // to its lease: a short one lets it run again within this test
     const receiver = await startHarness({
       DATABASE_URL: url.toString(),
       DATABASE_POOL_MAX: '3',
-      HANDLER_LEASE_MS: '1500',
+      HANDLER_LEASE_MS: '1000',
     });
     try {
       const before = JSON.stringify(createFakeEvent('lead.created', {}, { seed: 1 }));

@@ -51,18 +51,23 @@ export const CLAIM_SQL = `WITH clock AS (SELECT COALESCE($1::timestamptz, now())
 // delivery of a stored key counted, unless the stored row needs what the slow path does (it is older
 // than the key's window, or rejected while this delivery passed the schema). such a row is locked when
 // ON CONFLICT meets it, so the condition is checked on its latest version, and it is left untouched and
-// not returned: its keys go through the slow path, which checks again under its own locks
+// not returned: its keys go through the slow path, which checks again under its own locks. a new row
+// given a lease token ($13) is leased to the inserting replica for $14 ms on the database's clock (its
+// first attempt, no claim needed); a counted delivery keeps the stored row's lease, so a returned token
+// equal to the one sent means this statement inserted the row
 export const FAST_UPSERT_SQL = `WITH batch AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[],
-      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[])
+      $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[], $13::uuid[],
+      $14::integer[])
       AS b (id, dedupe_key, type, status, payload, issues, delivery_count, received_at, last_delivery_at,
-        body_hash, delivery_headers, cutoff)
+        body_hash, delivery_headers, cutoff, lease_token, lease_ms)
   )
   INSERT INTO inbox_events AS e
     (id, dedupe_key, active_dedupe_key, type, status, payload, issues_json, delivery_count, received_at,
-      last_delivery_at, available_at, body_hash, delivery_headers)
+      last_delivery_at, available_at, body_hash, delivery_headers, lease_token, lease_until, handler_attempts)
   SELECT id, dedupe_key, dedupe_key, type, status, payload, issues, delivery_count, received_at,
-    last_delivery_at, received_at, body_hash, delivery_headers
+    last_delivery_at, received_at, body_hash, delivery_headers, lease_token,
+    now() + lease_ms * interval '1 millisecond', CASE WHEN lease_token IS NULL THEN 0 ELSE 1 END
   FROM batch
   ORDER BY dedupe_key
   ON CONFLICT (active_dedupe_key) DO UPDATE SET
@@ -71,7 +76,7 @@ export const FAST_UPSERT_SQL = `WITH batch AS (
   WHERE NOT (e.status = 'rejected' AND EXCLUDED.status = 'received')
     AND e.received_at >= COALESCE(
       (SELECT b.cutoff FROM batch AS b WHERE b.dedupe_key = EXCLUDED.dedupe_key), '-infinity'::timestamptz)
-  RETURNING e.id, e.dedupe_key, e.delivery_count, e.status`;
+  RETURNING e.id, e.dedupe_key, e.delivery_count, e.status, e.lease_token`;
 
 // the transaction's upsert, after retirement and promotion made every row it meets one to count on.
 // one statement for any number of rows (arrays, not a placeholder per value), so postgres plans it

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { InboxStatus, InsertResult, NewInboxEvent } from '../inbox-store.js';
 import { timeOrderedId } from '../time-ordered-id.js';
@@ -16,12 +17,16 @@ interface UpsertRow {
   dedupe_key: string;
   delivery_count: number;
   status: InboxStatus;
+  /** the fast statement's rows only */
+  lease_token?: string | null;
 }
 
 interface KeyGroup {
   first: NewInboxEvent;
   count: number;
   lastDeliveryAt: Date;
+  /** the token the fast statement leases a new row with, when its first event asked for a lease */
+  leaseToken?: string;
 }
 
 /**
@@ -46,6 +51,10 @@ export async function upsertEvents(pool: Pool, received: readonly NewInboxEvent[
     }
   }
   const unique = [...groups.values()];
+  for (const group of unique) {
+    if (group.first.leaseMs !== undefined && group.first.status === 'received')
+      group.leaseToken = randomUUID();
+  }
   const fast = await pool.query<UpsertRow>(FAST_UPSERT_SQL, [
     ...upsertParameters(unique),
     unique.map(({ first }) =>
@@ -53,6 +62,8 @@ export async function upsertEvents(pool: Pool, received: readonly NewInboxEvent[
         ? null
         : new Date(first.receivedAt.getTime() - first.dedupeWindowMs).toISOString(),
     ),
+    unique.map(({ leaseToken }) => leaseToken ?? null),
+    unique.map(({ first, leaseToken }) => (leaseToken ? (first.leaseMs ?? null) : null)),
   ]);
   const byKey = new Map(fast.rows.map((row) => [row.dedupe_key, row]));
   const rest = unique.filter(({ first }) => !byKey.has(first.dedupeKey));
@@ -126,12 +137,26 @@ function resultsOf(
     const deliveryCount = row.delivery_count - group.count + 1 + index;
     // the first valid copy of a promoted key reports the promotion; later ones are duplicates of it
     const promotedHere = promoted.has(event.dedupeKey) && event === group.first;
+    // only a row this statement inserted carries the token it was sent with
+    const leased =
+      group.leaseToken !== undefined && row.lease_token === group.leaseToken && event === group.first;
     return {
       id: row.id,
       duplicate: deliveryCount > 1,
       deliveryCount,
       status: row.status,
       promoted: promotedHere,
+      ...(leased
+        ? {
+            claimed: {
+              id: row.id,
+              type: event.type,
+              payload: event.payload,
+              handlerAttempts: 1,
+              leaseToken: group.leaseToken as string,
+            },
+          }
+        : {}),
     };
   });
 }

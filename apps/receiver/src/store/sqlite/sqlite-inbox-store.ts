@@ -17,17 +17,16 @@ import {
   type ClaimOptions,
   type EventPage,
   type InboxStore,
-  type InsertResult,
   type ListedEventPage,
   type ListOptions,
   NEVER_FINISHED_ERROR,
-  type NewInboxEvent,
 } from '../inbox-store.js';
 import { keysetPage } from '../keyset-page.js';
-import { checkStorablePayload, storedLabel, storedType } from '../storable-text.js';
-import { timeOrderedId } from '../time-ordered-id.js';
+import { checkStorablePayload, storedLabel } from '../storable-text.js';
+import { createCompletionBatches } from './sqlite-completions.js';
 import { sqliteDriftRecords } from './sqlite-drift-records.js';
 import { sqliteEventFeed } from './sqlite-event-feed.js';
+import { insertEvent } from './sqlite-insert.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { createLocalRetentionLock, sqliteRetention } from './sqlite-retention.js';
 import { allRows, prepareSqliteStatements, sqliteQueries } from './sqlite-statements.js';
@@ -95,74 +94,20 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     return statements;
   }
 
-  function insertOne(event: NewInboxEvent): InsertResult {
-    const iso = event.receivedAt.toISOString();
-    const type = storedType(event.type);
-    const s = ready();
-    // the same body stored within its window is this event, whatever key it was stored under
-    const sameBody = event.bodyHash
-      ? s.keyOfBody.get(
-          event.bodyHash.key,
-          new Date(event.receivedAt.getTime() - event.bodyHash.windowMs).toISOString(),
-        )?.active_dedupe_key
-      : undefined;
-    const key = sameBody ?? event.dedupeKey;
-    // a row older than the key's window is another event that happened to have the same body
-    if (sameBody === undefined && event.dedupeWindowMs !== undefined) {
-      const cutoff = new Date(event.receivedAt.getTime() - event.dedupeWindowMs).toISOString();
-      s.retireKey.run(event.dedupeKey, cutoff);
-    }
-    // a valid delivery of a key stored as rejected (the schema was fixed since): process it after all
-    const promoted =
-      event.status === 'received' &&
-      s.promote.run(event.receivedAt.getTime(), type, event.payload, key).changes === 1;
-    // one process owns the file, so the worker that asked for the new row can hold it at once
-    const lease =
-      event.leaseMs !== undefined && event.status === 'received'
-        ? { token: randomUUID(), until: Date.now() + event.leaseMs }
-        : undefined;
-    const row = s.upsert.get(
-      timeOrderedId(),
-      event.dedupeKey,
-      key,
-      type,
-      event.status,
-      event.payload,
-      event.issues ? JSON.stringify(event.issues) : null,
-      iso,
-      iso,
-      event.receivedAt.getTime(),
-      lease?.token ?? null,
-      lease?.until ?? null,
-      lease ? 1 : 0,
-      event.bodyHash?.key ?? null,
-      event.deliveryHeaders ?? null,
-    );
-    if (!row) throw new Error('insert returned no row');
-    // a duplicate keeps the stored row's lease: only a row this insert created carries the new token
-    const claimed =
-      lease && row.lease_token === lease.token
-        ? { id: row.id, type, payload: event.payload, handlerAttempts: 1, leaseToken: lease.token }
-        : undefined;
-    return {
-      id: row.id,
-      duplicate: row.delivery_count > 1,
-      deliveryCount: row.delivery_count,
-      status: row.status,
-      promoted,
-      ...(claimed ? { claimed } : {}),
-    };
-  }
-
   /** runs `run` inside the next group transaction (or its own one without group commit) */
-  function write<T>(run: () => T): Promise<T> {
+  function write<T>(run: () => T, cutCompletions = true): Promise<T> {
     try {
       ready();
     } catch (error) {
       return Promise.reject(error);
     }
+    if (cutCompletions) completions.cut();
     return writes.run(run);
   }
+  const completions = createCompletionBatches(
+    (run) => write(run, false),
+    (list) => ready().completeAll.all(list),
+  );
 
   return {
     async migrate() {
@@ -186,7 +131,7 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
       } catch (error) {
         return Promise.reject(error);
       }
-      return write(() => insertOne(event));
+      return write(() => insertEvent(ready(), event));
     },
 
     async claim({
@@ -226,7 +171,10 @@ export function createSqliteInboxStore(options: SqliteInboxStoreOptions): InboxS
     },
 
     complete(id, leaseToken, now = new Date()) {
-      return write(() => ready().complete.run(now.toISOString(), id, leaseToken).changes === 1);
+      // without group commit each write commits alone: nothing to gather
+      if (!groupCommit)
+        return write(() => ready().complete.run(now.toISOString(), id, leaseToken).changes === 1);
+      return completions.complete({ id, leaseToken, at: now.toISOString() });
     },
 
     fail(id, leaseToken, error, retryAt, now = new Date()) {

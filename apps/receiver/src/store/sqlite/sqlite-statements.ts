@@ -21,40 +21,73 @@ export interface FeedRow {
   delivery_headers: string | null;
 }
 
+/**
+ * the completions of a group commit at once: a json list of [id, lease token, processed at]. `+status`
+ * keeps the status index out of the plan, which would visit every received row for each completion
+ * rather than look each id up
+ */
+export const COMPLETE_ALL_SQL = `UPDATE inbox_events
+  SET status = 'processed', processed_at = done.at, lease_token = NULL, lease_until = NULL
+  FROM (SELECT value ->> 0 AS id, value ->> 1 AS token, value ->> 2 AS at FROM json_each(?)) AS done
+  WHERE inbox_events.id = done.id AND inbox_events.lease_token = done.token
+    AND +inbox_events.status = 'received'
+  RETURNING inbox_events.id AS id`;
+
+const INSERT_SQL = `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues,
+    received_at, last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash,
+    delivery_headers)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** a new row's values, in INSERT_SQL's order */
+export type InsertValues = [
+  id: string,
+  dedupeKey: string,
+  activeDedupeKey: string,
+  type: string,
+  status: string,
+  payload: string,
+  issues: string | null,
+  receivedAt: string,
+  lastDeliveryAt: string,
+  availableAt: number,
+  leaseToken: string | null,
+  leaseUntil: number | null,
+  handlerAttempts: number,
+  bodyHash: string | null,
+  deliveryHeaders: string | null,
+];
+
 /** the inbox's statements, prepared once the tables exist (after migration) */
 export function prepareSqliteStatements(db: SqliteDatabase) {
   return {
     upsert: db.prepare<
-      [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string | null,
-        string,
-        string,
-        number,
-        string | null,
-        number | null,
-        number,
-        string | null,
-        string | null,
-      ],
+      InsertValues,
       { id: string; delivery_count: number; status: InboxStatus; lease_token: string | null }
     >(
-      `INSERT INTO inbox_events (id, dedupe_key, active_dedupe_key, type, status, payload, issues, received_at,
-         last_delivery_at, available_at, lease_token, lease_until, handler_attempts, body_hash, delivery_headers)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `${INSERT_SQL}
        ON CONFLICT (active_dedupe_key) DO UPDATE SET
          delivery_count = delivery_count + 1, last_delivery_at = excluded.last_delivery_at
        RETURNING id, delivery_count, status, lease_token`,
     ),
+    // a key and a body nothing holds (keyOrBodyHeld found no row)
+    insert: db.prepare<InsertValues>(INSERT_SQL),
+    // any row holding the key, or one received since the cutoff with the body (by hash) and a key
+    keyOrBodyHeld: db.prepare<[string, string], { held: number }>(
+      `SELECT 1 AS held FROM inbox_events WHERE active_dedupe_key = ?1
+       UNION ALL
+       SELECT 1 FROM inbox_events WHERE body_hash = ?1 AND received_at >= ?2 AND active_dedupe_key IS NOT NULL
+       LIMIT 1`,
+    ),
+    // the newest row received since the cutoff with the body: by its body_hash, or, for a row keyed by
+    // its own body hash (which keeps no body_hash), by its active key
     keyOfBody: db.prepare<[string, string], { active_dedupe_key: string }>(
-      `SELECT active_dedupe_key FROM inbox_events
-       WHERE body_hash = ? AND received_at >= ? AND active_dedupe_key IS NOT NULL
-       ORDER BY seq DESC LIMIT 1`,
+      `SELECT active_dedupe_key FROM (
+         SELECT seq, active_dedupe_key, received_at FROM inbox_events
+         WHERE active_dedupe_key = ?1 AND body_hash IS NULL
+         UNION ALL
+         SELECT seq, active_dedupe_key, received_at FROM inbox_events
+         WHERE body_hash = ?1 AND active_dedupe_key IS NOT NULL
+       ) WHERE received_at >= ?2 ORDER BY seq DESC LIMIT 1`,
     ),
     retireKey: db.prepare<[string, string]>(
       'UPDATE inbox_events SET active_dedupe_key = NULL WHERE active_dedupe_key = ? AND received_at < ?',
@@ -93,6 +126,7 @@ export function prepareSqliteStatements(db: SqliteDatabase) {
       `UPDATE inbox_events SET status = 'processed', processed_at = ?, lease_token = NULL, lease_until = NULL
        WHERE id = ? AND lease_token = ? AND status = 'received'`,
     ),
+    completeAll: db.prepare<[string], { id: string }>(COMPLETE_ALL_SQL),
     retry: db.prepare<[string, number, string, string]>(
       `UPDATE inbox_events SET last_error = ?, available_at = ?, lease_token = NULL, lease_until = NULL
        WHERE id = ? AND lease_token = ? AND status = 'received'`,

@@ -319,7 +319,9 @@ export default async function senderSuite(): Promise<void> {
         `${plan.journeys.length} leads, ${plan.duplicates} duplicates, due at once), in-memory outbox, ` +
         `concurrency ${CONCURRENCY}, best of 3:\n` +
         `  send                  ${rate(best(sent))}/s (every event handed to the engine at once)\n` +
-        `  scenario              ${rate(best(played))}/s (the player: a lead's deliveries one after the other)\n` +
+        `  scenario              ${rate(best(played))}/s (the player: a lead's deliveries one after the other; ` +
+        `at most ${CONCURRENCY} unsettled, an in-flight duplicate riding on its original's slot, so the ` +
+        `engine has ${2 * CONCURRENCY} slots for ${CONCURRENCY} + the duplicates in flight)\n` +
         `  ratio scenario/send   ${(best(played) / best(sent)).toFixed(2)} (goal >= 0.9)\n`,
     );
 

@@ -294,6 +294,28 @@ describe('POST /scenarios', () => {
     expect((await call(base, 'POST', '/scenarios/run_nope/stop')).status).toBe(404);
     expect((await call(base, 'GET', '/scenarios/run_nope')).status).toBe(404);
   });
+
+  it('ends a run failed when its endpoint is removed: it sends nothing more to that URL', async () => {
+    const target = await receiver();
+    const { base } = await sender();
+    const endpoint = await call(base, 'POST', '/endpoints', { url: target.url });
+    expect(endpoint.status).toBe(201);
+    const endpointId = endpoint.json.id as string;
+    // at speed 30 the journeys take seconds: the run is still playing when its endpoint goes
+    const started = await call(base, 'POST', '/scenarios', {
+      scenario: 'lead-journey',
+      leads: 4,
+      speed: 30,
+      endpointId,
+    });
+    const id = started.json.id as string;
+    await pollRun(base, id, (run) => run.progress.settled >= 1);
+    expect((await call(base, 'DELETE', `/endpoints/${endpointId}`)).status).toBe(204);
+    const run = (await call(base, 'GET', `/scenarios/${id}`)).json as unknown as RunView;
+    expect(run).toMatchObject({ status: 'failed', error: `its endpoint ${endpointId} was removed` });
+    expect(run.progress.started).toBeLessThan(run.progress.planned);
+    expect(run.summary).toMatchObject({ aborted: true });
+  });
 });
 
 describe('browser wire types of scenario runs', () => {

@@ -145,6 +145,12 @@ export class ScenarioRuns {
     return this.get(id);
   }
 
+  /** its endpoint was removed: runs playing to it stop, ended failed with a reason saying so (as resume does) */
+  async endpointRemoved(endpointId: string): Promise<void> {
+    const runs = [...this.#active.values()].filter((run) => run.endpointId === endpointId);
+    await Promise.all(runs.map((run) => run.fail(`its endpoint ${endpointId} was removed`)));
+  }
+
   /** plays again every run a shutdown or a crash left running; answers how many */
   resume(): number {
     let resumed = 0;

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { builtInScenario, createScenarioPlan, TRAFFIC_KNOB_NAMES } from '@omni-webhooks/schema/fixtures';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { ScenarioRun } from '../console/browser/api.js';
 import { DEFAULT_SCENARIO_RUN_LIMITS } from '../scenarios/scenario-run-request.js';
+import { ScenarioRunStore } from '../scenarios/scenario-run-store.js';
 import type { RunView } from '../scenarios/scenario-runs.js';
 import { startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 import { call, useSenderApi } from '../test-support/sender-api.js';
@@ -315,6 +316,26 @@ describe('POST /scenarios', () => {
     expect(run).toMatchObject({ status: 'failed', error: `its endpoint ${endpointId} was removed` });
     expect(run.progress.started).toBeLessThan(run.progress.planned);
     expect(run.summary).toMatchObject({ aborted: true });
+  });
+
+  it("hands a delivery to the engine only once its run's row committed: a failed write sends nothing", async () => {
+    const target = await receiver();
+    const { sender: started, base } = await sender({ TARGET_URL: target.url });
+    const recordDispatch = vi.spyOn(ScenarioRunStore.prototype, 'recordDispatch').mockImplementation(() => {
+      throw new Error('disk full');
+    });
+    cleanups.push(async () => recordDispatch.mockRestore());
+    const schedule = vi.spyOn(started.engine, 'schedule');
+    const run = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 1, ...FAST });
+    expect(run.status).toBe(202);
+    const failed = await pollRun(base, run.json.id as string, (view) => view.status !== 'running');
+    expect(failed).toMatchObject({ status: 'failed', error: 'disk full' });
+    // the outbox row rolled back with the run's: the engine was never given it
+    expect(recordDispatch).toHaveBeenCalled();
+    expect(schedule).not.toHaveBeenCalled();
+    await started.engine.idle();
+    expect(target.requests).toHaveLength(0);
+    expect(started.outbox.openCount()).toBe(0);
   });
 });
 

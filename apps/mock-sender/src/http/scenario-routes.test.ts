@@ -296,6 +296,15 @@ describe('POST /scenarios', () => {
     expect((await call(base, 'GET', '/scenarios/run_nope')).status).toBe(404);
   });
 
+  it('reports the concurrency a run gets: its knob, capped at ENDPOINT_CONCURRENCY', async () => {
+    const { base } = await sender({ TARGET_URL: 'http://127.0.0.1:9/hook', ENDPOINT_CONCURRENCY: '4' });
+    const capped = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', concurrency: 64 });
+    expect(capped.json).toMatchObject({ knobs: { concurrency: 64 }, effectiveConcurrency: 4 });
+    await call(base, 'POST', `/scenarios/${capped.json.id}/stop`);
+    const under = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', concurrency: 2 });
+    expect(under.json).toMatchObject({ knobs: { concurrency: 2 }, effectiveConcurrency: 2 });
+  });
+
   it('ends a run failed when its endpoint is removed: it sends nothing more to that URL', async () => {
     const target = await receiver();
     const { base } = await sender();

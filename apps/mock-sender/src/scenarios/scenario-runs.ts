@@ -50,6 +50,8 @@ export interface RunView {
   status: RunStatus;
   error: string | null;
   knobs: Record<string, number>;
+  /** the deliveries in flight at once it gets: its concurrency knob, capped by the engine's per endpoint */
+  effectiveConcurrency: number;
   startAt: string;
   createdAt: string;
   finishedAt: string | null;
@@ -260,6 +262,10 @@ export class ScenarioRuns {
       status: record.status,
       error: record.error,
       knobs: record.request.knobs,
+      effectiveConcurrency: Math.min(
+        record.request.knobs.concurrency ?? this.#options.engine.endpointConcurrency,
+        this.#options.engine.endpointConcurrency,
+      ),
       startAt: iso(record.startAtMs),
       createdAt: iso(record.createdAt),
       finishedAt: record.finishedAt === null ? null : iso(record.finishedAt),

@@ -133,6 +133,11 @@ export class DeliveryEngine extends EventEmitter<EngineEvents> {
     return open;
   }
 
+  /** requests in flight at once to one endpoint (ENDPOINT_CONCURRENCY) */
+  get endpointConcurrency(): number {
+    return this.#options.endpointConcurrency;
+  }
+
   /** the most runs held in memory at once, all endpoints together */
   get maxRuns(): number {
     return this.#maxRuns;

@@ -1,5 +1,5 @@
 // setTimeout fires at once for longer delays; a wake that far out re-arms when it comes
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 // a store that failed is asked again after this, not in a tight loop
 const RETRY_AFTER_ERROR_MS = 1000;
 

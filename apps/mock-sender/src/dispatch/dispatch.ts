@@ -10,6 +10,20 @@ export interface DispatchParts {
   engine: Pick<DeliveryEngine, 'schedule' | 'scheduleAll'>;
 }
 
+/**
+ * for a caller that writes rows of its own with the delivery: `enqueue` (outbox.enqueue or redeliver,
+ * and those rows) runs in one outbox transaction, answering the delivery's id, and the engine gets it
+ * only once that committed. Scheduled inside, a rollback would leave the engine running a row that is gone
+ */
+export function dispatchInTransaction(
+  { outbox, engine }: { outbox: Pick<Outbox, 'transaction'>; engine: Pick<DeliveryEngine, 'schedule'> },
+  enqueue: () => string,
+): string {
+  const id = outbox.transaction(enqueue);
+  engine.schedule(id);
+  return id;
+}
+
 /** stores the events with one delivery per (event, target), then schedules every delivery */
 export function dispatchEvents(
   { outbox, engine }: DispatchParts,

@@ -89,14 +89,28 @@ describe('GET /documents/:id/:filename', () => {
     const cases = [
       {
         mimeType: 'application/pdf',
-        filename: 'bank statement (march).pdf',
+        filename: "bank statement (march) o'neil*.pdf",
         size: 48_123,
         magic: '%PDF-1.4',
+        // RFC 5987 attr-chars only: ' ( ) * escaped too, which encodeURIComponent leaves
+        encoded: 'bank%20statement%20%28march%29%20o%27neil%2A.pdf',
       },
-      { mimeType: 'image/png', filename: 'voided-check.png', size: 31_007, magic: '\x89PNG' },
-      { mimeType: 'image/jpeg', filename: 'IMG_4821.jpg', size: 80_001, magic: '\xff\xd8' },
+      {
+        mimeType: 'image/png',
+        filename: 'voided-check.png',
+        size: 31_007,
+        magic: '\x89PNG',
+        encoded: 'voided-check.png',
+      },
+      {
+        mimeType: 'image/jpeg',
+        filename: 'IMG_4821.jpg',
+        size: 80_001,
+        magic: '\xff\xd8',
+        encoded: 'IMG_4821.jpg',
+      },
     ];
-    for (const { magic, ...asked } of cases) {
+    for (const { magic, encoded, ...asked } of cases) {
       const document = await generate(base, asked);
       expect(document).toMatchObject(asked);
       const response = await fetch(local(base, document.signedUrl));
@@ -104,7 +118,7 @@ describe('GET /documents/:id/:filename', () => {
       expect(Object.fromEntries(response.headers)).toMatchObject({
         'content-type': asked.mimeType,
         'content-length': String(asked.size),
-        'content-disposition': `attachment; filename="${asked.filename}"; filename*=UTF-8''${encodeURIComponent(asked.filename)}`,
+        'content-disposition': `attachment; filename="${asked.filename}"; filename*=UTF-8''${encoded}`,
         'cache-control': 'private, max-age=3600',
         'x-content-type-options': 'nosniff',
       });
@@ -193,7 +207,7 @@ describe('GET /documents/:id/:filename', () => {
   });
 
   it('needs no token for GET and HEAD under /documents/ only; every other route still does', async () => {
-    const { base } = await sender();
+    const { base, log } = await sender();
     expect((await fetch(`${base}/deliveries`)).status).toBe(401);
     expect((await fetch(`${base}/documents`)).status).toBe(401);
     expect((await fetch(`${base}/documents/x/y`, { method: 'POST' })).status).toBe(401);
@@ -204,6 +218,8 @@ describe('GET /documents/:id/:filename', () => {
       error: { code: 'unsigned' },
     });
     expect(await errorOf(await fetch(`${base}/documents/x`))).toMatchObject({ status: 404 });
+    // anyone may ask: a refusal is logged at debug, not at the info level a sender runs at
+    expect(log.records().filter((record) => record.msg === 'refused a document link')).toEqual([]);
   });
 
   it("takes SENDER_PUBLIC_URL's host in the Host header, and no other name", async () => {

@@ -27,7 +27,12 @@ const REFUSED: Record<Refusal, string> = {
 /** `filename` for old clients (printable ASCII, no quotes), `filename*` with the name as it is */
 function contentDisposition(filename: string): string {
   const plain = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+  // RFC 5987 attr-char has no ' ( ) *, which encodeURIComponent leaves as they are
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${plain}"; filename*=UTF-8''${encoded}`;
 }
 
 /**
@@ -45,7 +50,8 @@ export function createDocumentRoutes(options: DocumentRoutesOptions): Koa.Middle
   router.get('/documents/:id/:filename', (ctx) => {
     const lookup = links.lookup(ctx.params.id ?? '', ctx.params.filename ?? '', ctx.querystring);
     if (lookup.status === 'refused') {
-      logger?.info(
+      // anyone may ask without a token: at info, strangers' requests would fill the log
+      logger?.debug(
         { reason: lookup.reason, address: ctx.ip, path: ctx.path.slice(0, 200) },
         'refused a document link',
       );

@@ -301,10 +301,13 @@ export function createHttpApi(options: HttpApiOptions): Koa {
     ctx.body = endpointView(endpoints.add(input, clock()));
   });
 
-  router.delete('/endpoints/:id', (ctx) => {
-    if (!endpoints.remove(ctx.params.id ?? '')) {
-      throw new HttpError(404, 'not_found', `no endpoint ${ctx.params.id}`);
+  router.delete('/endpoints/:id', async (ctx) => {
+    const id = ctx.params.id ?? '';
+    if (!endpoints.remove(id)) {
+      throw new HttpError(404, 'not_found', `no endpoint ${id}`);
     }
+    // removed first, so no run starts to it meanwhile; a run playing to it would go on to its URL
+    await options.scenarioRuns?.endpointRemoved(id);
     ctx.status = 204;
   });
 

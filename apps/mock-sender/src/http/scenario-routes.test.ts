@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { builtInScenario, createScenarioPlan, TRAFFIC_KNOB_NAMES } from '@omni-webhooks/schema/fixtures';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { ScenarioRun } from '../console/browser/api.js';
 import { DEFAULT_SCENARIO_RUN_LIMITS } from '../scenarios/scenario-run-request.js';
+import { ScenarioRunStore } from '../scenarios/scenario-run-store.js';
 import type { RunView } from '../scenarios/scenario-runs.js';
 import { startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
 import { call, useSenderApi } from '../test-support/sender-api.js';
@@ -273,10 +274,10 @@ describe('POST /scenarios', () => {
 
   it('stops a run: nothing more starts, and the summary counts what settled', async () => {
     const target = await receiver();
-    const { base } = await sender({ TARGET_URL: target.url });
+    const { sender: started, base } = await sender({ TARGET_URL: target.url });
     // journeys start 1 s apart at speed 30, each lead.created then its documents 0.7 s or more later
-    const started = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 4, speed: 30 });
-    const id = started.json.id as string;
+    const run0 = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 4, speed: 30 });
+    const id = run0.json.id as string;
     await pollRun(base, id, (run) => run.progress.settled >= 1);
     const stopped = await call(base, 'POST', `/scenarios/${id}/stop`);
     expect(stopped.status).toBe(200);
@@ -286,13 +287,66 @@ describe('POST /scenarios', () => {
     expect(run.progress.started).toBeLessThan(run.progress.planned);
     expect(run.summary).toMatchObject({ aborted: true, deliveries: run.progress.settled });
     expect(run.summary?.unsettled).toBe(run.progress.planned - run.progress.settled);
-    const sent = target.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(target.requests.length).toBe(sent);
+    // the player is over once stop answers; what it handed over finishes in the engine, once each (the
+    // receiver answers 200), and nothing else is sent: no wait on the wall clock for a late start
+    await started.engine.idle();
+    expect(target.requests).toHaveLength(run.progress.started);
+    expect((await call(base, 'GET', `/scenarios/${id}`)).json).toMatchObject({ progress: run.progress });
     // stopping again answers the run as it is; an unknown one is a 404
     expect((await call(base, 'POST', `/scenarios/${id}/stop`)).json).toMatchObject({ status: 'stopped' });
     expect((await call(base, 'POST', '/scenarios/run_nope/stop')).status).toBe(404);
     expect((await call(base, 'GET', '/scenarios/run_nope')).status).toBe(404);
+  });
+
+  it('reports the concurrency a run gets: its knob, capped at ENDPOINT_CONCURRENCY', async () => {
+    const { base } = await sender({ TARGET_URL: 'http://127.0.0.1:9/hook', ENDPOINT_CONCURRENCY: '4' });
+    const capped = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', concurrency: 64 });
+    expect(capped.json).toMatchObject({ knobs: { concurrency: 64 }, effectiveConcurrency: 4 });
+    await call(base, 'POST', `/scenarios/${capped.json.id}/stop`);
+    const under = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', concurrency: 2 });
+    expect(under.json).toMatchObject({ knobs: { concurrency: 2 }, effectiveConcurrency: 2 });
+  });
+
+  it('ends a run failed when its endpoint is removed: it sends nothing more to that URL', async () => {
+    const target = await receiver();
+    const { base } = await sender();
+    const endpoint = await call(base, 'POST', '/endpoints', { url: target.url });
+    expect(endpoint.status).toBe(201);
+    const endpointId = endpoint.json.id as string;
+    // at speed 30 the journeys take seconds: the run is still playing when its endpoint goes
+    const started = await call(base, 'POST', '/scenarios', {
+      scenario: 'lead-journey',
+      leads: 4,
+      speed: 30,
+      endpointId,
+    });
+    const id = started.json.id as string;
+    await pollRun(base, id, (run) => run.progress.settled >= 1);
+    expect((await call(base, 'DELETE', `/endpoints/${endpointId}`)).status).toBe(204);
+    const run = (await call(base, 'GET', `/scenarios/${id}`)).json as unknown as RunView;
+    expect(run).toMatchObject({ status: 'failed', error: `its endpoint ${endpointId} was removed` });
+    expect(run.progress.started).toBeLessThan(run.progress.planned);
+    expect(run.summary).toMatchObject({ aborted: true });
+  });
+
+  it("hands a delivery to the engine only once its run's row committed: a failed write sends nothing", async () => {
+    const target = await receiver();
+    const { sender: started, base } = await sender({ TARGET_URL: target.url });
+    const recordDispatch = vi.spyOn(ScenarioRunStore.prototype, 'recordDispatch').mockImplementation(() => {
+      throw new Error('disk full');
+    });
+    cleanups.push(async () => recordDispatch.mockRestore());
+    const schedule = vi.spyOn(started.engine, 'schedule');
+    const run = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 1, ...FAST });
+    expect(run.status).toBe(202);
+    const failed = await pollRun(base, run.json.id as string, (view) => view.status !== 'running');
+    expect(failed).toMatchObject({ status: 'failed', error: 'disk full' });
+    // the outbox row rolled back with the run's: the engine was never given it
+    expect(recordDispatch).toHaveBeenCalled();
+    expect(schedule).not.toHaveBeenCalled();
+    await started.engine.idle();
+    expect(target.requests).toHaveLength(0);
+    expect(started.outbox.openCount()).toBe(0);
   });
 });
 

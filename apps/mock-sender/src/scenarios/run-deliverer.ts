@@ -4,7 +4,7 @@
 // entry handed over before the restart is left to the outbox to finish, never enqueued twice
 import type { PlannedDelivery } from '@omni-webhooks/schema/fixtures';
 import type { AttemptReport, DeliveryEngine, SettledReport } from '../delivery/delivery-engine.js';
-import { dispatchEvents, dispatchRedelivery } from '../dispatch/dispatch.js';
+import { dispatchInTransaction } from '../dispatch/dispatch.js';
 import type { DeliverySummary, DeliveryTarget, Outbox } from '../outbox/outbox.js';
 import type { RunTally } from './run-tally.js';
 import type { AttemptRecord, DeliveryOutcome, ScenarioDeliverer } from './scenario-progress.js';
@@ -72,21 +72,20 @@ export function createRunDeliverer(parts: RunDelivererParts): RunDeliverer {
 
   /** the outbox row and the run's row in one transaction; the engine starts it once that committed */
   const handOver = (delivery: PlannedDelivery): string => {
-    const dispatch = { outbox, engine };
     const now = clock();
-    const id = outbox.transaction(() => {
+    const id = dispatchInTransaction({ outbox, engine }, () => {
       let row: DeliverySummary | undefined;
       if (delivery.duplicateOf === undefined) {
         const body = parts.prepareBody ? parts.prepareBody(delivery) : delivery.body;
         const event = { id: delivery.webhookId, type: delivery.type, body };
-        [row] = dispatchEvents(dispatch, [event], () => [target], now);
+        [row] = outbox.enqueue([event], () => [target], now);
       } else {
         // the same event again: same bytes, same `webhook-id`
         const original = handedOver.get(delivery.duplicateOf);
         if (original === undefined) {
           throw new Error(`duplicate #${delivery.index} came before its original #${delivery.duplicateOf}`);
         }
-        row = dispatchRedelivery(dispatch, original, now);
+        row = outbox.redeliver(original, now);
       }
       if (!row) throw new Error(`plan entry #${delivery.index} was not enqueued`);
       store.recordDispatch(runId, delivery.index, row.id, now - runStartMs);

@@ -7,6 +7,7 @@ import {
   type PlanOptions,
 } from '@omni-webhooks/schema/fixtures';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_TIMER_MS } from '../delivery/due-queue.js';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { createInMemoryDeliverer } from './engine-deliverer.js';
 import { ScenarioPlayer } from './scenario-player.js';
@@ -136,6 +137,41 @@ describe('ScenarioPlayer', () => {
       // answers take no time here, so nothing waits for its lead: each starts exactly when due
       expect(entry.startedAt - 1_000_000).toBe(entry.delivery.dueMs);
     }
+  });
+
+  it('waits for a due time beyond the longest timer in steps no longer than 2^31-1 ms, sending nothing early', async () => {
+    // a small speed puts due times past what setTimeout can hold: an unclamped wait fires at once and spins
+    const farMs = 5 * MAX_TIMER_MS;
+    const base = plan({ leads: 1, seed: 3, concurrency: 1 });
+    const first = base.deliveries[0] as PlannedDelivery;
+    const far = {
+      ...base,
+      deliveries: [{ ...first, index: 0, leadOrder: 0, dueMs: farMs, duplicateOf: undefined }],
+    };
+    let now = 0;
+    const armed: { callback: () => void; ms: number }[] = [];
+    const timers = {
+      now: () => now,
+      setTimeout: (callback: () => void, ms: number) => armed.push({ callback, ms }),
+      clearTimeout: () => undefined,
+    };
+    const { deliverer, sent } = fakeDeliverer();
+    const playing = new ScenarioPlayer({ plan: far, deliverer, timers }).play();
+    let wakes = 0;
+    while (sent.length === 0) {
+      const timer = armed.shift();
+      if (!timer) throw new Error('the player armed no timer while its delivery waits');
+      expect(timer.ms).toBeGreaterThan(0);
+      expect(timer.ms).toBeLessThanOrEqual(MAX_TIMER_MS);
+      expect(wakes).toBeLessThan(10);
+      now += timer.ms;
+      wakes += 1;
+      timer.callback();
+      if (now < farMs) expect(sent).toHaveLength(0);
+    }
+    expect(now).toBe(farMs);
+    expect(wakes).toBe(5);
+    expect((await playing).played).toHaveLength(1);
   });
 
   it('stops on abort with in-flight ones unsettled, and a resume sends exactly the rest', async () => {

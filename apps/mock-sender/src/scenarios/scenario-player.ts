@@ -3,6 +3,7 @@
 // the wire (timeout, retries, outbox) is the deliverer's; the player only decides when to start
 import { EventEmitter, setMaxListeners } from 'node:events';
 import type { PlannedDelivery, ScenarioPlan } from '@omni-webhooks/schema/fixtures';
+import { MAX_TIMER_MS } from '../delivery/due-queue.js';
 import { IndexHeap } from './index-heap.js';
 import type {
   AttemptRecord,
@@ -177,10 +178,15 @@ export class ScenarioPlayer extends EventEmitter<ScenarioPlayerEvents> {
   #arm(at: number, wait: number): void {
     if (this.#timer && this.#timer.at <= at) return;
     if (this.#timer) this.#timers.clearTimeout(this.#timer.handle);
-    const handle = this.#timers.setTimeout(() => {
-      this.#timer = undefined;
-      this.#pump();
-    }, wait);
+    // a longer wait would fire at once (TimeoutOverflowWarning) and spin the pump: wake early, the pump
+    // finds it not yet due and re-arms for the rest; `at` stays the true due time the timer stands for
+    const handle = this.#timers.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#pump();
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
     this.#timer = { handle, at };
   }
 

@@ -1,5 +1,5 @@
 // one run playing in this process: its plan, player, deliverer and counts. it ends done (every entry
-// settled), stopped (POST /scenarios/:id/stop), or failed (a bug or the database); a sender that
+// settled), stopped (POST /scenarios/:id/stop), or failed (a bug, the database, or its endpoint removed); a sender that
 // shuts down leaves it running in its row, and the next start resumes it
 import type { PlannedDelivery, ScenarioPlan } from '@omni-webhooks/schema/fixtures';
 import type { Logger } from 'pino';
@@ -27,7 +27,7 @@ export interface ActiveRunParts {
   prepareBody?: ((delivery: PlannedDelivery) => string) | undefined;
 }
 
-type Ending = 'stop' | 'close';
+type Ending = 'stop' | 'close' | 'fail';
 
 export class ActiveRun {
   readonly id: string;
@@ -38,6 +38,7 @@ export class ActiveRun {
   readonly #player: ScenarioPlayer;
   readonly #controller = new AbortController();
   #ending: Ending | undefined;
+  #failReason: string | undefined;
   #done: Promise<void> | undefined;
 
   constructor(parts: ActiveRunParts) {
@@ -114,6 +115,12 @@ export class ActiveRun {
     return this.#end('close');
   }
 
+  /** stops the run as stop does, but it ends failed with `reason` (its endpoint was removed) */
+  fail(reason: string): Promise<void> {
+    if (this.#ending === undefined) this.#failReason = reason;
+    return this.#end('fail');
+  }
+
   async #end(ending: Ending): Promise<void> {
     this.#ending ??= ending;
     this.#controller.abort();
@@ -122,6 +129,15 @@ export class ActiveRun {
 
   #finish(result: PlayResult): void {
     if (result.aborted && this.#ending === 'close') return;
+    if (result.aborted && this.#ending === 'fail') {
+      this.#parts.store.finishRun(
+        this.id,
+        'failed',
+        { error: this.#failReason, progress: this.progress, summary: this.#summary(true) },
+        this.#parts.clock(),
+      );
+      return;
+    }
     const status = result.aborted ? 'stopped' : 'done';
     this.#parts.store.finishRun(
       this.id,

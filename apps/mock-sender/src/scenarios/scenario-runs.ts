@@ -50,6 +50,8 @@ export interface RunView {
   status: RunStatus;
   error: string | null;
   knobs: Record<string, number>;
+  /** the deliveries in flight at once it gets: its concurrency knob, capped by the engine's per endpoint */
+  effectiveConcurrency: number;
   startAt: string;
   createdAt: string;
   finishedAt: string | null;
@@ -143,6 +145,12 @@ export class ScenarioRuns {
   async stop(id: string): Promise<RunView | undefined> {
     await this.#active.get(id)?.stop();
     return this.get(id);
+  }
+
+  /** its endpoint was removed: runs playing to it stop, ended failed with a reason saying so (as resume does) */
+  async endpointRemoved(endpointId: string): Promise<void> {
+    const runs = [...this.#active.values()].filter((run) => run.endpointId === endpointId);
+    await Promise.all(runs.map((run) => run.fail(`its endpoint ${endpointId} was removed`)));
   }
 
   /** plays again every run a shutdown or a crash left running; answers how many */
@@ -254,6 +262,10 @@ export class ScenarioRuns {
       status: record.status,
       error: record.error,
       knobs: record.request.knobs,
+      effectiveConcurrency: Math.min(
+        record.request.knobs.concurrency ?? this.#options.engine.endpointConcurrency,
+        this.#options.engine.endpointConcurrency,
+      ),
       startAt: iso(record.startAtMs),
       createdAt: iso(record.createdAt),
       finishedAt: record.finishedAt === null ? null : iso(record.finishedAt),

@@ -114,6 +114,7 @@ export interface ScenarioRun {
   status: ScenarioRunStatus;
   error: string | null;
   knobs: Record<string, number>;
+  effectiveConcurrency: number;
   startAt: string;
   createdAt: string;
   finishedAt: string | null;

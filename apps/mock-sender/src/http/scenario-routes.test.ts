@@ -157,10 +157,36 @@ describe('POST /scenarios', () => {
     const leads = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 100_000 });
     expect(leads.status).toBe(413);
     expect(leads.json.error).toMatchObject({ code: 'too_many_deliveries' });
-    // about 12 deliveries a lead-journey: 10 leads are over 40 once planned
-    const planned = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 10 });
+    // about 12 deliveries a lead-journey: 10 leads are over 40 by the file's bound
+    const bounded = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 10 });
+    expect(bounded.status).toBe(413);
+    expect((bounded.json.error as { message: string }).message).toMatch(/can make up to \d+ deliveries/);
+    // 26 events and half duplicated bound at 39, but the draw can duplicate more: the plan is checked too
+    const scenario = { name: 'drawn', steps: [{ event: 'lead.created', repeat: 26 }] };
+    const seed = [...Array(200).keys()].find(
+      (candidate) =>
+        createScenarioPlan(scenario as never, { duplicates: 0.5, seed: candidate }).deliveries.length > 40,
+    );
+    expect(seed).toBeDefined();
+    const planned = await call(base, 'POST', '/scenarios', { scenario, duplicates: 0.5, seed });
     expect(planned.status).toBe(413);
     expect((planned.json.error as { message: string }).message).toMatch(/the plan has \d+ deliveries/);
+  });
+
+  it('refuses a small body asking for a million events with 413, before expanding it', async () => {
+    const target = await receiver();
+    const { sender: started, base } = await sender({ TARGET_URL: target.url });
+    const steps = Array.from({ length: 40 }, () => ({ event: 'lead.created', repeat: 1_000 }));
+    const hostile = await call(base, 'POST', '/scenarios', {
+      scenario: { name: 'hostile', steps },
+      leads: 1,
+    });
+    expect(hostile.status).toBe(413);
+    expect(hostile.json.error).toMatchObject({ code: 'too_many_deliveries' });
+    expect((hostile.json.error as { message: string }).message).toMatch(/up to 40000 deliveries/);
+    expect((await call(base, 'GET', '/scenarios')).json).toEqual({ runs: [] });
+    expect(started.outbox.openCount()).toBe(0);
+    expect(target.requests).toHaveLength(0);
   });
 
   it('plays a run through the outbox to done: 202, Location, live progress, then the summary', async () => {
@@ -270,6 +296,25 @@ describe('POST /scenarios', () => {
     expect(again.status).toBe(409);
     expect(again.json.error).toMatchObject({ code: 'events_exist' });
     expect((await call(base, 'POST', '/scenarios', { ...body, seed: 6 })).status).toBe(202);
+  });
+
+  it('plays another scenario of the same seed and startAt, and refuses one whose events a run is playing', async () => {
+    const [first, second] = [await receiver(), await receiver()];
+    const { base } = await sender({ TARGET_URL: first.url });
+    const other = await call(base, 'POST', '/endpoints', { url: second.url });
+    const same = { seed: 5, startAt: '2026-01-05T10:00:00.000Z' };
+    const burst = await call(base, 'POST', '/scenarios', { scenario: 'document-burst', ...same, ...FAST });
+    expect(burst.status).toBe(202);
+    await pollRun(base, burst.json.id as string, (run) => run.status === 'done');
+    // other events under the same seed and start: other webhook ids, nothing to refuse
+    const journey = { scenario: 'lead-journey', leads: 2, ...same };
+    const played = await call(base, 'POST', '/scenarios', { ...journey, endpointId: other.json.id });
+    expect(played.status).toBe(202);
+    // the same run again while the first plays at OmniAI's pace: its events are not all in the outbox yet
+    const again = await call(base, 'POST', '/scenarios', journey);
+    expect(again.status).toBe(409);
+    expect(again.json.error).toMatchObject({ code: 'events_exist' });
+    await call(base, 'POST', `/scenarios/${played.json.id}/stop`);
   });
 
   it('stops a run: nothing more starts, and the summary counts what settled', async () => {

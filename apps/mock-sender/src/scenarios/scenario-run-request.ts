@@ -6,6 +6,7 @@ import {
   builtInScenario,
   createScenarioPlan,
   isBuiltInScenario,
+  maxPlannedDeliveries,
   type ScenarioFile,
   ScenarioFileError,
   type ScenarioPlan,
@@ -25,9 +26,6 @@ export interface ScenarioRunLimits {
 }
 
 export const DEFAULT_SCENARIO_RUN_LIMITS: ScenarioRunLimits = { deliveries: 20_000, activeRuns: 4 };
-
-// journeys planned to estimate a large plan's size before planning it whole
-const SAMPLE_LEADS = 50;
 
 const runRequestBody = z.strictObject({
   scenario: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
@@ -122,8 +120,9 @@ function tooMany(what: string, limit: number): HttpError {
 
 /**
  * The plan of a run, or a 400 with what the plan finds wrong in the scenario (overrides that break an
- * event, a file knob out of range), or a 413 over the limit. A large request is estimated from its
- * first journeys first, so 100 000 leads are refused without planning them all.
+ * event, a file knob out of range), or a 413 over the limit. The size is bounded from the file first
+ * (every step at its largest repeat), so a small body asking for a million events is refused without
+ * expanding one.
  */
 export function planRun(
   scenario: ScenarioFile,
@@ -135,13 +134,11 @@ export function planRun(
     const leads = knobs.leads ?? scenario.leads ?? 1;
     if (leads > maxDeliveries)
       throw tooMany(`${leads} leads make at least ${leads} deliveries`, maxDeliveries);
-    if (leads > SAMPLE_LEADS) {
-      const sample = createScenarioPlan(scenario, { ...knobs, leads: SAMPLE_LEADS, startAtMs });
-      const estimate = Math.round((sample.deliveries.length / SAMPLE_LEADS) * leads);
-      if (estimate > maxDeliveries * 1.25) {
-        throw tooMany(`${leads} leads make about ${estimate} deliveries`, maxDeliveries);
-      }
+    const bound = maxPlannedDeliveries(scenario, knobs);
+    if (bound > maxDeliveries) {
+      throw tooMany(`${leads} leads of this scenario can make up to ${bound} deliveries`, maxDeliveries);
     }
+    // duplicates are drawn: the plan can pass the bound by a few
     const plan = createScenarioPlan(scenario, { ...knobs, startAtMs });
     if (plan.deliveries.length > maxDeliveries) {
       throw tooMany(`the plan has ${plan.deliveries.length} deliveries`, maxDeliveries);

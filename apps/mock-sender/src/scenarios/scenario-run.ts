@@ -32,6 +32,8 @@ type Ending = 'stop' | 'close' | 'fail';
 export class ActiveRun {
   readonly id: string;
   readonly endpointId: string;
+  /** the plan's key: its webhook ids derive from it */
+  readonly planKey: string;
   readonly #parts: ActiveRunParts;
   readonly #tally: RunTally;
   readonly #deliverer: RunDeliverer;
@@ -46,6 +48,7 @@ export class ActiveRun {
     this.#parts = parts;
     this.id = record.id;
     this.endpointId = record.endpointId;
+    this.planKey = plan.key;
     this.#tally = new RunTally(plan.deliveries.length);
     const handedOver = new Map<number, string>();
     const settled = new Set<number>();

@@ -104,11 +104,13 @@ export class ScenarioRuns {
     }
     const plan = planRun(request.scenario, request.knobs, startAtMs, this.#limits.deliveries);
     const target = this.#targetFor(endpoint, plan);
-    if (this.#store.eventsExist(plan.deliveries.map((delivery) => delivery.webhookId))) {
+    // an active run of the same key has the same webhook ids, maybe not in the outbox yet
+    const sameKey = [...this.#active.values()].some((run) => run.planKey === plan.key);
+    if (sameKey || this.#store.eventsExist(plan.deliveries.map((delivery) => delivery.webhookId))) {
       throw new HttpError(
         409,
         'events_exist',
-        'a run of this seed and startAt was played already (the same events and webhook ids): change seed or startAt',
+        'a run of this scenario, knobs, seed and startAt was played already or is playing (the same events and webhook ids): change seed or startAt',
       );
     }
     const record: RunRecord = {

@@ -1,18 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { verifyWebhookSignature } from '@omni-webhooks/contract';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runOmniMock } from '../test-support/omni-mock-run.js';
 import { type ReceivedRequest, startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
 import { type CliIo, INPUT_ERROR_EXIT_CODE } from './cli-io.js';
-import { createCli } from './cli-program.js';
-
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
 
 let receiver: TestReceiver | undefined;
 const dirs: string[] = [];
@@ -36,40 +29,8 @@ function omniMock(...args: string[]) {
   return omniMockIn({}, args);
 }
 
-async function omniMockIn(
-  env: CliIo['env'],
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  let code = 0;
-  const cli = createCli({
-    stdout,
-    stderr,
-    exit: (exitCode) => {
-      throw new Exit(exitCode);
-    },
-    setExitCode: (exitCode) => {
-      code = exitCode;
-    },
-    serve: () => Promise.reject(new Error('serve is not run here')),
-    env,
-  });
-  try {
-    await cli.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof Exit)) throw error;
-    code = error.code;
-  }
-  return { code, stdout: out, stderr: err };
+function omniMockIn(env: CliIo['env'], args: string[]) {
+  return runOmniMock(args, { env });
 }
 
 describe('omni-mock: bad input exits 2 at once, naming what is wrong, and sends nothing', () => {

@@ -1,56 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StartedSender, startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
+import { runOmniMock } from '../test-support/omni-mock-run.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
-import { createCli } from './cli-program.js';
-
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function omniMock(env: Record<string, string>, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  let code = 0;
-  let served: Record<string, string | undefined> | undefined;
-  const cli = createCli({
-    stdout,
-    stderr,
-    exit: (exitCode) => {
-      throw new Exit(exitCode);
-    },
-    setExitCode: (exitCode) => {
-      code = exitCode;
-    },
-    serve: async (serveEnv) => {
-      served = serveEnv;
-    },
-    env,
-  });
-  try {
-    await cli.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof Exit)) throw error;
-    code = error.code;
-  }
-  return { code, stdout: out, stderr: err, served };
+function omniMock(env: Record<string, string>, ...args: string[]) {
+  return runOmniMock(args, { env });
 }
 
 async function runningSender(): Promise<StartedSender> {

@@ -8,11 +8,22 @@ class Exit extends Error {
   }
 }
 
-/** runs omni-mock in process with these arguments; resolves with the exit code and what it printed */
+export interface OmniMockRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** the environment `serve` was started with; undefined when the command did not start it */
+  served: CliIo['env'] | undefined;
+}
+
+/**
+ * runs omni-mock in process with these arguments; resolves with the exit code and what it printed.
+ * `serve` is recorded, never started
+ */
 export async function runOmniMock(
   args: string[],
   { env = {}, stderrIsTTY = false }: { env?: CliIo['env']; stderrIsTTY?: boolean } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<OmniMockRun> {
   const stdout = new PassThrough();
   const stderr = Object.assign(new PassThrough(), { isTTY: stderrIsTTY, columns: 100 });
   let out = '';
@@ -24,6 +35,7 @@ export async function runOmniMock(
     err += chunk.toString();
   });
   let code = 0;
+  let served: CliIo['env'] | undefined;
   const cli = createCli({
     stdout,
     stderr,
@@ -33,7 +45,9 @@ export async function runOmniMock(
     setExitCode: (exitCode) => {
       code = exitCode;
     },
-    serve: () => Promise.reject(new Error('serve is not run here')),
+    serve: async (serveEnv) => {
+      served = serveEnv;
+    },
     env,
   });
   try {
@@ -42,5 +56,5 @@ export async function runOmniMock(
     if (!(error instanceof Exit)) throw error;
     code = error.code;
   }
-  return { code, stdout: out, stderr: err };
+  return { code, stdout: out, stderr: err, served };
 }

@@ -6,6 +6,7 @@ import { DEFAULT_SCENARIO_RUN_LIMITS } from '../scenarios/scenario-run-request.j
 import { ScenarioRunStore } from '../scenarios/scenario-run-store.js';
 import type { RunView } from '../scenarios/scenario-runs.js';
 import { startGuardedSender, TOKENS } from '../test-support/guarded-sender.js';
+import { countBy, pollRun } from '../test-support/scenario-run-polling.js';
 import { call, useSenderApi } from '../test-support/sender-api.js';
 
 const { receiver, sender, cleanups } = useSenderApi();
@@ -13,23 +14,7 @@ const { receiver, sender, cleanups } = useSenderApi();
 // journeys of minutes at OmniAI's pace, played in a few ms
 const FAST = { speed: 1_000_000 };
 
-/** polls GET /scenarios/:id until `done` holds */
-async function pollRun(base: string, id: string, done: (run: RunView) => boolean): Promise<RunView> {
-  const deadline = performance.now() + 15_000;
-  let run: RunView | undefined;
-  while (performance.now() < deadline) {
-    run = (await call(base, 'GET', `/scenarios/${id}`)).json as unknown as RunView;
-    if (done(run)) return run;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`run ${id} never got there: ${JSON.stringify(run)}`);
-}
-
-const countBy = (values: readonly string[]) => {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return counts;
-};
+const RUN_WAIT_MS = 15_000;
 
 describe('POST /scenarios', () => {
   it('needs the API token, as every route, and audits starts and stops (refusals are not audited)', async () => {
@@ -235,7 +220,7 @@ describe('POST /scenarios', () => {
     });
     expect(answer.knobs).toMatchObject({ leads: 6, duplicates: 0.3, seed: 11, concurrency: 8 });
 
-    const done = await pollRun(base, answer.id, (run) => run.status !== 'running');
+    const done = await pollRun(base, answer.id, (run) => run.status !== 'running', RUN_WAIT_MS);
     expect(done.status).toBe('done');
     expect(done.progress).toMatchObject({
       planned,
@@ -291,7 +276,7 @@ describe('POST /scenarios', () => {
     const body = { scenario: 'document-burst', seed: 5, startAt: '2026-01-05T10:00:00.000Z', ...FAST };
     const first = await call(base, 'POST', '/scenarios', body);
     expect(first.status).toBe(202);
-    await pollRun(base, first.json.id as string, (run) => run.status === 'done');
+    await pollRun(base, first.json.id as string, (run) => run.status === 'done', RUN_WAIT_MS);
     const again = await call(base, 'POST', '/scenarios', body);
     expect(again.status).toBe(409);
     expect(again.json.error).toMatchObject({ code: 'events_exist' });
@@ -305,7 +290,7 @@ describe('POST /scenarios', () => {
     const same = { seed: 5, startAt: '2026-01-05T10:00:00.000Z' };
     const burst = await call(base, 'POST', '/scenarios', { scenario: 'document-burst', ...same, ...FAST });
     expect(burst.status).toBe(202);
-    await pollRun(base, burst.json.id as string, (run) => run.status === 'done');
+    await pollRun(base, burst.json.id as string, (run) => run.status === 'done', RUN_WAIT_MS);
     // other events under the same seed and start: other webhook ids, nothing to refuse
     const journey = { scenario: 'lead-journey', leads: 2, ...same };
     const played = await call(base, 'POST', '/scenarios', { ...journey, endpointId: other.json.id });
@@ -323,7 +308,7 @@ describe('POST /scenarios', () => {
     // journeys start 1 s apart at speed 30, each lead.created then its documents 0.7 s or more later
     const run0 = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 4, speed: 30 });
     const id = run0.json.id as string;
-    await pollRun(base, id, (run) => run.progress.settled >= 1);
+    await pollRun(base, id, (run) => run.progress.settled >= 1, RUN_WAIT_MS);
     const stopped = await call(base, 'POST', `/scenarios/${id}/stop`);
     expect(stopped.status).toBe(200);
     const run = stopped.json as unknown as RunView;
@@ -366,7 +351,7 @@ describe('POST /scenarios', () => {
       endpointId,
     });
     const id = started.json.id as string;
-    await pollRun(base, id, (run) => run.progress.settled >= 1);
+    await pollRun(base, id, (run) => run.progress.settled >= 1, RUN_WAIT_MS);
     expect((await call(base, 'DELETE', `/endpoints/${endpointId}`)).status).toBe(204);
     const run = (await call(base, 'GET', `/scenarios/${id}`)).json as unknown as RunView;
     expect(run).toMatchObject({ status: 'failed', error: `its endpoint ${endpointId} was removed` });
@@ -384,7 +369,12 @@ describe('POST /scenarios', () => {
     const schedule = vi.spyOn(started.engine, 'schedule');
     const run = await call(base, 'POST', '/scenarios', { scenario: 'lead-journey', leads: 1, ...FAST });
     expect(run.status).toBe(202);
-    const failed = await pollRun(base, run.json.id as string, (view) => view.status !== 'running');
+    const failed = await pollRun(
+      base,
+      run.json.id as string,
+      (view) => view.status !== 'running',
+      RUN_WAIT_MS,
+    );
     expect(failed).toMatchObject({ status: 'failed', error: 'disk full' });
     // the outbox row rolled back with the run's: the engine was never given it
     expect(recordDispatch).toHaveBeenCalled();

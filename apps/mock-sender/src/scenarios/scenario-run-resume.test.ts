@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createMockSender, type MockSender } from '../mock-sender.js';
 import { openDatabase } from '../outbox/database.js';
+import { countBy, pollRun } from '../test-support/scenario-run-polling.js';
 import { call } from '../test-support/sender-api.js';
 import { eventually, startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
-import type { RunView } from './scenario-runs.js';
 
 let dir: string;
 const closing: (() => Promise<void>)[] = [];
@@ -44,22 +44,7 @@ async function start(
   return { sender, base, close };
 }
 
-async function pollRun(base: string, id: string, done: (run: RunView) => boolean): Promise<RunView> {
-  const deadline = performance.now() + 20_000;
-  let run: RunView | undefined;
-  while (performance.now() < deadline) {
-    run = (await call(base, 'GET', `/scenarios/${id}`)).json as unknown as RunView;
-    if (done(run)) return run;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`run ${id} never got there: ${JSON.stringify(run)}`);
-}
-
-const countBy = (values: readonly string[]) => {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return counts;
-};
+const RUN_WAIT_MS = 20_000;
 
 describe('a scenario run across a restart', { timeout: 40_000 }, () => {
   it('resumes on the next start and makes every planned delivery exactly once', async () => {
@@ -126,7 +111,7 @@ describe('a scenario run across a restart', { timeout: 40_000 }, () => {
     const beforeRestart = answered.length;
 
     const second = await start(receiver.url);
-    const done = await pollRun(second.base, id, (run) => run.status !== 'running');
+    const done = await pollRun(second.base, id, (run) => run.status !== 'running', RUN_WAIT_MS);
     expect(answered.length).toBeGreaterThan(beforeRestart);
     expect(done.status).toBe('done');
     expect(done.progress).toMatchObject({

@@ -3,11 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { verifyWebhookSignature } from '@omni-webhooks/contract';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createMockSender, type MockSender } from '../mock-sender.js';
 import { startTestReceiver, type TestReceiver } from '../test-support/test-receiver.js';
+import { launchChromium, signIn } from './test-support/console-browser.js';
 import { startHeldTarget } from './test-support/held-target.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
@@ -18,18 +19,7 @@ let browser: Browser;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
@@ -82,10 +72,7 @@ async function openConsole(retryTimeScale = '0.01'): Promise<Console> {
       sends.push(request.postData() ?? '');
     }
   });
-  await page.goto(base);
-  await page.getByLabel('API token').fill(API_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#feed-status[data-connected="true"]').waitFor();
+  await signIn(page, base, API_TOKEN);
   return { sender, base, page, pageErrors, sends };
 }
 

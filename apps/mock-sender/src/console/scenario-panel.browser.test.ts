@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createMockSender, type MockSender } from '../mock-sender.js';
 import type { RunView } from '../scenarios/scenario-runs.js';
 import { startTestReceiver } from '../test-support/test-receiver.js';
+import { launchChromium, signIn } from './test-support/console-browser.js';
 import { type HeldTarget, startHeldTarget } from './test-support/held-target.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
@@ -18,16 +19,7 @@ let browser: Browser;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
@@ -59,10 +51,7 @@ async function openConsole(
   page.setDefaultTimeout(STEP_MS);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(base);
-  await page.getByLabel('API token').fill(API_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#feed-status[data-connected="true"]').waitFor();
+  await signIn(page, base, API_TOKEN);
   await page.locator('#scenario-endpoint option[value="default"]').waitFor({ state: 'attached' });
   return { sender, base, page, errors };
 }

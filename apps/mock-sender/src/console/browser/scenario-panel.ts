@@ -7,8 +7,9 @@ import {
   type ScenarioRun,
   type ScenarioRunInput,
 } from './api.js';
-import { formatDuration, formatPath } from './display-format.js';
+import { formatDuration } from './display-format.js';
 import { byId, h } from './dom-builder.js';
+import { issueItems } from './issue-list.js';
 
 // a playing run is read again this often (GET /scenarios/:id): its counts change with every delivery
 const POLL_MS = 500;
@@ -201,15 +202,6 @@ export class ScenarioPanel {
 
   #showIssues(issues: readonly Issue[]): void {
     this.#issues.hidden = issues.length === 0;
-    this.#issueList.replaceChildren(
-      ...issues.map((issue) =>
-        h(
-          'li',
-          { 'data-path': formatPath(issue.path) },
-          h('code', { class: 'issue-path' }, formatPath(issue.path)),
-          h('span', { class: 'issue-message' }, issue.message),
-        ),
-      ),
-    );
+    this.#issueList.replaceChildren(...issueItems(issues));
   }
 }

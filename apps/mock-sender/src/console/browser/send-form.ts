@@ -1,6 +1,6 @@
 import { ApiError, api, type DeliverySummary, type Endpoint, type Issue } from './api.js';
-import { formatPath } from './display-format.js';
 import { byId, h } from './dom-builder.js';
+import { issueItems } from './issue-list.js';
 
 type ParsedPayload = { ok: true; payload: Record<string, unknown> } | { ok: false; issues: Issue[] };
 
@@ -137,15 +137,6 @@ export class SendForm {
   #showIssues(issues: readonly Issue[]): void {
     this.#issues.hidden = issues.length === 0;
     this.#payload.setAttribute('aria-invalid', issues.length > 0 ? 'true' : 'false');
-    this.#issueList.replaceChildren(
-      ...issues.map((issue) =>
-        h(
-          'li',
-          { 'data-path': formatPath(issue.path) },
-          h('code', { class: 'issue-path' }, formatPath(issue.path)),
-          h('span', { class: 'issue-message' }, issue.message),
-        ),
-      ),
-    );
+    this.#issueList.replaceChildren(...issueItems(issues));
   }
 }

@@ -7,11 +7,11 @@ import {
 } from '@omni-webhooks/contract';
 import { type Command, Option } from 'commander';
 import { headerNameSchema, httpUrlSchema } from '../base/field-schemas.js';
-import { type AttemptReport, DeliveryEngine, type SettledReport } from '../delivery/delivery-engine.js';
+import type { AttemptReport, SettledReport } from '../delivery/delivery-engine.js';
+import { openInMemoryEngine } from '../delivery/in-memory-engine.js';
 import { dispatchEvents } from '../dispatch/dispatch.js';
 import { resolveSigningKey, signingKeySchema } from '../endpoints/signing-key.js';
-import { openDatabase } from '../outbox/database.js';
-import { type DeliveryTarget, Outbox, type OutboxEvent } from '../outbox/outbox.js';
+import type { DeliveryTarget, OutboxEvent } from '../outbox/outbox.js';
 import type { CliIo } from './cli-io.js';
 import type { cliOptionParsers } from './option-parsers.js';
 
@@ -90,17 +90,13 @@ export async function deliverInMemory(
   options: DeliveryOptions & { concurrency: number },
   progress: DeliveryProgress,
 ): Promise<{ delivered: number; failed: number }> {
-  const db = openDatabase('file::memory:');
+  const { db, outbox, engine } = openInMemoryEngine({
+    concurrency: options.concurrency,
+    timeoutMs: options.timeoutMs,
+    retryTimeScale: options.timeScale,
+    successRule: options.success,
+  });
   try {
-    const outbox = new Outbox(db);
-    const engine = new DeliveryEngine({
-      outbox,
-      timeoutMs: options.timeoutMs ?? DELIVERY_TIMEOUT_MS,
-      retryTimeScale: options.timeScale ?? 1,
-      successRule: options.success ?? '200',
-      concurrency: options.concurrency,
-      endpointConcurrency: options.concurrency,
-    });
     // one target: one delivery per event, in the events' order (reports come from attempts, which
     // start after dispatch returns: no report arrives before the map is filled)
     const indexes = new Map<string, number>();

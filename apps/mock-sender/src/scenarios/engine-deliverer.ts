@@ -1,12 +1,12 @@
 // a scenario's deliveries through the sender's own delivery engine and outbox: the same attempts,
 // timeout, retry schedule, signing and attempt log as every other delivery. a duplicate is a
 // redelivery of its original's outbox row (same event id, so the same `webhook-id`, same bytes)
-import { DELIVERY_TIMEOUT_MS, type SuccessRule } from '@omni-webhooks/contract';
+import type { SuccessRule } from '@omni-webhooks/contract';
 import type { PlannedDelivery } from '@omni-webhooks/schema/fixtures';
-import { type AttemptReport, DeliveryEngine, type SettledReport } from '../delivery/delivery-engine.js';
+import type { AttemptReport, DeliveryEngine, SettledReport } from '../delivery/delivery-engine.js';
+import { openInMemoryEngine } from '../delivery/in-memory-engine.js';
 import { dispatchEvents, dispatchRedelivery } from '../dispatch/dispatch.js';
-import { openDatabase } from '../outbox/database.js';
-import { type DeliveryTarget, Outbox } from '../outbox/outbox.js';
+import type { DeliveryTarget, Outbox } from '../outbox/outbox.js';
 import type { TargetGuard } from '../targets/target-guard.js';
 import type { AttemptRecord, DeliveryOutcome, ScenarioDeliverer } from './scenario-progress.js';
 
@@ -108,15 +108,11 @@ export interface InMemoryDelivererOptions {
 export function createInMemoryDeliverer(
   options: InMemoryDelivererOptions,
 ): EngineDeliverer & { close(): Promise<void> } {
-  const db = openDatabase('file::memory:');
-  const outbox = new Outbox(db);
-  const engine = new DeliveryEngine({
-    outbox,
-    timeoutMs: options.timeoutMs ?? DELIVERY_TIMEOUT_MS,
-    retryTimeScale: options.retryTimeScale ?? 1,
-    successRule: options.successRule ?? '200',
+  const { db, outbox, engine } = openInMemoryEngine({
     concurrency: options.concurrency * 2,
-    endpointConcurrency: options.concurrency * 2,
+    timeoutMs: options.timeoutMs,
+    retryTimeScale: options.retryTimeScale,
+    successRule: options.successRule,
     targets: options.targets,
   });
   const deliverer = createEngineDeliverer({ outbox, engine, target: options.target });

@@ -47,6 +47,16 @@ function signed(overrides: { id?: string; timestamp?: number; body?: string; sec
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
 }
 
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** other strings node's decoder reads as the genuine MAC: the unused low bits of its last character, no padding */
+function respelledSignatures(): string[] {
+  const genuine = signed()['webhook-signature']?.[0] ?? '';
+  const mac = genuine.slice('v1,'.length, -1); // the 44 characters without their last, '='
+  const last = BASE64[BASE64.indexOf(mac.at(-1) ?? '') ^ 1] ?? '';
+  return [`v1,${mac.slice(0, -1)}${last}=`, `v1,${mac}`];
+}
+
 const rotated = signed({ secret: oldKey });
 const signatureCases: SignatureCase[] = [
   { id: 'genuine', headers: signed(), body, keys: [key], now: NOW },
@@ -146,6 +156,13 @@ const signatureCases: SignatureCase[] = [
     keys: [key],
     now: NOW,
   },
+  ...respelledSignatures().map((signature, index) => ({
+    id: `the same MAC bytes spelled otherwise (${index + 1}): ${signature.slice(-6)}`,
+    headers: { ...signed(), 'webhook-signature': [signature] },
+    body,
+    keys: [key],
+    now: NOW,
+  })),
 ];
 
 const secretCases = [

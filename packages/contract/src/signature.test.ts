@@ -149,6 +149,17 @@ describe('verifyWebhookSignature', () => {
       expect(result).toMatchObject({ ok: false, code: 'invalid_signature' });
     }
   });
+
+  it('refuses other spellings of the same MAC bytes, as the reference libraries do', () => {
+    const mac = vector.signature.slice(3);
+    // 'E' -> 'F' changes only the unused low bits of the last character; node ignores '!' and padding
+    const spellings = [mac.replace('1OE=', '1OF='), mac.slice(0, -1), `${mac.slice(0, 10)}!${mac.slice(10)}`];
+    for (const spelling of spellings) {
+      expect(Buffer.from(spelling, 'base64').equals(Buffer.from(mac, 'base64'))).toBe(true);
+      const result = verifyVector({ headers: { ...vectorHeaders, 'webhook-signature': `v1,${spelling}` } });
+      expect(result, spelling).toMatchObject({ ok: false, code: 'invalid_signature' });
+    }
+  });
 });
 
 describe('repeated signature headers', () => {

@@ -137,15 +137,17 @@ export function verifyWebhookSignature(input: VerifySignatureInput): SignatureVe
     .split(/\s+/)
     .map((entry) => entry.replace(/,+$/, '').split(','))
     .filter((parts): parts is [string, string] => parts.length === 2 && parts[0] === SIGNATURE_VERSION)
-    .map(([, value]) => Buffer.from(value, 'base64'));
+    // compared as sent, like the reference libraries: decoding first would let other strings through
+    // (node's base64 decoder skips foreign characters and ignores the unused bits of the last one)
+    .map(([, value]) => Buffer.from(value, 'utf8'));
   let matched = false;
   for (const secret of input.secrets) {
     if (secret === '') {
       continue;
     }
-    const expected = hmac(secretKey(secret), id, timestamp, input.body);
+    const expected = Buffer.from(hmac(secretKey(secret), id, timestamp, input.body).toString('base64'));
     for (const candidate of candidates) {
-      // an hmac-sha256 is always 32 bytes: the length check leaks nothing secret
+      // the base64 of an hmac-sha256 is always 44 characters: the length check leaks nothing secret
       if (equalInConstantTime(candidate, expected)) {
         matched = true;
       }

@@ -90,15 +90,15 @@ func VerifySignatureAt(header http.Header, body []byte, keys []string, now time.
 	if timestamp-now.Unix() > tolerance {
 		return ErrTimestampTooNew
 	}
+	// compared as sent, like the reference libraries: a decoder that ignores the unused bits of the
+	// last character or a missing padding would let other strings through
 	var candidates [][]byte
 	for _, entry := range strings.Fields(signatures) {
 		parts := strings.Split(strings.TrimRight(entry, ","), ",")
 		if len(parts) != 2 || parts[0] != "v1" {
 			continue
 		}
-		if decoded, err := decodeBase64(parts[1]); err == nil {
-			candidates = append(candidates, decoded)
-		}
+		candidates = append(candidates, []byte(parts[1]))
 	}
 	matched := false
 	for _, key := range keys {
@@ -112,7 +112,7 @@ func VerifySignatureAt(header http.Header, body []byte, keys []string, now time.
 		mac := hmac.New(sha256.New, secret)
 		mac.Write([]byte(id + "." + strconv.FormatInt(timestamp, 10) + "."))
 		mac.Write(body)
-		expected := mac.Sum(nil)
+		expected := []byte(base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 		for _, candidate := range candidates {
 			// every candidate is compared: hmac.Equal is constant time, and no early exit
 			matched = hmac.Equal(candidate, expected) || matched
